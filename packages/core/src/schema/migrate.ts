@@ -1,0 +1,53 @@
+import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
+import type { Dialect } from '../store/dialect.js';
+import { init } from './0001-init.js';
+import type { TableNames } from './table-names.js';
+
+function provider(t: TableNames, d: Dialect): MigrationProvider {
+  return {
+    async getMigrations(): Promise<Record<string, Migration>> {
+      return { '0001_init': init(t, d) };
+    },
+  };
+}
+
+/**
+ * Runs the library's migrations with its own bookkeeping tables (the host may use Kysely's
+ * default ones). Kysely's migrator serialises PostgreSQL and MySQL runs with its lock table; on
+ * SQLite, whose migrator lock is only in-process, the whole run happens inside BEGIN IMMEDIATE
+ * so that several processes starting at once take turns.
+ */
+export async function migrate(db: Kysely<any>, t: TableNames, d: Dialect): Promise<void> {
+  const run = async (target: Kysely<any>) => {
+    const migrator = new Migrator({
+      db: target,
+      provider: provider(t, d),
+      migrationTableName: t.migration,
+      migrationLockTableName: t.migrationLock,
+    });
+    const { error } = await migrator.migrateToLatest();
+    if (error) throw error instanceof Error ? error : new Error(String(error));
+  };
+
+  if (d.name !== 'sqlite') {
+    try {
+      await run(db);
+    } catch {
+      // Two processes creating the bookkeeping tables at the same instant can collide in the
+      // catalog; the loser retries once the winner is done.
+      await run(db);
+    }
+    return;
+  }
+
+  await db.connection().execute(async (conn) => {
+    await sql`begin immediate`.execute(conn);
+    try {
+      await run(conn);
+      await sql`commit`.execute(conn);
+    } catch (error) {
+      await sql`rollback`.execute(conn).catch(() => undefined);
+      throw error;
+    }
+  });
+}

@@ -1,0 +1,30 @@
+/** The names of every table the library owns, derived once from `tablePrefix`. */
+export interface TableNames {
+  promo: string;
+  track: string;
+  share: string;
+  /** One row per user who has ever visited: first-visit detection without a race. */
+  visitor: string;
+  /** A user's current referrer (the binding). */
+  referral: string;
+  /** Every attribution decision, kept for `explainReferral`. */
+  decision: string;
+  /** A single row locked to serialise referral bindings (cycle checks) on PostgreSQL and MySQL. */
+  lock: string;
+  migration: string;
+  migrationLock: string;
+}
+
+export function tableNames(prefix: string): TableNames {
+  return {
+    promo: `${prefix}promo`,
+    track: `${prefix}track`,
+    share: `${prefix}share`,
+    visitor: `${prefix}visitor`,
+    referral: `${prefix}referral`,
+    decision: `${prefix}decision`,
+    lock: `${prefix}promo_track_lock`,
+    migration: `${prefix}promo_track_migration`,
+    migrationLock: `${prefix}promo_track_migration_lock`,
+  };
+}

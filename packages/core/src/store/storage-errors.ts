@@ -1,0 +1,58 @@
+import { StorageError, TrackError } from '../errors.js';
+
+const UNREACHABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+  'PROTOCOL_CONNECTION_LOST',
+  'PROTOCOL_SEQUENCE_TIMEOUT',
+  'ER_CON_COUNT_ERROR',
+  'ER_SERVER_SHUTDOWN',
+  'SQLITE_BUSY',
+  'SQLITE_CANTOPEN',
+  'SQLITE_IOERR',
+  '57P01', // admin_shutdown (pg_terminate_backend)
+  '57P02', // crash_shutdown
+  '57P03', // cannot_connect_now
+  '53300', // too_many_connections
+  '08000',
+  '08001',
+  '08003',
+  '08004',
+  '08006',
+]);
+
+const UNREACHABLE_MESSAGES =
+  /Connection terminated|connection (is )?closed|Can't add new command when connection is in closed state|timeout exceeded when trying to connect|The database connection is not open|Pool is closed|driver has already been destroyed|Cannot use a pool after calling end/i;
+
+/** True for an error that means the database could not be reached (rather than a bug). */
+export function isUnreachable(error: unknown): boolean {
+  for (let e = error, depth = 0; e && depth < 5; depth++) {
+    const { code, message } = e as { code?: unknown; message?: unknown };
+    if (typeof code === 'string' && UNREACHABLE_CODES.has(code)) return true;
+    if (typeof code === 'string' && code.startsWith('SQLITE_IOERR')) return true;
+    if (typeof message === 'string' && UNREACHABLE_MESSAGES.test(message)) return true;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
+/** Our own errors pass through; a database that cannot be reached becomes `StorageError`. */
+export function toStorageError(error: unknown): unknown {
+  if (error instanceof TrackError) return error;
+  if (isUnreachable(error)) return new StorageError(undefined, { cause: error });
+  return error;
+}
+
+export async function guard<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    throw toStorageError(error);
+  }
+}

@@ -1,0 +1,20 @@
+/** Where generated mini-program code images go. */
+export interface WxacodeStore {
+  /** Stores the image under `key` and answers its public URL. */
+  put(key: string, bytes: Uint8Array, contentType: string): Promise<string>;
+  delete?(key: string): Promise<void>;
+}
+
+export interface WxacodeRequest {
+  /** The promocode, sent as WeChat's `scene` (at most 32 characters). */
+  scene: string;
+  /** The mini-program page, without a leading `/` and without a query. `null` → the home page. */
+  page: string | null;
+}
+
+export interface WxacodeGenerator {
+  /** Fetches the unlimited mini-program code for `scene` and answers the stored image's URL. */
+  generate(request: WxacodeRequest): Promise<string>;
+  /** Deletes the image `generate` stored at `url` (nothing when the store cannot delete). */
+  remove(url: string): Promise<void>;
+}
