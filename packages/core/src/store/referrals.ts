@@ -1,0 +1,59 @@
+import { ValidationError } from '../errors.js';
+import type { Decision, Page, Referral } from '../types.js';
+import type { StoreContext } from './context.js';
+import { type DecisionRow, type ReferralRow, toDecision, toReferral } from './rows.js';
+
+export async function selectReferral(ctx: StoreContext, userId: number): Promise<Referral | null> {
+  const row = await ctx.db.selectFrom(ctx.t.referral).selectAll().where('user_id', '=', userId).executeTakeFirst();
+  return row ? toReferral(row as ReferralRow) : null;
+}
+
+/** Newest first, ties by track id; the cursor is the (bound_at, track_id) of the last item. */
+export async function selectReferrals(
+  ctx: StoreContext,
+  referrerId: number,
+  limit: number,
+  cursor: string | null,
+): Promise<Page<Referral>> {
+  const after = cursor === null ? null : decodeCursor(cursor);
+  const rows = (await ctx.db
+    .selectFrom(ctx.t.referral)
+    .selectAll()
+    .where('referrer', '=', referrerId)
+    .$if(after !== null, (q) =>
+      q.where((eb) =>
+        eb.or([
+          eb('bound_at', '<', after!.boundAt),
+          eb.and([eb('bound_at', '=', after!.boundAt), eb('track_id', '<', after!.trackId)]),
+        ]),
+      ),
+    )
+    .orderBy('bound_at', 'desc')
+    .orderBy('track_id', 'desc')
+    .limit(limit + 1)
+    .execute()) as ReferralRow[];
+  const items = rows.slice(0, limit).map(toReferral);
+  const last = items[items.length - 1];
+  return {
+    items,
+    nextCursor: rows.length > limit && last ? encodeCursor(last.boundAt.getTime(), last.trackId) : null,
+  };
+}
+
+export async function selectDecisions(ctx: StoreContext, userId: number): Promise<Decision[]> {
+  const rows = await ctx.db
+    .selectFrom(ctx.t.decision)
+    .select(['track_id', 'promocode', 'candidate', 'outcome', 'at'])
+    .where('user_id', '=', userId)
+    .orderBy('id')
+    .execute();
+  return (rows as DecisionRow[]).map(toDecision);
+}
+
+const encodeCursor = (boundAt: number, trackId: number) => Buffer.from(`${boundAt}.${trackId}`).toString('base64url');
+
+function decodeCursor(cursor: string): { boundAt: number; trackId: number } {
+  const match = /^(\d{1,15})\.(\d{1,10})$/.exec(Buffer.from(cursor, 'base64url').toString());
+  if (!match) throw new ValidationError([{ path: 'cursor', message: 'is not a cursor this API returned' }]);
+  return { boundAt: Number(match[1]), trackId: Number(match[2]) };
+}

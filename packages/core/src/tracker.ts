@@ -1,0 +1,161 @@
+import { createCodec } from './codes.js';
+import { NotFoundError } from './errors.js';
+import { resolveOptions } from './options.js';
+import { migrate } from './schema/migrate.js';
+import { tableNames } from './schema/table-names.js';
+import { windowMs } from './store/attribution.js';
+import type { StoreContext } from './store/context.js';
+import { detectDialect } from './store/dialect.js';
+import { forgetRows, purgeRows } from './store/privacy.js';
+import { fillWxbcode, getOrCreatePromoRow, selectPromo } from './store/promos.js';
+import { selectDecisions, selectReferral, selectReferrals } from './store/referrals.js';
+import { writeShare } from './store/shares.js';
+import { selectLeaderboard, selectStats } from './store/stats.js';
+import { guard } from './store/storage-errors.js';
+import { type TrackWrite, writeTrack } from './store/tracks.js';
+import { transaction } from './store/transaction.js';
+import type { Promo, Tracker, TrackerEvent, TrackerOptions } from './types.js';
+import {
+  getOrCreatePromoSchema,
+  leaderboardQuerySchema,
+  listReferralsSchema,
+  parse,
+  purgeSchema,
+  recordShareSchema,
+  recordTrackSchema,
+  recordTracksSchema,
+  statsQuerySchema,
+  userIdSchema,
+} from './validation.js';
+
+/** Creates the tracker over the host's Kysely database. Call `migrate()` once before use. */
+export function createTracker(options: TrackerOptions): Tracker {
+  const o = resolveOptions(options);
+  const ctx: StoreContext = {
+    db: o.db,
+    d: detectDialect(o.db),
+    t: tableNames(o.tablePrefix),
+    codec: createCodec(o.salt, o.codeMinLength),
+    attribution: { model: o.model, windowMs: windowMs(o.windowDays) },
+    excludeScenes: o.excludeScenes,
+  };
+  const inTransaction = <T>(work: Parameters<typeof transaction<T>>[2]) => guard(() => transaction(ctx.db, ctx.d, work));
+
+  const emit = (event: TrackerEvent) => {
+    if (!o.onEvent) return;
+    try {
+      const result: unknown = o.onEvent(event);
+      if (result instanceof Promise) result.catch(() => undefined);
+    } catch {
+      // A listener's failure is its own; the write it reports has already happened.
+    }
+  };
+  const emitTrack = (w: TrackWrite) => {
+    if (!w.created) return;
+    emit({ type: 'track.recorded', track: w.track });
+    const binding = w.attribution?.binding;
+    if (binding) emit({ type: 'referral.bound', ...binding });
+  };
+
+  // One WeChat request per promo, however many callers ask for it at once.
+  const codesInFlight = new Map<string, Promise<Promo>>();
+  const withWxbcode = (promo: Promo): Promise<Promo> => {
+    const generator = o.wxacode;
+    if (!generator || promo.wxbcode) return Promise.resolve(promo);
+    let pending = codesInFlight.get(promo.promocode);
+    if (!pending) {
+      pending = generator
+        .generate({ scene: promo.promocode, page: promo.page })
+        .then((url) => guard(() => fillWxbcode(ctx, promo, url)))
+        .catch((error: unknown) => {
+          emit({ type: 'wxacode.failed', promo, reason: error instanceof Error ? error.message : String(error), error });
+          return promo;
+        })
+        .finally(() => codesInFlight.delete(promo.promocode));
+      codesInFlight.set(promo.promocode, pending);
+    }
+    return pending;
+  };
+
+  return {
+    migrate: () => guard(() => migrate(ctx.db, ctx.t, ctx.d)),
+
+    async getOrCreatePromo(input) {
+      const key = parse(getOrCreatePromoSchema, input);
+      const { promo, created } = await guard(() => getOrCreatePromoRow(ctx, key));
+      if (created) emit({ type: 'promo.created', promo });
+      return withWxbcode(promo);
+    },
+
+    async findPromo(promocode) {
+      if (typeof promocode !== 'string' || !ctx.codec.decode(promocode)) return null;
+      return guard(() => selectPromo(ctx, promocode));
+    },
+
+    async recordTrack(input) {
+      const parsed = parse(recordTrackSchema, input);
+      const write = await inTransaction((trx) => writeTrack(ctx, trx, parsed));
+      emitTrack(write);
+      return write.track;
+    },
+
+    async recordTracks(inputs) {
+      const parsed = parse(recordTracksSchema, inputs);
+      if (parsed.length === 0) return [];
+      const writes = await inTransaction(async (trx) => {
+        const done: TrackWrite[] = [];
+        for (const input of parsed) done.push(await writeTrack(ctx, trx, input));
+        return done;
+      });
+      writes.forEach(emitTrack);
+      return writes.map((w) => w.track);
+    },
+
+    async recordShare(input) {
+      const parsed = parse(recordShareSchema, input ?? {});
+      const { share, created } = await inTransaction((trx) => writeShare(ctx, trx, parsed));
+      if (created) emit({ type: 'share.recorded', share });
+      return share;
+    },
+
+    async getReferrer(userId) {
+      const id = parse(userIdSchema, userId, 'userId');
+      return guard(() => selectReferral(ctx, id));
+    },
+
+    async listReferrals(referrerId, options = {}) {
+      const id = parse(userIdSchema, referrerId, 'referrerId');
+      const { limit, cursor } = parse(listReferralsSchema, options);
+      return guard(() => selectReferrals(ctx, id, limit, cursor));
+    },
+
+    async stats(query = {}) {
+      return guard(() => selectStats(ctx, parse(statsQuerySchema, query)));
+    },
+
+    async leaderboard(query = {}) {
+      return guard(() => selectLeaderboard(ctx, parse(leaderboardQuerySchema, query)));
+    },
+
+    async explainReferral(userId) {
+      const id = parse(userIdSchema, userId, 'userId');
+      const [referral, decisions] = await guard(() => Promise.all([selectReferral(ctx, id), selectDecisions(ctx, id)]));
+      return { referral, decisions };
+    },
+
+    async forgetUser(userId) {
+      const id = parse(userIdSchema, userId, 'userId');
+      const { images, ...removed } = await inTransaction((trx) => forgetRows(ctx, trx, id));
+      // Images live outside the database: removed once the rows are gone for good.
+      await Promise.all(images.map((url) => o.wxacode?.remove(url).catch(() => undefined)));
+      emit({ type: 'user.forgotten', userId: id, removed });
+      return removed;
+    },
+
+    async purge(options) {
+      const { before } = parse(purgeSchema, options);
+      return guard(() => purgeRows(ctx, before));
+    },
+  };
+}
+
