@@ -1,1 +1,28 @@
-export {};
+import { createHttpHandler, type HttpHandlerOptions, readJsonBody, type Tracker } from '@promo-track/core';
+import { type Request, Router } from 'express';
+
+export type ExpressRouterOptions = HttpHandlerOptions<Request>;
+
+/**
+ * promo-track's routes as an Express 5 router: `app.use('/api', createExpressRouter(tracker))`.
+ * Requests for any other path go on to the host's own routes.
+ */
+export function createExpressRouter(tracker: Tracker, options: ExpressRouterOptions = {}): Router {
+  const handle = createHttpHandler<Request>(tracker, options);
+  const router = Router();
+  router.use(async (req, res, next) => {
+    const response = await handle({
+      method: req.method,
+      path: req.path,
+      query: req.query,
+      headers: req.headers,
+      // Express 5 leaves `req.body` undefined unless a body parser ran before us.
+      body: req.body as unknown,
+      readBody: () => readJsonBody(req),
+      raw: req,
+    });
+    if (!response) return next();
+    res.status(response.status).set(response.headers).send(response.body);
+  });
+  return router;
+}

@@ -1,1 +1,48 @@
-export {};
+import { createHttpHandler, type HttpHandlerOptions, readJsonBody, type Tracker } from '@promo-track/core';
+import type { Context, Middleware } from 'koa';
+
+export interface KoaMiddlewareOptions extends HttpHandlerOptions<Context> {
+  /** The path under which the routes answer, e.g. `/api` (Koa has no mount of its own). Default `''`. */
+  prefix?: string;
+}
+
+/**
+ * promo-track's routes as a Koa 3 middleware: `app.use(createKoaMiddleware(tracker, { prefix: '/api' }))`.
+ * Requests for any other path go on down the host's middleware.
+ */
+export function createKoaMiddleware(tracker: Tracker, { prefix = '', ...options }: KoaMiddlewareOptions = {}): Middleware {
+  const mount = normalizePrefix(prefix);
+  const handle = createHttpHandler<Context>(tracker, options);
+  return async (ctx, next) => {
+    const path = belowMount(ctx.path, mount);
+    const response =
+      path === null
+        ? null
+        : await handle({
+            method: ctx.method,
+            path,
+            query: ctx.query,
+            headers: ctx.headers,
+            // Set by a body parser (e.g. @koa/bodyparser) that ran before us.
+            body: (ctx.request as { body?: unknown }).body,
+            readBody: () => readJsonBody(ctx.req),
+            raw: ctx,
+          });
+    if (!response) return next();
+    ctx.status = response.status;
+    ctx.set(response.headers);
+    ctx.body = response.body;
+  };
+}
+
+function normalizePrefix(prefix: string): string {
+  const trimmed = prefix.replace(/\/+$/, '');
+  return trimmed === '' || trimmed.startsWith('/') ? trimmed : `/${trimmed}`;
+}
+
+/** The path below `mount`, or `null` when the request is outside it (`/api` owns `/api/x`, not `/apix`). */
+function belowMount(path: string, mount: string): string | null {
+  if (mount === '') return path;
+  if (path === mount) return '/';
+  return path.startsWith(`${mount}/`) ? path.slice(mount.length) : null;
+}

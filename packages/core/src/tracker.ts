@@ -1,6 +1,7 @@
 import { createCodec } from './codes.js';
 import { NotFoundError } from './errors.js';
 import { resolveOptions } from './options.js';
+import { markReplayed } from './replays.js';
 import { migrate } from './schema/migrate.js';
 import { tableNames } from './schema/table-names.js';
 import { windowMs } from './store/attribution.js';
@@ -96,7 +97,7 @@ export function createTracker(options: TrackerOptions): Tracker {
       const parsed = parse(recordTrackSchema, input);
       const write = await inTransaction((trx) => writeTrack(ctx, trx, parsed));
       emitTrack(write);
-      return write.track;
+      return write.created ? write.track : markReplayed(write.track);
     },
 
     async recordTracks(inputs) {

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { Share } from '../types.js';
 import type { ParsedShareInput } from '../validation.js';
 import type { StoreContext } from './context.js';
@@ -24,7 +24,7 @@ export async function writeShare(ctx: StoreContext, trx: Kysely<any>, input: Par
   };
   const id = idempotent ? await insertIfAbsent(trx, ctx.d, ctx.t.share, row) : await insertRow(trx, ctx.d, ctx.t.share, row);
   if (id === null) {
-    const first = await shareByEvent(ctx, trx, input.userId!, input.eventId!);
+    const first = await shareByEvent(ctx, trx, input.userId!, input.eventId!, true);
     if (!first) throw new Error('event_id conflict without a stored share');
     return { share: first, created: false };
   }
@@ -34,12 +34,14 @@ export async function writeShare(ctx: StoreContext, trx: Kysely<any>, input: Par
   };
 }
 
-async function shareByEvent(ctx: StoreContext, trx: Kysely<any>, userId: number, eventId: string): Promise<Share | null> {
+/** `latest`: a locking read that sees a row committed after the transaction's snapshot (MySQL). */
+async function shareByEvent(ctx: StoreContext, trx: Kysely<any>, userId: number, eventId: string, latest = false): Promise<Share | null> {
   const row = await trx
     .selectFrom(ctx.t.share)
     .selectAll()
     .where('user_id', '=', userId)
     .where('event_id', '=', eventId)
+    .$if(latest, (q) => q.modifyEnd(sql.raw(ctx.d.shareLock)))
     .executeTakeFirst();
   return row ? toShare(row as ShareRow) : null;
 }

@@ -27,12 +27,18 @@ export async function promoOwner(ctx: StoreContext, trx: Kysely<any>, promocode:
   return num(row.user_id);
 }
 
-async function trackByEvent(ctx: StoreContext, trx: Kysely<any>, userId: number, eventId: string): Promise<Track | null> {
+/**
+ * The track an earlier call recorded under this eventId. `latest` makes it a locking read: after
+ * a conflict on MySQL (REPEATABLE READ) a plain read would answer from the transaction's snapshot,
+ * taken before the concurrent winner committed, and miss its row.
+ */
+async function trackByEvent(ctx: StoreContext, trx: Kysely<any>, userId: number, eventId: string, latest = false): Promise<Track | null> {
   const row = await trx
     .selectFrom(ctx.t.track)
     .selectAll()
     .where('user_id', '=', userId)
     .where('event_id', '=', eventId)
+    .$if(latest, (q) => q.modifyEnd(sql.raw(ctx.d.shareLock)))
     .executeTakeFirst();
   return row ? toTrack(row as TrackRow) : null;
 }
@@ -67,7 +73,7 @@ export async function writeTrack(ctx: StoreContext, trx: Kysely<any>, input: Par
     : await insertRow(trx, ctx.d, ctx.t.track, row);
   if (id === null) {
     // A concurrent call with the same eventId got there first.
-    const first = await trackByEvent(ctx, trx, input.userId, input.eventId!);
+    const first = await trackByEvent(ctx, trx, input.userId, input.eventId!, true);
     if (!first) throw new Error('event_id conflict without a stored track');
     return { track: first, created: false, attribution: null };
   }
@@ -88,6 +94,12 @@ export async function writeTrack(ctx: StoreContext, trx: Kysely<any>, input: Par
 
 async function visitorSince(ctx: StoreContext, trx: Kysely<any>, userId: number, fallback: number): Promise<number> {
   if (ctx.attribution.windowMs === null) return fallback;
-  const row = await trx.selectFrom(ctx.t.visitor).select('first_seen_at').where('user_id', '=', userId).executeTakeFirst();
+  // Locking read: the row may come from a concurrent first visit committed after this snapshot.
+  const row = await trx
+    .selectFrom(ctx.t.visitor)
+    .select('first_seen_at')
+    .where('user_id', '=', userId)
+    .modifyEnd(sql.raw(ctx.d.shareLock))
+    .executeTakeFirst();
   return row ? num(row.first_seen_at) : fallback;
 }

@@ -1,0 +1,18 @@
+import Database from 'better-sqlite3';
+import fs from 'node:fs';
+const f='/tmp/pt/micro.db'; for (const x of [f,f+'-wal',f+'-shm']) fs.rmSync(x,{force:true});
+const db = new Database(f); db.pragma('journal_mode=WAL'); db.pragma('synchronous=NORMAL');
+db.exec(`create table track(id integer primary key autoincrement, track_type int not null, scene varchar(32) not null, detail varchar(128), user_id int not null, promocode varchar(64) not null, referrer int, event_id varchar(64), created_at bigint not null, unique(user_id,event_id));
+create index a on track(promocode,created_at); create index b on track(referrer,created_at); create index c on track(created_at);
+create table promo(id integer primary key, user_id int, promocode varchar(64) unique);`);
+for (let i=1;i<=10000;i++) db.prepare('insert into promo(user_id,promocode) values (?,?)').run(i,'code'+i);
+const ins='insert into track(track_type,scene,detail,user_id,promocode,referrer,event_id,created_at) values (?,?,?,?,?,?,?,?)';
+const sel='select user_id from promo where promocode = ?';
+let N=50000, t;
+const cached=db.prepare(ins), cs=db.prepare(sel);
+t=performance.now(); for(let i=0;i<N;i++) cs.get('code'+(i%10000+1)); console.log('sel cached us', (performance.now()-t)*1000/N);
+t=performance.now(); for(let i=0;i<N;i++) db.prepare(sel).get('code'+(i%10000+1)); console.log('sel prepare us', (performance.now()-t)*1000/N);
+t=performance.now(); for(let i=0;i<N;i++) cached.run(1,'1047',null,i,'code1',1,null,Date.now()); console.log('ins cached (autocommit) us', (performance.now()-t)*1000/N);
+t=performance.now(); for(let i=0;i<N;i++) db.prepare(ins).run(1,'1047',null,i,'code1',1,null,Date.now()); console.log('ins prepare (autocommit) us', (performance.now()-t)*1000/N);
+const b=db.prepare('begin immediate'), c=db.prepare('commit');
+t=performance.now(); for(let i=0;i<N;i++){ b.run(); cs.get('code5'); cached.run(1,'1047',null,i,'code1',1,null,Date.now()); c.run();} console.log('txn sel+ins cached us', (performance.now()-t)*1000/N);

@@ -1,0 +1,109 @@
+// One HTTP server for the bench, in its own process: `node http-server.mjs <express|koa> <lib|twin> <db file>`.
+// Answers its port over IPC once listening; exits when the parent disconnects.
+import http from 'node:http';
+import Database from 'better-sqlite3';
+import { Kysely, SqliteDialect } from 'kysely';
+import { z } from 'zod';
+import { createSqliteTwin, UnknownCode } from './twin-sqlite.mjs';
+import { openSqlite } from './util.mjs';
+import { SALT } from './workload.mjs';
+
+const [framework, side, file] = process.argv.slice(2);
+
+// The hand-written route's validation: the wire body of POST /tracks, as the contract words it.
+const trackBody = z.object({
+  user_id: z.number().int().min(1).max(2_147_483_647),
+  promocode: z.string().min(1).max(64),
+  scene: z.union([z.number().int().min(0).transform(String), z.string().regex(/^\d{1,32}$/)]),
+  track_type: z.union([z.literal(1), z.literal(2)]).optional(),
+  detail: z.string().max(128).nullish(),
+  event_id: z.string().min(1).max(64).nullish(),
+  referrer: z.unknown().optional(),
+});
+
+const wire = (t) => ({
+  id: t.id,
+  track_type: t.trackType,
+  scene: t.scene,
+  detail: t.detail,
+  user_id: t.userId,
+  promocode: t.promocode,
+  referrer: t.referrerId,
+  created_at: t.createdAt.toISOString(),
+});
+
+/** The twin's request → response, shared by both frameworks' hand-written routes. */
+function twinHandler(twin) {
+  return (body) => {
+    const parsed = trackBody.safeParse(body);
+    if (!parsed.success) {
+      const issues = parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
+      return [400, { error: { code: 'validation_failed', message: 'invalid input', issues } }];
+    }
+    const b = parsed.data;
+    try {
+      const t = twin.recordTrack({
+        userId: b.user_id,
+        promocode: b.promocode,
+        scene: b.scene,
+        trackType: b.track_type,
+        detail: b.detail ?? null,
+        eventId: b.event_id ?? null,
+      });
+      return [201, wire(t)];
+    } catch (error) {
+      if (error instanceof UnknownCode) return [422, { error: { code: 'unknown_promocode', message: 'unknown promocode' } }];
+      return [500, { error: { code: 'internal', message: 'internal error' } }];
+    }
+  };
+}
+
+async function build() {
+  const raw = openSqlite(Database, file);
+  if (side === 'twin') {
+    const handle = twinHandler(createSqliteTwin(raw, SALT));
+    if (framework === 'express') {
+      const { default: express } = await import('express');
+      const app = express();
+      app.use(express.json());
+      app.post('/tracks', (req, res) => {
+        const [status, body] = handle(req.body);
+        res.status(status).json(body);
+      });
+      return app;
+    }
+    const { default: Koa } = await import('koa');
+    const { bodyParser } = await import('@koa/bodyparser');
+    const app = new Koa();
+    app.use(bodyParser());
+    app.use(async (ctx, next) => {
+      if (ctx.method !== 'POST' || ctx.path !== '/tracks') return next();
+      const [status, body] = handle(ctx.request.body);
+      ctx.status = status;
+      ctx.body = body;
+    });
+    return app.callback();
+  }
+  const { createTracker } = await import('@promo-track/core');
+  const db = new Kysely({ dialect: new SqliteDialect({ database: raw }) });
+  const tracker = createTracker({ db, salt: SALT });
+  await tracker.migrate();
+  if (framework === 'express') {
+    const { default: express } = await import('express');
+    const { createExpressRouter } = await import('@promo-track/express');
+    const app = express();
+    app.use(createExpressRouter(tracker));
+    return app;
+  }
+  const { default: Koa } = await import('koa');
+  const { createKoaMiddleware } = await import('@promo-track/koa');
+  const app = new Koa();
+  app.use(createKoaMiddleware(tracker, { prefix: '' }));
+  return app.callback();
+}
+
+const handler = await build();
+const server = http.createServer(handler);
+server.keepAliveTimeout = 60_000;
+server.listen(0, '127.0.0.1', () => process.send({ port: server.address().port }));
+process.on('disconnect', () => process.exit(0));

@@ -1,0 +1,184 @@
+#!/usr/bin/env node
+// `npm run bench [-- --quick] [-- --json]`: every promo-track case beside its hand-written twin.
+// Builds the packages first (turbo, cached), then measures the built dist — what users install.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    json: { type: 'boolean', default: false },
+    rounds: { type: 'string' },
+    seconds: { type: 'string' },
+    only: { type: 'string' },
+    'no-build': { type: 'boolean', default: false },
+  },
+});
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const log = (...a) => process.stderr.write(a.join(' ') + '\n');
+
+if (!args['no-build']) {
+  log('building packages (turbo run build)…');
+  const built = spawnSync('npx', ['turbo', 'run', 'build', '--output-logs=errors-only'], { cwd: root, stdio: ['ignore', 2, 2] });
+  if (built.status !== 0) {
+    if (!existsSync(new URL('../../packages/core/dist/index.js', import.meta.url))) {
+      log('build failed and there is no dist to measure');
+      process.exit(1);
+    }
+    log('WARNING: build failed; measuring the dist already on disk');
+  }
+}
+
+const { latencySummary, median, round, scratchDir } = await import('./util.mjs');
+const { seedTemplates } = await import('./seed.mjs');
+const { recordTrackSqlite, recordTracksSqlite, getOrCreatePromoHitSqlite } = await import('./cases/sqlite.mjs');
+const { httpExpress, httpKoa } = await import('./cases/http.mjs');
+const { recordTrackPostgres } = await import('./cases/postgres.mjs');
+const { statsSqlite, STATS_SIZES } = await import('./cases/stats.mjs');
+
+const env = {
+  rounds: Number(args.rounds ?? (args.quick ? 5 : 9)),
+  seconds: Number(args.seconds ?? (args.quick ? 1 : 3)),
+  warmup: args.quick ? 0.5 : 1,
+  statsSeconds: args.quick ? 0.5 : 2,
+  dir: scratchDir(),
+};
+
+const TARGETS = {
+  'recordTrack sqlite': 1.0,
+  'recordTracks sqlite (1000 per call)': 0.7,
+  'getOrCreatePromo hit sqlite': 0.8,
+  'http express POST /tracks': 0.85,
+  'http koa POST /tracks': 0.85,
+  'recordTrack postgres': 0.8,
+};
+
+const selected = (c) => !args.only || c.name.includes(args.only);
+const ratioCases = [recordTrackSqlite, recordTracksSqlite, getOrCreatePromoHitSqlite, httpExpress, httpKoa, recordTrackPostgres].filter(selected);
+
+const t0 = Date.now();
+log(`seeding templates (10k promos, 50k earlier visits) in ${env.dir}…`);
+env.templates = await seedTemplates(env.dir);
+log(`seeded in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+
+const live = [];
+const skipped = new Map();
+for (const c of ratioCases) {
+  try {
+    await c.setup(env);
+    live.push({ c, rounds: [] });
+    log(`ready: ${c.name}`);
+  } catch (error) {
+    skipped.set(c.name, error.message.split('\n')[0]);
+    log(`SKIPPED ${c.name}: ${error.message.split('\n')[0]}`);
+    await c.teardown().catch(() => undefined);
+  }
+}
+
+let failed = null;
+try {
+  for (let i = 0; i < env.rounds; i++) {
+    for (const entry of live) {
+      const { lib, twin } = await entry.c.round(i, env);
+      const libRate = lib.ops / lib.secs;
+      const twinRate = twin.ops / twin.secs;
+      entry.rounds.push({ libRate, twinRate, ratio: libRate / twinRate, lat: lib.lat, twinLat: twin.lat });
+    }
+    log(`round ${i + 1}/${env.rounds} done (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
+  }
+} catch (error) {
+  failed = error;
+}
+for (const { c } of live) await c.teardown().catch((e) => log(`teardown ${c.name}: ${e.message}`));
+if (failed) {
+  log(`FAILED: ${failed.stack ?? failed}`);
+  process.exit(1);
+}
+
+let stats = null;
+if (selected(statsSqlite)) {
+  try {
+    stats = await statsSqlite.run(env);
+  } catch (error) {
+    log(`FAILED: ${statsSqlite.name}: ${error.stack ?? error}`);
+    process.exit(1);
+  }
+}
+
+// ---- output -------------------------------------------------------------------------------
+const lines = [];
+const rows = [];
+for (const { c, rounds } of live) {
+  const { p50_us, p99_us } = latencySummary(rounds.flatMap((r) => r.lat));
+  const twinLat = latencySummary(rounds.flatMap((r) => r.twinLat));
+  const line = {
+    case: c.name,
+    ops_per_sec: round(median(rounds.map((r) => r.libRate))),
+    twin_ops_per_sec: round(median(rounds.map((r) => r.twinRate))),
+    ratio: round(median(rounds.map((r) => r.ratio)), 3),
+    p50_us,
+    p99_us,
+  };
+  lines.push(line);
+  const spread = rounds.map((r) => r.ratio);
+  rows.push([
+    c.name,
+    `${line.ops_per_sec} ${c.unit}/s`,
+    `${line.twin_ops_per_sec} ${c.unit}/s`,
+    `${line.ratio.toFixed(2)}× (${Math.min(...spread).toFixed(2)}–${Math.max(...spread).toFixed(2)})`,
+    `≥ ${TARGETS[c.name]}× ${line.ratio >= TARGETS[c.name] ? 'met' : 'MISSED'}`,
+    `${p50_us} / ${p99_us}`,
+    `${twinLat.p50_us} / ${twinLat.p99_us}`,
+  ]);
+}
+for (const [name, reason] of skipped) {
+  lines.push({ case: name, ops_per_sec: null, twin_ops_per_sec: null, ratio: null, p50_us: null, p99_us: null, skipped: reason });
+  rows.push([name, 'skipped', '', '', reason, '', '']);
+}
+
+const table = (header, body) => {
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((r) => String(r[i]).length)));
+  const fmt = (r) => '| ' + r.map((x, i) => String(x).padEnd(widths[i])).join(' | ') + ' |';
+  return [fmt(header), '|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|', ...body.map(fmt)].join('\n');
+};
+
+let out = table(['case', 'promo-track', 'hand-written twin', 'ratio (min–max)', 'target', 'p50 / p99 µs', 'twin p50 / p99 µs'], rows);
+
+if (stats) {
+  const sizeLabel = (n) => (n >= 1e6 ? `${n / 1e6}M` : `${n / 1e3}k`);
+  const statRows = Object.entries(stats).map(([label, bySize]) => {
+    const ms = STATS_SIZES.map((n) => bySize[n].ms);
+    const growth = ms.at(-1) / ms[0];
+    return [label, ...ms.map((x) => x.toFixed(2)), `${growth.toFixed(2)}×`, ms.at(-1) <= 20 && growth <= 1.5 ? 'met' : 'MISSED'];
+  });
+  out +=
+    '\n\nstats sqlite 1M tracks (ms per call, median; target ≤ 20 ms at 1M and ≤ 1.5× the 10k time)\n' +
+    table(['stats call', ...STATS_SIZES.map((n) => `${sizeLabel(n)} rows`), '1M / 10k', 'target'], statRows);
+  // The headline is the operator's search (one promocode); every other call is in ms_per_call.
+  const head = stats['one promocode'];
+  const big = head[STATS_SIZES.at(-1)];
+  const { p50_us, p99_us } = latencySummary(big.lat);
+  lines.push({
+    case: statsSqlite.name,
+    ops_per_sec: round(1000 / big.ms),
+    twin_ops_per_sec: null,
+    ratio: round(big.ms / head[STATS_SIZES[0]].ms, 3),
+    p50_us,
+    p99_us,
+    ms_per_call: Object.fromEntries(
+      Object.entries(stats).map(([label, bySize]) => [label, Object.fromEntries(STATS_SIZES.map((n) => [sizeLabel(n), round(bySize[n].ms, 3)]))]),
+    ),
+  });
+}
+
+out += `\n\n${env.rounds} interleaved rounds of ${env.seconds} s per side; ratio = median over rounds of (promo-track rate / twin rate in the same round). Total ${((Date.now() - t0) / 1000).toFixed(0)} s.`;
+if (args.json) {
+  log('\n' + out);
+  for (const line of lines) process.stdout.write(JSON.stringify(line) + '\n');
+} else {
+  process.stdout.write(out + '\n');
+}
+process.exit(0);

@@ -1,0 +1,74 @@
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { Kysely, SqliteDialect } from 'kysely';
+import { createTracker } from '@promo-track/core';
+import { createSqliteTwin, TWIN_SCHEMA } from './twin-sqlite.mjs';
+import { checkpointAndClose, copyDb, openSqlite } from './util.mjs';
+import { check, OWNERS, SALT, seedVisits } from './workload.mjs';
+
+/** A library tracker over its own WAL file database. */
+export function openLibrary(file, options = {}) {
+  const raw = openSqlite(Database, file);
+  const db = new Kysely({ dialect: new SqliteDialect({ database: raw }) });
+  const tracker = createTracker({ db, salt: SALT, ...options });
+  return { raw, db, tracker, close: () => db.destroy() };
+}
+
+export function openTwin(file) {
+  const db = openSqlite(Database, file);
+  return { db, twin: createSqliteTwin(db, SALT), close: () => db.close() };
+}
+
+/**
+ * Seeds one library database and one twin database alike (10k promos, 50k earlier visits), each
+ * through its own code, and leaves them as checkpointed files that every case copies.
+ */
+export async function seedTemplates(dir) {
+  const libFile = path.join(dir, 'lib-template.db');
+  const lib = openLibrary(libFile);
+  await lib.tracker.migrate();
+  const codes = [];
+  for (let userId = 1; userId <= OWNERS; userId++) codes.push((await lib.tracker.getOrCreatePromo({ userId })).promocode);
+  const visits = seedVisits(codes);
+  for (let i = 0; i < visits.length; i += 1000) {
+    const chunk = visits.slice(i, i + 1000);
+    const tracks = await lib.tracker.recordTracks(chunk.map(({ userId, promocode, scene }) => ({ userId, promocode, scene })));
+    tracks.forEach((t, j) => check(t, wrap(chunk[j]), 'seed library'));
+  }
+  lib.raw.pragma('wal_checkpoint(TRUNCATE)');
+  await lib.close();
+
+  const twinFile = path.join(dir, 'twin-template.db');
+  const twinDb = openSqlite(Database, twinFile);
+  twinDb.exec(TWIN_SCHEMA);
+  const twin = createSqliteTwin(twinDb, SALT);
+  // The same promos, codes and all, as the library made them.
+  const src = new Database(libFile, { readonly: true });
+  const insert = twinDb.prepare(
+    'insert into promo (id, user_id, promo_type, appid, promocode, wxbcode, page, created_at) values (?, ?, ?, ?, ?, ?, ?, ?)',
+  );
+  twinDb.transaction(() => {
+    for (const p of src.prepare('select * from promo order by id').iterate()) {
+      insert.run(p.id, p.user_id, p.promo_type, p.appid, p.promocode, p.wxbcode, p.page, p.created_at);
+    }
+  })();
+  src.close();
+  for (let i = 0; i < visits.length; i += 1000) {
+    const chunk = visits.slice(i, i + 1000);
+    const tracks = twin.recordTracks(chunk.map(({ userId, promocode, scene }) => ({ userId, promocode, scene })));
+    tracks.forEach((t, j) => check(t, wrap(chunk[j]), 'seed twin'));
+  }
+  checkpointAndClose(twinDb);
+  return { libFile, twinFile, codes };
+}
+
+const wrap = (v) => ({ input: { userId: v.userId, promocode: v.promocode }, expect: { trackType: v.isNew ? 1 : 2, referrerId: v.owner } });
+
+/** Fresh copies of both templates for one case. */
+export function copies(templates, dir, name) {
+  const slug = name.replace(/[^a-z0-9]+/gi, '-');
+  return {
+    libFile: copyDb(templates.libFile, path.join(dir, `${slug}-lib.db`)),
+    twinFile: copyDb(templates.twinFile, path.join(dir, `${slug}-twin.db`)),
+  };
+}

@@ -1,0 +1,49 @@
+import { ERROR_STATUS, TrackError, ValidationError } from '../errors.js';
+import type { HttpErrorBody, HttpResponse } from './types.js';
+
+/** The one table of error code → HTTP status: the tracker's own, plus what only HTTP can go wrong with. */
+export const HTTP_ERROR_STATUS = {
+  ...ERROR_STATUS,
+  invalid_json: 400,
+  payload_too_large: 413,
+  internal: 500,
+} as const;
+
+export type HttpErrorCode = keyof typeof HTTP_ERROR_STATUS;
+
+/** A request body that could not be read: not JSON, or larger than the limit. */
+export class HttpBodyError extends Error {
+  readonly code: 'invalid_json' | 'payload_too_large';
+  readonly status: number;
+
+  constructor(code: 'invalid_json' | 'payload_too_large', message: string) {
+    super(message);
+    this.name = 'HttpBodyError';
+    this.code = code;
+    this.status = HTTP_ERROR_STATUS[code];
+  }
+}
+
+export const JSON_HEADERS: Readonly<Record<string, string>> = {
+  'content-type': 'application/json; charset=utf-8',
+  'cache-control': 'no-store',
+};
+
+export function jsonResponse(status: number, body: unknown): HttpResponse {
+  return { status, headers: { ...JSON_HEADERS }, body: JSON.stringify(body) };
+}
+
+/**
+ * Maps any failure to its response. Unknown failures are logged for the operator and answered as a
+ * bare 500: their messages may carry SQL or internals.
+ */
+export function errorResponse(error: unknown, context: { method: string; path: string }): HttpResponse {
+  if (error instanceof TrackError || error instanceof HttpBodyError) {
+    const body: HttpErrorBody = { error: { code: error.code, message: error.message } };
+    if (error instanceof ValidationError) body.error.issues = error.issues;
+    return jsonResponse(HTTP_ERROR_STATUS[error.code], body);
+  }
+  console.error(`[promo-track] ${context.method} ${context.path} failed unexpectedly:`, error);
+  const body: HttpErrorBody = { error: { code: 'internal', message: 'Internal server error' } };
+  return jsonResponse(HTTP_ERROR_STATUS.internal, body);
+}

@@ -1,0 +1,49 @@
+import type { Tracker } from '../types.js';
+import { Access } from './access.js';
+import { errorResponse } from './errors.js';
+import { compilePath } from './router.js';
+import { type Route, trackerRoutes } from './routes.js';
+import type { HttpHandler, HttpHandlerOptions, HttpRequest } from './types.js';
+
+/**
+ * The contract's HTTP routes, framework-free: adapters turn their request into an `HttpRequest`
+ * and write back the `HttpResponse`, or hand the request on to the host when this answers `null`.
+ */
+export function createHttpHandler<Raw = unknown>(tracker: Tracker, options: HttpHandlerOptions<Raw> = {}): HttpHandler<Raw> {
+  // Read once: a host that changes its options object later does not change the routes.
+  const settings: HttpHandlerOptions<Raw> = { identify: options.identify, admin: options.admin };
+  // Further pages (behind their own options) join this list.
+  const routes: Route<Raw>[] = [...trackerRoutes<Raw>(tracker, { admin: !!settings.admin })];
+  const table = routes.map((route) => ({ route, path: compilePath(route.path) }));
+
+  return async (request) => {
+    const method = request.method.toUpperCase();
+    let found: { route: Route<Raw>; params: Record<string, string> } | undefined;
+    for (const { route, path } of table) {
+      const params = route.method === method ? path.match(request.path) : null;
+      if (params) {
+        found = { route, params };
+        break;
+      }
+    }
+    if (!found) return null;
+
+    try {
+      const access = new Access(settings, request.raw as Raw);
+      await access.authenticate();
+      return await found.route.handle({
+        params: found.params,
+        query: request.query ?? {},
+        body: () => requestBody(request),
+        access,
+      });
+    } catch (error) {
+      return errorResponse(error, { method, path: request.path });
+    }
+  };
+}
+
+async function requestBody(request: HttpRequest<unknown>): Promise<unknown> {
+  if (request.body !== undefined) return request.body;
+  return request.readBody ? request.readBody() : undefined;
+}

@@ -1,0 +1,179 @@
+import type { Tracker } from '../types.js';
+import { isReplayed } from '../replays.js';
+import { parse } from '../validation.js';
+import { NotFoundError } from '../errors.js';
+import type { Access } from './access.js';
+import { jsonResponse } from './errors.js';
+import type { HttpResponse } from './types.js';
+import {
+  leaderboardQuery,
+  promoRequest,
+  referralsRequest,
+  shareBody,
+  statsQuery,
+  toTrackInput,
+  trackBatchBody,
+  trackBody,
+  userIdParam,
+} from './wire-inputs.js';
+import {
+  attributionWire,
+  leaderboardWire,
+  promoWire,
+  referralPageWire,
+  referralWire,
+  shareWire,
+  statsWire,
+  trackWire,
+} from './wire-outputs.js';
+
+export interface RouteContext<Raw> {
+  /** Path parameters, already percent-decoded. */
+  params: Record<string, string>;
+  query: Readonly<Record<string, unknown>>;
+  /** The request body: the one the host parsed, or read from the stream now. */
+  body(): Promise<unknown>;
+  access: Access<Raw>;
+}
+
+export interface Route<Raw> {
+  method: 'GET' | 'POST' | 'DELETE';
+  /** A pattern such as `/users/:user_id/referrer`. */
+  path: string;
+  handle(context: RouteContext<Raw>): Promise<HttpResponse>;
+}
+
+/** The routes of the contract's HTTP table, over one tracker. */
+export function trackerRoutes<Raw>(tracker: Tracker, options: { admin: boolean }): Route<Raw>[] {
+  return [
+    {
+      method: 'GET',
+      path: '/tracks/:user_id/:promo_type',
+      async handle({ params, query, access }) {
+        const { user_id, promo_type, appid, page } = parse(promoRequest, { ...query, ...params });
+        await access.actFor([user_id]);
+        const promo = await tracker.getOrCreatePromo({ userId: user_id, promoType: promo_type, appid, page });
+        return jsonResponse(200, promoWire(promo));
+      },
+    },
+    {
+      method: 'POST',
+      path: '/tracks',
+      async handle({ body, access }) {
+        const input = parse(trackBody, withCaller(await body(), await access.userId()));
+        await access.actFor([input.user_id]);
+        const track = await tracker.recordTrack(toTrackInput(input));
+        return jsonResponse(isReplayed(track) ? 200 : 201, trackWire(track));
+      },
+    },
+    {
+      method: 'POST',
+      path: '/tracks/batch',
+      async handle({ body, access }) {
+        const { events } = parse(trackBatchBody, withCallerInEvents(await body(), await access.userId()));
+        await access.actFor(events.map((e) => e.user_id));
+        const tracks = await tracker.recordTracks(events.map(toTrackInput));
+        return jsonResponse(201, { items: tracks.map(trackWire) });
+      },
+    },
+    {
+      method: 'POST',
+      path: '/shares',
+      async handle({ body, access }) {
+        const input = parse(shareBody, withCaller(await body(), await access.userId()));
+        if (input.user_id !== null) await access.actFor([input.user_id]);
+        const share = await tracker.recordShare({
+          userId: input.user_id,
+          shareType: input.share_type,
+          page: input.page,
+          promocode: input.promocode,
+          eventId: input.event_id,
+        });
+        return jsonResponse(201, shareWire(share));
+      },
+    },
+    {
+      method: 'GET',
+      path: '/promos/:promocode',
+      async handle({ params }) {
+        const promo = await tracker.findPromo(params.promocode);
+        if (!promo) throw new NotFoundError(`No promo has the promocode "${params.promocode}"`);
+        return jsonResponse(200, promoWire(promo));
+      },
+    },
+    {
+      method: 'GET',
+      path: '/users/:user_id/referrer',
+      async handle({ params, access }) {
+        const userId = parse(userIdParam, params.user_id, 'user_id');
+        await access.actFor([userId]);
+        const referral = await tracker.getReferrer(userId);
+        if (!referral) throw new NotFoundError(`User ${userId} has no referrer`);
+        return jsonResponse(200, referralWire(referral));
+      },
+    },
+    {
+      method: 'GET',
+      path: '/users/:user_id/referrals',
+      async handle({ params, query, access }) {
+        const { user_id: userId, limit, cursor } = parse(referralsRequest, { ...query, ...params });
+        await access.actFor([userId]);
+        return jsonResponse(200, referralPageWire(await tracker.listReferrals(userId, { limit, cursor })));
+      },
+    },
+    {
+      method: 'GET',
+      path: '/users/:user_id/attribution',
+      async handle({ params, access }) {
+        const userId = parse(userIdParam, params.user_id, 'user_id');
+        await access.actFor([userId]);
+        return jsonResponse(200, attributionWire(await tracker.explainReferral(userId)));
+      },
+    },
+    {
+      method: 'DELETE',
+      path: '/users/:user_id',
+      async handle({ params, access }) {
+        const userId = parse(userIdParam, params.user_id, 'user_id');
+        // With `admin` set, forgetting is for operators; without it, users may still leave.
+        if (options.admin) await access.requireAdmin();
+        else await access.actFor([userId]);
+        const { promos, tracks, shares, referrals } = await tracker.forgetUser(userId);
+        return jsonResponse(200, { promos, tracks, shares, referrals });
+      },
+    },
+    {
+      method: 'GET',
+      path: '/stats',
+      async handle({ query, access }) {
+        const { user_id, promocode, appid, from, to } = parse(statsQuery, query);
+        if (user_id === undefined) await access.requireAdmin();
+        else await access.actFor([user_id]);
+        return jsonResponse(200, statsWire(await tracker.stats({ userId: user_id, promocode, appid, from, to })));
+      },
+    },
+    {
+      method: 'GET',
+      path: '/leaderboard',
+      async handle({ query, access }) {
+        const { from, to, limit } = parse(leaderboardQuery, query);
+        await access.requireAdmin();
+        return jsonResponse(200, leaderboardWire(await tracker.leaderboard({ from, to, limit })));
+      },
+    },
+  ];
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** With `identify`, a body that leaves out `user_id` acts for the authenticated user. */
+function withCaller(body: unknown, userId: number | undefined): unknown {
+  if (userId === undefined || !isObject(body) || body.user_id != null) return body;
+  return { ...body, user_id: userId };
+}
+
+function withCallerInEvents(body: unknown, userId: number | undefined): unknown {
+  if (userId === undefined || !isObject(body) || !Array.isArray(body.events)) return body;
+  return { ...body, events: body.events.map((event: unknown) => withCaller(event, userId)) };
+}

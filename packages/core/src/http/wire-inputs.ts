@@ -1,0 +1,104 @@
+import { z } from 'zod';
+import {
+  getOrCreatePromoSchema,
+  leaderboardQuerySchema,
+  listReferralsSchema,
+  MAX_BATCH,
+  recordShareSchema,
+  recordTrackSchema,
+  statsQuerySchema,
+  userIdSchema,
+} from '../validation.js';
+
+/**
+ * The wire's inputs, in its snake_case names, so that issue paths read as the client wrote them
+ * (`events.1.user_id`). Field rules come from the tracker's own schemas; path and query values
+ * arrive as strings and are converted here.
+ */
+
+/** A whole number written as a string (path segments, query values). */
+const integerText = <T extends z.ZodType<number, number>>(target: T) =>
+  z.string().regex(/^\d+$/, 'must be a whole number').transform(Number).pipe(target);
+
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2}))?$/;
+const ISO_MESSAGE = 'must be an ISO 8601 date, e.g. 2026-01-31 or 2026-01-31T08:00:00.000Z';
+
+function isIsoDate(text: string): boolean {
+  const m = ISO_DATE.exec(text);
+  if (!m) return false;
+  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  // Date.parse would quietly roll 2026-02-30 over into March.
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  return month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth && !Number.isNaN(Date.parse(text));
+}
+
+const isoDateText = z
+  .string()
+  .refine(isIsoDate, ISO_MESSAGE)
+  .transform((text) => new Date(text));
+
+const track = recordTrackSchema.shape;
+const share = recordShareSchema.shape;
+const promo = getOrCreatePromoSchema.shape;
+const stats = statsQuerySchema.shape;
+
+/** `POST /tracks`; a `referrer` field (as in the seed's example) is dropped: it follows from the promocode. */
+export const trackBody = z.object({
+  user_id: track.userId,
+  promocode: track.promocode,
+  scene: track.scene,
+  track_type: track.trackType,
+  detail: track.detail,
+  event_id: track.eventId,
+});
+
+export const trackBatchBody = z.object({ events: z.array(trackBody).max(MAX_BATCH) });
+
+export const shareBody = z.object({
+  user_id: share.userId,
+  share_type: share.shareType,
+  page: share.page,
+  promocode: share.promocode,
+  event_id: share.eventId,
+});
+
+export const userIdParam = integerText(userIdSchema);
+
+/** Path parameters and query values are checked together, so that one answer names every mistake. */
+export const promoRequest = z.object({
+  user_id: userIdParam,
+  promo_type: integerText(promo.promoType.unwrap()),
+  appid: promo.appid,
+  page: promo.page,
+});
+
+export const referralsRequest = z.object({
+  user_id: userIdParam,
+  limit: integerText(listReferralsSchema.shape.limit.unwrap()).optional(),
+  cursor: listReferralsSchema.shape.cursor,
+});
+
+export const statsQuery = z.object({
+  user_id: userIdParam.optional(),
+  promocode: stats.promocode,
+  appid: stats.appid,
+  from: isoDateText.optional(),
+  to: isoDateText.optional(),
+});
+
+export const leaderboardQuery = z.object({
+  from: isoDateText.optional(),
+  to: isoDateText.optional(),
+  limit: integerText(leaderboardQuerySchema.shape.limit.unwrap()).optional(),
+});
+
+export type TrackBody = z.output<typeof trackBody>;
+
+export const toTrackInput = (t: TrackBody) => ({
+  userId: t.user_id,
+  promocode: t.promocode,
+  scene: t.scene,
+  trackType: t.track_type,
+  detail: t.detail,
+  eventId: t.event_id,
+});

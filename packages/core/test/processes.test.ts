@@ -1,0 +1,197 @@
+/**
+ * Races between whole processes, as in production where several instances of a host start and
+ * serve at once: each child process opens its own pool and runs the BUILT core (bundled once
+ * here with tsup, as `npm run build` would, into a private directory so that parallel builds of
+ * `dist` cannot interfere).
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import Database from 'better-sqlite3';
+import { Kysely, SqliteDialect, sql } from 'kysely';
+import { build } from 'tsup';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTracker, type Promo, type Track, type Tracker } from '@promo-track/core';
+import { dropTables, MYSQL_URL, mysqlDb, PG_URL, pgDb, uniquePrefix } from '../../../test/support/databases.js';
+import { countRows, SALT } from './support.js';
+
+const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
+const WORKER = here('./workers/tracker-worker.mjs');
+const PROCESSES = 5;
+
+let core: string;
+let buildDir: string;
+beforeAll(async () => {
+  // Inside the repository, so that the bundle's imports of kysely, hashids and zod resolve.
+  buildDir = join(here('../../../node_modules/.cache/promo-track-test'), `core-${process.pid}-${Date.now()}`);
+  await build({
+    entry: { index: here('../src/index.ts') },
+    format: ['esm'],
+    outDir: buildDir,
+    platform: 'node',
+    target: 'node20',
+    external: ['kysely', 'hashids', 'zod'],
+    dts: false,
+    clean: false,
+    silent: true,
+    config: false,
+  });
+  core = pathToFileURL(join(buildDir, 'index.js')).href;
+}, 60_000);
+afterAll(() => rmSync(buildDir, { recursive: true, force: true }));
+
+interface Job {
+  migrate?: boolean;
+  promos?: { count: number; keys: { userId: number; promoType?: number; appid?: string }[] };
+  tracks?: { count: number; input: { userId: number; scene: number; eventId: string } };
+}
+interface Answer {
+  promos?: Promo[][];
+  tracks?: Track[];
+  error?: unknown;
+}
+
+interface Target {
+  name: 'sqlite-file' | 'postgres' | 'mysql';
+  enabled: boolean;
+  /** A fresh, empty place: a new SQLite file, or a new prefix on a shared server. */
+  open(): Promise<{ url: string; db: Kysely<any>; close(): Promise<void> }>;
+}
+
+const targets: Target[] = [
+  {
+    name: 'sqlite-file',
+    enabled: true,
+    async open() {
+      const dir = mkdtempSync(join(tmpdir(), 'promo-track-'));
+      const url = join(dir, 'race.db');
+      const db = new Kysely<any>({ dialect: new SqliteDialect({ database: new Database(url, { timeout: 20_000 }) }) });
+      return {
+        url,
+        db,
+        async close() {
+          await db.destroy();
+          rmSync(dir, { recursive: true, force: true });
+        },
+      };
+    },
+  },
+  { name: 'postgres', enabled: !!PG_URL, open: async () => server(PG_URL!, pgDb()) },
+  { name: 'mysql', enabled: !!MYSQL_URL, open: async () => server(MYSQL_URL!, mysqlDb()) },
+];
+
+async function server(url: string, db: Kysely<any>) {
+  return { url, db, close: async () => db.destroy() };
+}
+
+/** Runs one job per process, all starting at the same moment; answers what each printed. */
+async function race(target: Target, url: string, prefix: string, jobs: Job[]): Promise<Answer[]> {
+  const dialect = target.name === 'sqlite-file' ? 'sqlite' : target.name;
+  const children = jobs.map((job) => {
+    const child = spawn(process.execPath, [WORKER, JSON.stringify({ ...job, core, dialect, url, prefix, salt: SALT })], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    let onReady: () => void;
+    const ready = new Promise<void>((resolve) => (onReady = resolve));
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      if (stdout.startsWith('ready\n')) onReady();
+    });
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const done = new Promise<Answer>((resolve, reject) => {
+      child.on('close', (code) => {
+        const answer = stdout.slice('ready\n'.length);
+        if (code !== 0) return reject(new Error(`worker exited with ${code}: ${stderr}`));
+        try {
+          resolve(JSON.parse(answer) as Answer);
+        } catch {
+          reject(new Error(`worker printed no answer: ${stdout}\n${stderr}`));
+        }
+      });
+    });
+    return { child, ready: Promise.race([ready, done.then(() => undefined)]), done };
+  });
+  await Promise.all(children.map((c) => c.ready));
+  for (const { child } of children) child.stdin.end('go\n');
+  return Promise.all(children.map((c) => c.done));
+}
+
+const KEY_A = { userId: 42 };
+const KEY_B = { userId: 2_147_483_647, promoType: 3, appid: 'wx0123456789abcdef' };
+
+describe.each(targets)('$name, from several processes at once', (target) => {
+  describe.skipIf(!target.enabled)(target.enabled ? 'conformance' : `skipped: ${target.name === 'postgres' ? 'PROMO_TRACK_PG_URL' : 'PROMO_TRACK_MYSQL_URL'} is not set`, () => {
+    let db: Kysely<any>;
+    let prefix: string;
+    let close: () => Promise<void>;
+    let answers: Answer[];
+
+    // One race per database (processes are costly to start): PROCESSES fresh processes each run
+    // the first migrate() on an empty database, then 200/PROCESSES getOrCreatePromo calls for
+    // each of two keys, then 50/PROCESSES recordTrack calls that all carry one eventId.
+    beforeAll(async () => {
+      const opened = await target.open();
+      ({ db, close } = opened);
+      prefix = target.name === 'sqlite-file' ? '' : uniquePrefix();
+      const job: Job = {
+        migrate: true,
+        promos: { count: 200 / PROCESSES, keys: [KEY_A, KEY_B] },
+        tracks: { count: 50 / PROCESSES, input: { userId: 2, scene: 1047, eventId: 'launch-2' } },
+      };
+      answers = await race(target, opened.url, prefix, Array.from({ length: PROCESSES }, () => job));
+    }, 120_000);
+    afterAll(async () => {
+      if (target.name !== 'sqlite-file') await dropTables(db, prefix).catch(() => undefined);
+      await close?.();
+    });
+
+    const tracker = (): Tracker => createTracker({ db, salt: SALT, tablePrefix: prefix });
+
+    it(`a first migrate() raced by ${PROCESSES} processes: every one succeeds and the schema is whole`, async () => {
+      expect(answers.map((a) => a.error)).toEqual(answers.map(() => undefined));
+      const own = (await db.introspection.getTables({ withInternalKyselyTables: true }))
+        .map((t) => t.name)
+        .filter((n) => n.startsWith(prefix));
+      expect(own.sort()).toEqual(
+        ['promo', 'track', 'share', 'visitor', 'referral', 'decision', 'promo_track_lock', 'promo_track_migration', 'promo_track_migration_lock']
+          .map((t) => prefix + t)
+          .sort(),
+      );
+      const done = await sql<{ name: string }>`select name from ${sql.table(`${prefix}promo_track_migration`)}`.execute(db);
+      expect(done.rows.map((r) => r.name)).toEqual(['0001_init']);
+      await tracker().migrate(); // and one more changes nothing
+      expect((await db.selectFrom(`${prefix}promo_track_migration`).selectAll().execute()).length).toBe(1);
+    });
+
+    it(`200 getOrCreatePromo calls for one key over ${PROCESSES} processes: one row, every caller gets the same promo`, async () => {
+      const promos = answers.flatMap((a) => a.promos![0]);
+      expect(promos).toHaveLength(200);
+      const [first] = promos;
+      expect(first).toMatchObject({ userId: 42, promoType: 1, appid: null });
+      expect(new Set(promos.map((p) => `${p.id}:${p.promocode}`))).toEqual(new Set([`${first.id}:${first.promocode}`]));
+      const rows = await db.selectFrom(`${prefix}promo`).selectAll().where('user_id', '=', 42).execute();
+      expect(rows).toHaveLength(1);
+      expect((await tracker().findPromo(first.promocode))?.id).toBe(first.id);
+    });
+
+    it('the same for a key with an appid and the largest ids: one row', async () => {
+      const promos = answers.flatMap((a) => a.promos![1]);
+      expect(promos).toHaveLength(200);
+      expect(new Set(promos.map((p) => `${p.id}:${p.promocode}:${p.appid}:${p.promoType}`)).size).toBe(1);
+      expect((await countRows(db, prefix)).promo).toBe(2);
+    });
+
+    it(`50 recordTrack calls with one eventId over ${PROCESSES} processes: one row, every caller gets it`, async () => {
+      const tracks = answers.flatMap((a) => a.tracks!);
+      expect(tracks).toHaveLength(50);
+      expect(new Set(tracks.map((t) => t.id)).size).toBe(1);
+      expect(tracks[0]).toMatchObject({ userId: 2, scene: '1047', trackType: 1, referrerId: 42 });
+      expect(await countRows(db, prefix)).toMatchObject({ track: 1, visitor: 1, referral: 1, decision: 1 });
+      expect((await tracker().getReferrer(2))?.referrerId).toBe(42);
+    });
+  });
+});

@@ -1,0 +1,87 @@
+import type { Kysely } from 'kysely';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, vi } from 'vitest';
+import { createTracker, type Tracker, type TrackerOptions } from '@promo-track/core';
+import { countRows, databases, openTracker, SALT, type TestDatabase } from '../../../test/support/databases.js';
+
+export { countRows, databases, SALT, type TestDatabase } from '../../../test/support/databases.js';
+
+const ENV: Record<TestDatabase['name'], string> = {
+  sqlite: '',
+  postgres: 'PROMO_TRACK_PG_URL',
+  mysql: 'PROMO_TRACK_MYSQL_URL',
+};
+
+/**
+ * The conformance suite's loop: `body` runs once per database. A server database whose URL is
+ * not set shows its tests as skipped (never as passed).
+ */
+export function eachDatabase(body: (database: TestDatabase) => void): void {
+  describe.each(databases)('$name', (database) => {
+    describe.skipIf(!database.enabled)(database.enabled ? 'conformance' : `skipped: ${ENV[database.name]} is not set`, () =>
+      body(database),
+    );
+  });
+}
+
+export interface TrackerFixture {
+  tracker: Tracker;
+  db: Kysely<any>;
+  prefix: string;
+  /** Another tracker over the same tables, with other options (no migration needed). */
+  make(options?: Partial<TrackerOptions>): Tracker;
+  /** Row counts of every table the library owns. */
+  counts(): Promise<Record<string, number>>;
+}
+
+const DATA_TABLES = ['promo', 'track', 'share', 'visitor', 'referral', 'decision'];
+
+/**
+ * A migrated tracker on an isolated database: a `:memory:` SQLite, or a unique table prefix on
+ * a shared server, dropped afterwards. Migrated once per suite (DDL is slow on shared servers);
+ * every test starts from empty tables.
+ */
+export function useTracker(database: TestDatabase, options: Partial<TrackerOptions> = {}): TrackerFixture {
+  const fixture = {} as TrackerFixture;
+  let close: (() => Promise<void>) | undefined;
+  beforeAll(async () => {
+    const opened = await openTracker(database, options);
+    close = opened.close;
+    fixture.tracker = opened.tracker;
+    fixture.db = opened.db;
+    fixture.prefix = opened.prefix;
+    fixture.make = (more = {}) => createTracker({ db: opened.db, salt: SALT, tablePrefix: opened.prefix, ...options, ...more });
+    fixture.counts = () => countRows(opened.db, opened.prefix);
+  });
+  beforeEach(async () => {
+    await fixture.db.transaction().execute(async (trx) => {
+      for (const table of DATA_TABLES) await trx.deleteFrom(fixture.prefix + table).execute();
+    });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+  afterAll(async () => {
+    await close?.();
+  });
+  return fixture;
+}
+
+/** Freezes `Date` (only `Date`: the drivers' own timers keep running) at `at`. */
+export function freezeTime(at: Date | string | number): void {
+  vi.useFakeTimers({ toFake: ['Date'] });
+  vi.setSystemTime(new Date(at));
+}
+
+/** Asserts that `promise` rejects with an error of `type` and returns it. */
+export async function rejection<E extends Error>(promise: Promise<unknown>, type: abstract new (...args: any[]) => E): Promise<E> {
+  const error = await promise.then(
+    () => {
+      throw new Error(`expected a ${type.name}, but the call succeeded`);
+    },
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(type);
+  return error as E;
+}
+
+export const DAY = 86_400_000;

@@ -1,0 +1,398 @@
+import { Kysely, MysqlDialect, PostgresDialect } from 'kysely';
+import { createPool } from 'mysql2';
+import pg from 'pg';
+import { describe, expect, it } from 'vitest';
+import type { DecisionOutcome, Tracker, TrackerEvent, TrackerOptions } from '@promo-track/core';
+import { dropTables, MYSQL_URL, PG_URL, uniquePrefix } from '../../../test/support/databases.js';
+import { DAY, eachDatabase, freezeTime, type TestDatabase, useTracker } from './support.js';
+import { recordFigures } from './trust-figures.js';
+
+const T0 = Date.parse('2026-03-01T08:00:00.000Z');
+
+/** A (the user whose attribution we look at), B and C (promoters). */
+const A = 1;
+const B = 2;
+const C = 3;
+
+interface Visit {
+  user: number;
+  through: number;
+  scene?: string;
+  trackType?: 1 | 2;
+  /** Days after T0. */
+  day?: number;
+}
+
+interface Scenario {
+  outcome: DecisionOutcome;
+  setup: string;
+  options?: Partial<TrackerOptions>;
+  /** Visits by other users before A's, e.g. to put A above B in the chain. */
+  before?: Visit[];
+  /** A's visits, in order. */
+  visits: Omit<Visit, 'user'>[];
+  /** The decisions recorded for A, oldest first: [outcome, candidate]. */
+  decisions: [DecisionOutcome, number][];
+  /** A's referrer afterwards (and the visit that bound it). */
+  referrer: { id: number; visit: number } | null;
+}
+
+const lastTouch: Partial<TrackerOptions> = { attribution: { model: 'last-touch' } };
+
+/** One row per outcome (and a few more where an outcome has two ways to happen). */
+const scenarios: Scenario[] = [
+  {
+    outcome: 'bound',
+    setup: 'A, a new user, arrives through B’s code',
+    visits: [{ through: B }],
+    decisions: [['bound', B]],
+    referrer: { id: B, visit: 0 },
+  },
+  {
+    outcome: 'rebound',
+    setup: 'last-touch: A arrives through B, then 10 days later through C as a new user (trackType 1)',
+    options: lastTouch,
+    visits: [{ through: B }, { through: C, trackType: 1, day: 10 }],
+    decisions: [
+      ['bound', B],
+      ['rebound', C],
+    ],
+    referrer: { id: C, visit: 1 },
+  },
+  {
+    outcome: 'kept',
+    setup: 'first-touch: A arrives through B, then through C as a new user (trackType 1)',
+    visits: [{ through: B }, { through: C, trackType: 1, day: 1 }],
+    decisions: [
+      ['bound', B],
+      ['kept', C],
+    ],
+    referrer: { id: B, visit: 0 },
+  },
+  {
+    outcome: 'kept',
+    setup: 'last-touch: A arrives through B, then again through B as a new user (trackType 1)',
+    options: lastTouch,
+    visits: [{ through: B }, { through: B, trackType: 1, day: 2 }],
+    decisions: [
+      ['bound', B],
+      ['kept', B],
+    ],
+    referrer: { id: B, visit: 0 },
+  },
+  {
+    outcome: 'self',
+    setup: 'A, a new user, arrives through A’s own code',
+    visits: [{ through: A }],
+    decisions: [['self', A]],
+    referrer: null,
+  },
+  {
+    outcome: 'cycle',
+    setup: 'B is bound to A; then A, a new user, arrives through B’s code',
+    before: [{ user: B, through: A }],
+    visits: [{ through: B }],
+    decisions: [['cycle', B]],
+    referrer: null,
+  },
+  {
+    outcome: 'returning_user',
+    setup: 'A arrives through B, then through C (trackType omitted → 2)',
+    visits: [{ through: B }, { through: C, day: 1 }],
+    decisions: [
+      ['bound', B],
+      ['returning_user', C],
+    ],
+    referrer: { id: B, visit: 0 },
+  },
+  {
+    outcome: 'returning_user',
+    setup: 'A’s first visit is a returning one (trackType 2) through B',
+    visits: [{ through: B, trackType: 2 }],
+    decisions: [['returning_user', B]],
+    referrer: null,
+  },
+  {
+    outcome: 'outside_window',
+    setup: 'last-touch (30 days): A arrives through B, then 31 days later through C as a new user (trackType 1)',
+    options: lastTouch,
+    visits: [{ through: B }, { through: C, trackType: 1, day: 31 }],
+    decisions: [
+      ['bound', B],
+      ['outside_window', C],
+    ],
+    referrer: { id: B, visit: 0 },
+  },
+  {
+    outcome: 'outside_window',
+    setup: 'first-touch, windowDays 7: A first visits through its own code, 8 days later through B (trackType 1)',
+    options: { attribution: { model: 'first-touch', windowDays: 7 } },
+    visits: [{ through: A }, { through: B, trackType: 1, day: 8 }],
+    decisions: [
+      ['self', A],
+      ['outside_window', B],
+    ],
+    referrer: null,
+  },
+  {
+    outcome: 'excluded_scene',
+    setup: 'A, a new user, arrives through B’s code in scene 1129 (WeChat’s crawler)',
+    visits: [{ through: B, scene: '1129' }],
+    decisions: [['excluded_scene', B]],
+    referrer: null,
+  },
+  {
+    outcome: 'excluded_scene',
+    setup: 'excludeScenes [1154]: A, a new user, arrives through B’s code in scene 1154',
+    options: { excludeScenes: ['1154'] },
+    visits: [{ through: B, scene: '1154' }],
+    decisions: [['excluded_scene', B]],
+    referrer: null,
+  },
+];
+
+async function codes(tracker: Tracker, users: number[]): Promise<Map<number, string>> {
+  const map = new Map<number, string>();
+  for (const user of users) map.set(user, (await tracker.getOrCreatePromo({ userId: user })).promocode);
+  return map;
+}
+
+/**
+ * The same server, but every session of the pool defaults to another isolation level (a host may
+ * configure its database that way): the binding lock must not depend on the server's default.
+ */
+function withIsolation(database: TestDatabase, level: string): TestDatabase {
+  const make = (): Kysely<any> =>
+    database.name === 'postgres'
+      ? new Kysely({
+          dialect: new PostgresDialect({
+            pool: new pg.Pool({ connectionString: PG_URL, max: 10, options: `-c default_transaction_isolation=${level.replace(' ', '\\ ')}` }),
+          }),
+        })
+      : new Kysely({
+          dialect: new MysqlDialect({
+            pool: createPool({ uri: MYSQL_URL!, connectionLimit: 10 }).on('connection', (c) => {
+              c.query(level === 'snap' ? 'set session innodb_snapshot_isolation=ON' : `set session transaction isolation level ${level}`);
+            }),
+          }),
+        });
+  return {
+    name: database.name,
+    enabled: database.enabled,
+    async open() {
+      const db = make();
+      const prefix = uniquePrefix();
+      return {
+        db,
+        prefix,
+        async close() {
+          await dropTables(db, prefix).catch(() => undefined);
+          await db.destroy();
+        },
+      };
+    },
+  };
+}
+
+function mutualRace(database: TestDatabase, label: string) {
+  const ITERATIONS = 50;
+  const fx = useTracker(database);
+
+  it(`never both bind (${ITERATIONS} races on separate connections)`, async () => {
+    const figures = { dialect: database.name, sessions: label, iterations: ITERATIONS, firstWon: 0, secondWon: 0, bothBound: 0, noneBound: 0, failed: 0, maxMs: 0 };
+    for (let i = 0; i < ITERATIONS; i++) {
+      const a = 10_000 + 2 * i;
+      const b = a + 1;
+      const code = await codes(fx.tracker, [a, b]);
+      const started = performance.now();
+      const settled = await Promise.allSettled([
+        fx.tracker.recordTrack({ userId: a, promocode: code.get(b)!, scene: '1047', eventId: 'e' + i }),
+        fx.tracker.recordTrack({ userId: b, promocode: code.get(a)!, scene: '1047', eventId: 'e' + i }),
+      ]);
+      figures.maxMs = Math.max(figures.maxMs, Math.round(performance.now() - started));
+      figures.failed += settled.filter((s) => s.status === 'rejected').length;
+      const [ra, rb] = await Promise.all([fx.tracker.getReferrer(a), fx.tracker.getReferrer(b)]);
+      if (ra && rb) figures.bothBound++;
+      else if (!ra && !rb) figures.noneBound++;
+      else if (ra) figures.firstWon++;
+      else figures.secondWon++;
+
+      expect(settled.map((s) => (s.status === 'rejected' ? String(s.reason) : s.status))).toEqual(['fulfilled', 'fulfilled']);
+      expect(ra && rb).toBeFalsy();
+      // The loser's visit is recorded, with its refusal explained.
+      const winner = ra ? a : b;
+      const loser = ra ? b : a;
+      expect((await fx.tracker.explainReferral(winner)).decisions.map((d) => d.outcome)).toEqual(['bound']);
+      expect((await fx.tracker.explainReferral(loser)).decisions.map((d) => [d.outcome, d.candidateId])).toEqual([['cycle', winner]]);
+    }
+    recordFigures('mutual binding race', figures);
+    expect(figures.bothBound).toBe(0);
+    expect(figures.firstWon + figures.secondWon).toBe(ITERATIONS);
+  });
+}
+
+eachDatabase((database) => {
+  describe('every attribution outcome is recorded and explained', () => {
+    describe.each(scenarios)('$outcome: $setup', (scenario) => {
+      const events: TrackerEvent[] = [];
+      const fx = useTracker(database, { ...scenario.options, onEvent: (e) => void events.push(e) });
+
+      it('records the decision and the binding that results', async () => {
+        events.length = 0;
+        freezeTime(T0);
+        const code = await codes(fx.tracker, [A, B, C]);
+        for (const v of scenario.before ?? []) {
+          await fx.tracker.recordTrack({ userId: v.user, promocode: code.get(v.through)!, scene: v.scene ?? '1047' });
+        }
+        const tracks = [];
+        for (const v of scenario.visits) {
+          freezeTime(T0 + (v.day ?? 0) * DAY);
+          tracks.push(
+            await fx.tracker.recordTrack({
+              userId: A,
+              promocode: code.get(v.through)!,
+              scene: v.scene ?? '1047',
+              ...(v.trackType ? { trackType: v.trackType } : {}),
+            }),
+          );
+        }
+
+        const explained = await fx.tracker.explainReferral(A);
+        expect(explained.decisions).toEqual(
+          scenario.decisions.map(([outcome, candidateId], i) => ({
+            trackId: tracks[i]!.id,
+            promocode: tracks[i]!.promocode,
+            candidateId,
+            outcome,
+            at: tracks[i]!.createdAt,
+          })),
+        );
+
+        const referral = await fx.tracker.getReferrer(A);
+        expect(explained.referral).toEqual(referral);
+        if (scenario.referrer === null) {
+          expect(referral).toBeNull();
+        } else {
+          const bindingTrack = tracks[scenario.referrer.visit]!;
+          expect(referral).toEqual({
+            userId: A,
+            referrerId: scenario.referrer.id,
+            promocode: bindingTrack.promocode,
+            scene: bindingTrack.scene,
+            trackId: bindingTrack.id,
+            boundAt: bindingTrack.createdAt,
+          });
+        }
+
+        // Exactly the bindings and re-bindings of A were announced.
+        const announced = events.filter((e) => e.type === 'referral.bound' && e.referral.userId === A);
+        expect(announced).toHaveLength(scenario.decisions.filter(([o]) => o === 'bound' || o === 'rebound').length);
+        // One decision per recorded track, nothing else.
+        expect((await fx.counts()).decision).toBe(scenario.visits.length + (scenario.before?.length ?? 0));
+      });
+    });
+  });
+
+  describe('excludeScenes', () => {
+    const fx = useTracker(database);
+
+    it('stores a crawler visit (scene 1129 by default), never counts it in stats or leaderboard, never binds', async () => {
+      const code = await codes(fx.tracker, [B]);
+      const crawled = await fx.tracker.recordTrack({ userId: 10, promocode: code.get(B)!, scene: 1129 });
+      expect(crawled).toMatchObject({ userId: 10, scene: '1129', referrerId: B, trackType: 1 });
+      expect((await fx.counts()).track).toBe(1);
+      expect(await fx.tracker.getReferrer(10)).toBeNull();
+      expect(await fx.tracker.stats()).toMatchObject({ visits: 0, uniqueVisitors: 0, referrals: 0, byScene: [] });
+      expect(await fx.tracker.stats({ userId: B })).toMatchObject({ visits: 0, referrals: 0 });
+      expect(await fx.tracker.leaderboard()).toEqual([]);
+
+      // A real visit is counted beside it, and the crawler's visits still are not.
+      await fx.tracker.recordTrack({ userId: 11, promocode: code.get(B)!, scene: '1047' });
+      await fx.tracker.recordTrack({ userId: 12, promocode: code.get(B)!, scene: '1129' });
+      expect(await fx.tracker.stats({ userId: B })).toMatchObject({
+        visits: 1,
+        newUserVisits: 1,
+        uniqueVisitors: 1,
+        referrals: 1,
+        byScene: [{ scene: '1047', visits: 1 }],
+      });
+      expect(await fx.tracker.stats({ promocode: code.get(B)! })).toMatchObject({ visits: 1 });
+      expect(await fx.tracker.leaderboard()).toEqual([{ referrerId: B, referrals: 1, visits: 1 }]);
+      expect((await fx.counts()).track).toBe(3);
+    });
+  });
+
+  describe('excludeScenes: []', () => {
+    const fx = useTracker(database, { excludeScenes: [] });
+
+    it('counts and binds scene 1129 like any other scene', async () => {
+      const code = await codes(fx.tracker, [B]);
+      await fx.tracker.recordTrack({ userId: 10, promocode: code.get(B)!, scene: '1129' });
+      expect(await fx.tracker.getReferrer(10)).toMatchObject({ referrerId: B, scene: '1129' });
+      expect(await fx.tracker.stats({ userId: B })).toMatchObject({ visits: 1, referrals: 1 });
+    });
+  });
+
+  describe.each([2, 3, 10])('a cycle of length %i', (length) => {
+    describe.each([
+      { model: 'first-touch', options: {} },
+      { model: 'last-touch', options: lastTouch },
+    ])('$model', ({ options }) => {
+      const fx = useTracker(database, options);
+
+      it('is refused, and the chain stays as it was', async () => {
+        // users 101 → 102 → … → 100+length (each bound to the next); then the last arrives through the first.
+        const users = Array.from({ length }, (_, i) => 101 + i);
+        const code = await codes(fx.tracker, [...users, 999]);
+        for (let i = 0; i + 1 < length; i++) {
+          await fx.tracker.recordTrack({ userId: users[i]!, promocode: code.get(users[i + 1]!)!, scene: '1047' });
+        }
+        const last = users[length - 1]!;
+        const first = users[0]!;
+        const closing = await fx.tracker.recordTrack({ userId: last, promocode: code.get(first)!, scene: '1047' });
+        expect(closing.referrerId).toBe(first);
+
+        const explained = await fx.tracker.explainReferral(last);
+        expect(explained.referral).toBeNull();
+        expect(explained.decisions).toEqual([
+          { trackId: closing.id, promocode: code.get(first), candidateId: first, outcome: 'cycle', at: closing.createdAt },
+        ]);
+        for (let i = 0; i + 1 < length; i++) {
+          expect((await fx.tracker.getReferrer(users[i]!))?.referrerId).toBe(users[i + 1]);
+        }
+        // Someone outside the chain still binds to its first member.
+        await fx.tracker.recordTrack({ userId: 500, promocode: code.get(first)!, scene: '1047' });
+        expect((await fx.tracker.getReferrer(500))?.referrerId).toBe(first);
+      });
+
+      it('is refused as a re-binding too (the closing user was bound elsewhere)', async () => {
+        const users = Array.from({ length }, (_, i) => 101 + i);
+        const code = await codes(fx.tracker, [...users, 999]);
+        const last = users[length - 1]!;
+        const first = users[0]!;
+        // The last user is first bound to an outsider, then the chain is built, then it tries to close.
+        await fx.tracker.recordTrack({ userId: last, promocode: code.get(999)!, scene: '1047' });
+        for (let i = 0; i + 1 < length; i++) {
+          await fx.tracker.recordTrack({ userId: users[i]!, promocode: code.get(users[i + 1]!)!, scene: '1047' });
+        }
+        await fx.tracker.recordTrack({ userId: last, promocode: code.get(first)!, scene: '1047', trackType: 1 });
+        const outcomes = (await fx.tracker.explainReferral(last)).decisions.map((d) => [d.outcome, d.candidateId]);
+        // first-touch keeps the first binding before it ever looks for a cycle; last-touch refuses the cycle.
+        expect(outcomes).toEqual([
+          ['bound', 999],
+          [options === lastTouch ? 'cycle' : 'kept', first],
+        ]);
+        expect((await fx.tracker.getReferrer(last))?.referrerId).toBe(999);
+      });
+    });
+  });
+
+  describe('two users binding to each other at the same moment', () => {
+    mutualRace(database, 'server default');
+  });
+
+  const levels = { sqlite: [], postgres: ['repeatable read', 'serializable'], mysql: ['read committed', 'serializable', 'snap'] }[database.name];
+  describe.each(levels)('… when the host’s sessions default to %s', (level) => {
+    mutualRace(withIsolation(database, level), level);
+  });
+});

@@ -1,0 +1,46 @@
+// One process of a multi-process race. It opens its own pool, says `ready`, waits for the
+// parent's word on stdin (so that every process starts its calls at the same moment), runs its
+// part against the built core, and prints what every call answered as JSON.
+import { Kysely, MysqlDialect, PostgresDialect, SqliteDialect, sql } from 'kysely';
+
+const job = JSON.parse(process.argv[2]);
+const { createTracker } = await import(job.core);
+
+async function dialect() {
+  if (job.dialect === 'postgres') {
+    const { default: pg } = await import('pg');
+    return new PostgresDialect({ pool: new pg.Pool({ connectionString: job.url, max: 5 }) });
+  }
+  if (job.dialect === 'mysql') {
+    const { createPool } = await import('mysql2');
+    return new MysqlDialect({ pool: createPool({ uri: job.url, connectionLimit: 5 }) });
+  }
+  const { default: Database } = await import('better-sqlite3');
+  return new SqliteDialect({ database: new Database(job.url, { timeout: 20_000 }) });
+}
+
+const db = new Kysely({ dialect: await dialect() });
+const tracker = createTracker({ db, salt: job.salt, tablePrefix: job.prefix });
+const times = (n, call) => Promise.all(Array.from({ length: n }, call));
+
+await sql`select 1`.execute(db);
+process.stdout.write('ready\n');
+await new Promise((resolve) => process.stdin.once('data', resolve));
+process.stdin.pause();
+
+const out = {};
+try {
+  if (job.migrate) await tracker.migrate();
+  if (job.promos) {
+    out.promos = await Promise.all(job.promos.keys.map((key) => times(job.promos.count, () => tracker.getOrCreatePromo(key))));
+  }
+  if (job.tracks) {
+    // Through the promo every process just got (the same one everywhere).
+    const input = { ...job.tracks.input, promocode: out.promos[0][0].promocode };
+    out.tracks = await times(job.tracks.count, () => tracker.recordTrack(input));
+  }
+} catch (error) {
+  out.error = { name: error?.name, message: error?.message, code: error?.code, cause: String(error?.cause ?? '') };
+}
+await db.destroy();
+process.stdout.write(JSON.stringify(out));

@@ -1,0 +1,49 @@
+import { afterAll, beforeAll, describe } from 'vitest';
+import type { Kysely } from 'kysely';
+import type { Tracker, TrackerOptions } from '@promo-track/core';
+import { databases, openTracker } from '../../support/databases.js';
+import { type Api, client } from './client.js';
+import { type AdapterCase, adapters, type HostOptions, type RunningHost } from './servers.js';
+
+export interface HostContext {
+  api: Api;
+  host: RunningHost;
+  adapter: AdapterCase;
+  tracker: Tracker;
+  db: Kysely<any>;
+  prefix: string;
+  databaseName: string;
+}
+
+/**
+ * Runs `define` once per database (skipped when not configured) and per adapter, against a host
+ * on a real port with a fresh tracker. The context's fields are filled in `beforeAll`.
+ */
+export function describeHosts(
+  title: string,
+  options: HostOptions & { tracker?: Partial<TrackerOptions> },
+  define: (ctx: HostContext) => void,
+): void {
+  describe.each(databases)(`${title} on $name`, (database) => {
+    describe.skipIf(!database.enabled).each(adapters)('$name', (adapter) => {
+      const ctx = { adapter, databaseName: database.name } as HostContext;
+      let close: (() => Promise<void>) | undefined;
+      beforeAll(async () => {
+        const opened = await openTracker(database, options.tracker);
+        Object.assign(ctx, opened);
+        ctx.host = await adapter.start(opened.tracker, options);
+        ctx.api = client(ctx.host.base);
+        close = opened.close;
+      });
+      afterAll(async () => {
+        await ctx.host?.close();
+        await close?.();
+      });
+      define(ctx);
+    });
+  });
+}
+
+let nextUser = 1000;
+/** A user id no other test of this file has used. */
+export const newUserId = () => ++nextUser;

@@ -1,0 +1,43 @@
+// Imports the installed tarballs from ESM and runs them for real: a tracker over SQLite, the routes
+// in Express and in Koa on real ports. Prints one JSON line for the test to check.
+import Database from 'better-sqlite3';
+import express from 'express';
+import Koa from 'koa';
+import { Kysely, SqliteDialect } from 'kysely';
+import { SCENES, TrackError, UnknownPromocodeError, createTracker, createHttpHandler, sceneLabel } from '@promo-track/core';
+import { createExpressRouter } from '@promo-track/express';
+import { createKoaMiddleware } from '@promo-track/koa';
+
+const db = new Kysely({ dialect: new SqliteDialect({ database: new Database(':memory:') }) });
+const tracker = createTracker({ db, salt: 'consumer-salt-123' });
+await tracker.migrate();
+const promo = await tracker.getOrCreatePromo({ userId: 7 });
+
+const listen = (app) =>
+  new Promise((resolve) => {
+    const server = app.listen(0, '127.0.0.1', () => resolve(server));
+  });
+const expressServer = await listen(express().use('/api', createExpressRouter(tracker)));
+const koaServer = await listen(new Koa().use(createKoaMiddleware(tracker, { prefix: '/api' })));
+const get = async (server, path) => {
+  const res = await fetch(`http://127.0.0.1:${server.address().port}${path}`);
+  return { status: res.status, body: await res.json() };
+};
+const viaExpress = await get(expressServer, '/api/tracks/7/1');
+const viaKoa = await get(koaServer, `/api/promos/${promo.promocode}`);
+const unknown = await tracker.recordTrack({ userId: 8, promocode: 'NoSuchCode99', scene: 1047 }).catch((e) => e);
+expressServer.close();
+koaServer.close();
+await db.destroy();
+
+console.log(
+  JSON.stringify({
+    format: 'esm',
+    promocode: promo.promocode,
+    express: { status: viaExpress.status, promocode: viaExpress.body.promocode },
+    koa: { status: viaKoa.status, promocode: viaKoa.body.promocode },
+    errors: unknown instanceof UnknownPromocodeError && unknown instanceof TrackError && unknown.status === 422,
+    scene1047: sceneLabel('1047') === SCENES['1047'] && typeof SCENES['1047'] === 'string',
+    handler: typeof createHttpHandler,
+  }),
+);

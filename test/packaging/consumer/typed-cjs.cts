@@ -1,0 +1,10 @@
+// The same, resolved through the `require` condition (.d.cts).
+import core = require('@promo-track/core');
+import adapter = require('@promo-track/express');
+import type { Kysely } from 'kysely';
+
+declare const db: Kysely<any>;
+
+const tracker: core.Tracker = core.createTracker({ db, salt: 'a-secret-salt' });
+export const router = adapter.createExpressRouter(tracker);
+export const track: Promise<core.Track> = tracker.recordTrack({ userId: 2, promocode: 'abcdEFGH', scene: 1047 });

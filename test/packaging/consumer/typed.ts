@@ -1,0 +1,30 @@
+// Type-checked with the workspace's tsc against the installed tarballs' .d.ts (ESM resolution).
+import express from 'express';
+import Koa from 'koa';
+import type { Kysely } from 'kysely';
+import { createTracker, TrackError, type Promo, type Stats, type Tracker } from '@promo-track/core';
+import { createExpressRouter } from '@promo-track/express';
+import { createKoaMiddleware } from '@promo-track/koa';
+
+declare const db: Kysely<any>;
+
+export const tracker: Tracker = createTracker({ db, salt: 'a-secret-salt', tablePrefix: 'promo_', attribution: { model: 'last-touch', windowDays: 7 } });
+
+export async function promoOf(userId: number): Promise<Promo> {
+  return tracker.getOrCreatePromo({ userId, promoType: 2, page: 'pages/index/index' });
+}
+
+export async function visits(): Promise<number> {
+  const stats: Stats = await tracker.stats({ from: new Date(0) });
+  return stats.visits;
+}
+
+export function status(error: unknown): number | undefined {
+  return error instanceof TrackError ? error.status : undefined;
+}
+
+const app = express();
+app.use('/api', createExpressRouter(tracker, { identify: (req) => Number(req.headers['x-user-id']) || undefined }));
+
+const koa = new Koa();
+koa.use(createKoaMiddleware(tracker, { prefix: '/api', admin: (ctx) => ctx.get('x-admin') === 'yes' }));

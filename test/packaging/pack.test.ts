@@ -1,0 +1,150 @@
+/**
+ * The packages as a user gets them: build, `npm pack` the three packages, install the tarballs into
+ * a fresh folder outside the workspace (peers come from the registry / the local npm cache), then
+ * import them from `.mjs`, require them from `.cjs`, and type-check `.ts` / `.cts` consumers with
+ * the workspace's tsc: a correct call compiles, a wrong argument type fails naming its file.
+ *
+ * better-sqlite3 is the one thing not installed there: it would compile from source for minutes.
+ * The consumer links the workspace's already-built copy instead (a host's driver, not ours: it is
+ * an optional peer of core).
+ */
+import { execFile } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const root = resolve(import.meta.dirname, '../..');
+const fixtures = join(import.meta.dirname, 'consumer');
+const tsc = join(root, 'node_modules/typescript/bin/tsc');
+
+const PACKAGES = [
+  { name: '@promo-track/core', dir: 'packages/core' },
+  { name: '@promo-track/express', dir: 'packages/adapter-express' },
+  { name: '@promo-track/koa', dir: 'packages/adapter-koa' },
+];
+
+interface Packed {
+  name: string;
+  filename: string;
+  size: number;
+  unpackedSize: number;
+  files: { path: string }[];
+}
+
+let work: string;
+let consumer: string;
+const packed: Packed[] = [];
+
+const quiet = { env: { ...process.env, npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false' } };
+
+beforeAll(async () => {
+  // The build every user's tarball comes from (turbo answers from its cache when nothing changed).
+  await run('npx', ['turbo', 'run', 'build', '--output-logs=errors-only', ...PACKAGES.flatMap((p) => ['--filter', p.name])], {
+    cwd: root,
+    ...quiet,
+  });
+
+  work = mkdtempSync(join(tmpdir(), 'promo-track-pack-'));
+  expect(work.startsWith(root)).toBe(false);
+  const tarballs = join(work, 'tarballs');
+  consumer = join(work, 'consumer');
+  mkdirSync(tarballs);
+  cpSync(fixtures, consumer, { recursive: true });
+
+  for (const p of PACKAGES) {
+    const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', tarballs], { cwd: join(root, p.dir), ...quiet });
+    packed.push(JSON.parse(stdout)[0]);
+  }
+
+  await run(
+    'npm',
+    [
+      'install',
+      '--prefer-offline',
+      '--no-audit',
+      '--no-fund',
+      '--no-package-lock',
+      '--ignore-scripts',
+      ...packed.map((p) => join(tarballs, p.filename)),
+      // What a host adds itself: the frameworks (peers), Kysely, and the frameworks' types.
+      'express@^5',
+      'koa@^3',
+      'kysely@^0.28',
+      '@types/express@^5',
+      '@types/koa@^3',
+    ],
+    { cwd: consumer, ...quiet, timeout: 120_000 },
+  );
+  symlinkSync(join(root, 'node_modules/better-sqlite3'), join(consumer, 'node_modules/better-sqlite3'), 'dir');
+}, 180_000);
+
+afterAll(() => {
+  // PROMO_TRACK_KEEP_PACK=1 leaves the consumer folder in place, to look into a failure.
+  if (work && !process.env.PROMO_TRACK_KEEP_PACK) rmSync(work, { recursive: true, force: true });
+  else if (work) console.log(`consumer kept in ${consumer}`);
+  if (packed.length) {
+    console.log(packed.map((p) => `${p.filename}: ${(p.size / 1024).toFixed(1)} kB packed, ${(p.unpackedSize / 1024).toFixed(1)} kB unpacked, ${p.files.length} files`).join('\n'));
+  }
+});
+
+describe('packed tarballs', () => {
+  it('ship only dist and package.json (plus README / LICENSE), with ESM, CJS, .d.ts and .d.cts', () => {
+    expect(packed.map((p) => p.name)).toEqual(PACKAGES.map((p) => p.name));
+    for (const p of packed) {
+      const paths = p.files.map((f) => f.path);
+      expect(paths.filter((f) => !/^(dist\/|package\.json$|README\.md$|LICENSE$)/.test(f))).toEqual([]);
+      expect(paths).toEqual(expect.arrayContaining(['dist/index.js', 'dist/index.cjs', 'dist/index.d.ts', 'dist/index.d.cts']));
+    }
+  });
+
+  it('install together outside the workspace: the adapters take core from its tarball', () => {
+    const installed = readdirSync(join(consumer, 'node_modules/@promo-track')).sort();
+    expect(installed).toEqual(['core', 'express', 'koa']);
+    // One copy of core, so `instanceof TrackError` holds across packages.
+    expect(existsSync(join(consumer, 'node_modules/@promo-track/express/node_modules/@promo-track/core'))).toBe(false);
+    expect(existsSync(join(consumer, 'node_modules/@promo-track/koa/node_modules/@promo-track/core'))).toBe(false);
+  });
+
+  it('import from an .mjs file and serve the routes through Express and Koa', async () => {
+    const { stdout } = await run(process.execPath, ['esm.mjs'], { cwd: consumer });
+    const result = JSON.parse(stdout);
+    expect(result).toMatchObject({
+      format: 'esm',
+      express: { status: 200, promocode: result.promocode },
+      koa: { status: 200, promocode: result.promocode },
+      errors: true,
+      scene1047: true,
+      handler: 'function',
+    });
+  });
+
+  it('require from a .cjs file', async () => {
+    const { stdout } = await run(process.execPath, ['cjs.cjs'], { cwd: consumer });
+    const result = JSON.parse(stdout);
+    expect(result).toMatchObject({
+      format: 'cjs',
+      express: { status: 200, promocode: result.promocode },
+      koa: { status: 200, promocode: result.promocode },
+      errors: true,
+      handler: 'function',
+    });
+  });
+
+  it('type-check a correct .ts and .cts consumer with tsc (no skipLibCheck)', async () => {
+    const result = await run(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: consumer }).catch((e) => e);
+    expect(result.stdout).toBe('');
+    expect(result.code ?? 0).toBe(0);
+  });
+
+  it('fail to type-check a wrong argument type, naming the file', async () => {
+    const result = await run(process.execPath, [tsc, '-p', 'tsconfig.wrong.json'], { cwd: consumer }).then(
+      () => ({ code: 0, stdout: '' }),
+      (e) => e,
+    );
+    expect(result.code).not.toBe(0);
+    expect(result.stdout).toMatch(/wrong\.ts\(\d+,\d+\): error TS2322: Type 'string' is not assignable to type 'number'/);
+  });
+});
