@@ -2,6 +2,7 @@ import { createFileStore, createTracker, createWxacodeGenerator, type Tracker } 
 import { createExpressRouter } from '@promo-track/express';
 import express, { type ErrorRequestHandler, type Express } from 'express';
 import type { Kysely } from 'kysely';
+import { createAdminAccess } from './admin-access.js';
 import { ConfigError, readConfig, type ServiceConfig } from './config.js';
 import { databaseAnswers, openDatabase } from './database.js';
 import { serveWxacodeFiles } from './wxacode-files.js';
@@ -23,6 +24,7 @@ export interface Service {
  */
 export function createService(env: Record<string, string | undefined> = process.env, options: { cwd?: string } = {}): Service {
   const config = readConfig(env, options.cwd);
+  const access = createAdminAccess(env, config.host); // ADMIN_TOKEN, the dashboard
   const db = openDatabase(config.database);
   try {
     const tracker = createTracker({ db, salt: config.salt, wxacode: wxacodeGenerator(config) });
@@ -36,7 +38,8 @@ export function createService(env: Record<string, string | undefined> = process.
       else res.status(503).json({ status: 'unavailable', error: { code: 'storage_unavailable', message: 'The database does not answer.' } });
     });
     if (config.wxacode) app.use(config.wxacode.mountPath, serveWxacodeFiles(config.wxacode.dir));
-    app.use(createExpressRouter(tracker));
+    app.use(access.signIn);
+    app.use(createExpressRouter(tracker, access.routerOptions));
 
     // What the routes do not own: JSON answers in the contract's error shape, never Express's HTML page.
     app.use((req, res) => {

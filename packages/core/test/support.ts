@@ -38,9 +38,14 @@ const DATA_TABLES = ['promo', 'track', 'share', 'visitor', 'referral', 'decision
 /**
  * A migrated tracker on an isolated database: a `:memory:` SQLite, or a unique table prefix on
  * a shared server, dropped afterwards. Migrated once per suite (DDL is slow on shared servers);
- * every test starts from empty tables.
+ * every test starts from empty tables, unless `emptyEachTest` is false (read-only suites that
+ * share one data set).
  */
-export function useTracker(database: TestDatabase, options: Partial<TrackerOptions> = {}): TrackerFixture {
+export function useTracker(
+  database: TestDatabase,
+  options: Partial<TrackerOptions> = {},
+  { emptyEachTest = true }: { emptyEachTest?: boolean } = {},
+): TrackerFixture {
   const fixture = {} as TrackerFixture;
   let close: (() => Promise<void>) | undefined;
   beforeAll(async () => {
@@ -53,6 +58,7 @@ export function useTracker(database: TestDatabase, options: Partial<TrackerOptio
     fixture.counts = () => countRows(opened.db, opened.prefix);
   });
   beforeEach(async () => {
+    if (!emptyEachTest) return;
     await fixture.db.transaction().execute(async (trx) => {
       for (const table of DATA_TABLES) await trx.deleteFrom(fixture.prefix + table).execute();
     });

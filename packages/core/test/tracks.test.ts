@@ -65,6 +65,7 @@ eachDatabase((database) => {
       const gone = await f.tracker.getOrCreatePromo({ userId: 3 });
       await f.db.deleteFrom(`${f.prefix}promo`).where('id', '=', gone.id).execute();
       const before = await f.counts();
+      events.length = 0;
       for (const promocode of [gone.promocode, 'abc', 'NoSuchCode123', code.toLowerCase() === code ? code.toUpperCase() : code.toLowerCase()]) {
         const error = await rejection(f.tracker.recordTrack({ userId: 50, promocode, scene: 1047 }), UnknownPromocodeError);
         expect(error).toMatchObject({ code: 'unknown_promocode', status: 422, promocode });
@@ -125,13 +126,15 @@ eachDatabase((database) => {
       ['an empty eventId', { eventId: '' }, 'eventId'],
       ['an eventId past 64 characters', { eventId: 'e'.repeat(65) }, 'eventId'],
     ];
-    it.each(bad)('refuses %s with a ValidationError naming it, and writes nothing', async (_, change, path) => {
+    it(`refuses ${bad.length} kinds of bad input (wrong types, ids ≤ 0 or past INT32, strings past the column length) with a ValidationError naming the field, and writes nothing`, async () => {
       const before = await f.counts();
-      const input = { userId: 80, promocode: code, scene: 1047, ...change };
-      const error = await rejection(f.tracker.recordTrack(input as RecordTrackInput), ValidationError);
-      expect(error).toMatchObject({ code: 'validation_failed', status: 400 });
-      expect(error.issues.map((i) => i.path)).toEqual([path]);
-      expect(error.message).toContain(path);
+      for (const [name, change, path] of bad) {
+        const input = { userId: 80, promocode: code, scene: 1047, ...change };
+        const error = await rejection(f.tracker.recordTrack(input as RecordTrackInput), ValidationError);
+        expect(error, name).toMatchObject({ code: 'validation_failed', status: 400 });
+        expect(error.issues.map((i) => i.path), name).toEqual([path]);
+        expect(error.message, name).toContain(path);
+      }
       expect(await f.counts()).toEqual(before);
     });
 
@@ -196,9 +199,11 @@ eachDatabase((database) => {
       expect(new Set(tracks.map((t) => t.id)).size).toBe(1000);
       expect(await f.counts()).toMatchObject({ track: 1000, visitor: 400, referral: 400 });
       expect(events.filter((e) => e.type === 'track.recorded')).toHaveLength(1000);
-      // The same batch again is a batch of repeats: nothing new.
-      expect(await f.tracker.recordTracks(inputs)).toEqual(tracks);
-      expect((await f.counts()).track).toBe(1000);
+      // Repeats inside a later batch answer the first records.
+      const again = await f.tracker.recordTracks([inputs[0], inputs[999], { ...inputs[5], eventId: 'new' }]);
+      expect(again.slice(0, 2)).toEqual([tracks[0], tracks[999]]);
+      expect(again[2].trackType).toBe(2);
+      expect((await f.counts()).track).toBe(1001);
     });
 
     it('answers a repeated eventId inside one batch with the first record', async () => {

@@ -273,4 +273,23 @@ describe('remove', () => {
     await g.remove(url);
     await g.remove('https://elsewhere.example.com/logo.png');
   });
+
+  it('hands the store back the key it was given, whatever the shape of its URLs', async () => {
+    const files = new Map<string, Uint8Array>();
+    const store = {
+      put: async (key: string, bytes: Uint8Array) => (files.set(key, bytes), `memory://${key}?v=1`),
+      delete: async (key: string) => void files.delete(key),
+    };
+    const g = generator({ store });
+    const url = await g.generate({ scene: 'memory01', page: null });
+    expect(files.size).toBe(1);
+    await g.remove(url);
+    expect(files.size).toBe(0);
+  });
+
+  it('refuses a store that answers no URL', async () => {
+    await expect(generator({ store: { put: async () => undefined as any } }).generate({ scene: 'nourl001', page: null })).rejects.toThrow(
+      /did not answer the image URL/,
+    );
+  });
 });

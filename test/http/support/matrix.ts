@@ -21,10 +21,14 @@ export interface HostContext {
  */
 export function describeHosts(
   title: string,
-  options: HostOptions & { tracker?: Partial<TrackerOptions> },
+  options: HostOptions & {
+    tracker?: Partial<TrackerOptions>;
+    /** For what no database changes (body parsing, mounting): SQLite alone. */
+    sqliteOnly?: boolean;
+  },
   define: (ctx: HostContext) => void,
 ): void {
-  describe.each(databases)(`${title} on $name`, (database) => {
+  describe.each(options.sqliteOnly ? databases.filter((d) => d.name === 'sqlite') : databases)(`${title} on $name`, (database) => {
     describe.skipIf(!database.enabled).each(adapters)('$name', (adapter) => {
       const ctx = { adapter, databaseName: database.name } as HostContext;
       let close: (() => Promise<void>) | undefined;

@@ -8,3 +8,6 @@ declare const db: Kysely<any>;
 const tracker: core.Tracker = core.createTracker({ db, salt: 'a-secret-salt' });
 export const router = adapter.createExpressRouter(tracker);
 export const track: Promise<core.Track> = tracker.recordTrack({ userId: 2, promocode: 'abcdEFGH', scene: 1047 });
+
+type IsAny<T> = 0 extends 1 & T ? true : false;
+export const checks: [IsAny<core.Tracker>, IsAny<typeof router>] = [false, false];

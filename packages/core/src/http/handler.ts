@@ -2,6 +2,7 @@ import type { Tracker } from '../types.js';
 import { Access } from './access.js';
 import { errorResponse } from './errors.js';
 import { compilePath } from './router.js';
+import { dashboardRoutes } from '../dashboard/routes.js';
 import { type Route, trackerRoutes } from './routes.js';
 import type { HttpHandler, HttpHandlerOptions, HttpRequest } from './types.js';
 
@@ -11,9 +12,12 @@ import type { HttpHandler, HttpHandlerOptions, HttpRequest } from './types.js';
  */
 export function createHttpHandler<Raw = unknown>(tracker: Tracker, options: HttpHandlerOptions<Raw> = {}): HttpHandler<Raw> {
   // Read once: a host that changes its options object later does not change the routes.
-  const settings: HttpHandlerOptions<Raw> = { identify: options.identify, admin: options.admin };
+  const settings: HttpHandlerOptions<Raw> = { identify: options.identify, admin: options.admin, dashboard: options.dashboard === true };
   // Further pages (behind their own options) join this list.
-  const routes: Route<Raw>[] = [...trackerRoutes<Raw>(tracker, { admin: !!settings.admin })];
+  const routes: Route<Raw>[] = [
+    ...trackerRoutes<Raw>(tracker, { admin: !!settings.admin }),
+    ...(settings.dashboard ? dashboardRoutes<Raw>() : []),
+  ];
   const table = routes.map((route) => ({ route, path: compilePath(route.path) }));
 
   return async (request) => {
@@ -32,6 +36,7 @@ export function createHttpHandler<Raw = unknown>(tracker: Tracker, options: Http
       const access = new Access(settings, request.raw as Raw);
       await access.authenticate();
       return await found.route.handle({
+        path: request.path,
         params: found.params,
         query: request.query ?? {},
         body: () => requestBody(request),

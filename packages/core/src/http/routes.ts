@@ -28,6 +28,8 @@ import {
 } from './wire-outputs.js';
 
 export interface RouteContext<Raw> {
+  /** The request's path below the mount, as sent (e.g. with its trailing slash). */
+  path: string;
   /** Path parameters, already percent-decoded. */
   params: Record<string, string>;
   query: Readonly<Record<string, unknown>>;

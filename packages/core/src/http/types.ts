@@ -44,6 +44,13 @@ export interface HttpHandlerOptions<Raw = unknown> {
    * `GET /leaderboard` and `DELETE /users/:user_id` need it to answer true.
    */
   admin?: (raw: Raw) => boolean | Promise<boolean>;
+  /**
+   * Serves the operator dashboard at `GET /dashboard` below the mount (default `false`): charts of
+   * `/stats` and `/leaderboard`, and a promocode search. The page is bundled into core (no CDN) and
+   * reads only these routes. Who may open it follows `admin`: when `admin` (or `identify`) is set, only
+   * requests for which `admin` answers true; when neither is, everyone who can reach the routes.
+   */
+  dashboard?: boolean;
 }
 
 export interface HttpErrorBody {

@@ -47,10 +47,32 @@ async function decide(
   if (track.trackType !== 1) return none('returning_user');
   if (track.referrerId === track.userId) return none('self');
 
-  // Every binding takes this lock before it reads the referral graph, so two users binding to
-  // each other at the same moment are serialised and the second one sees the first one's edge
-  // (a cycle check on a snapshot that misses a concurrent edge would let A→B and B→A both in).
-  // SQLite needs no lock: its write transactions (BEGIN IMMEDIATE) already run one at a time.
+  // The binding lock. Why it is safe:
+  // - The race: A visits through B's code while B visits through A's. Each cycle check alone
+  //   finds no path (neither edge is committed yet), so without a lock both edges commit and
+  //   A→B→A exists. Here every transaction that may write a binding first locks the single row
+  //   of `promo_track_lock` (`select … for update`), so all bindings, and the cycle checks that
+  //   precede them, run one at a time, and the second one, once it has the lock, must see the
+  //   edge the first one committed. Edges are only ever added under this lock; `forgetUser`
+  //   deletes edges without it, and deleting an edge cannot close a cycle.
+  // - "Must see": a lock alone does not make a transaction see rows committed after its
+  //   snapshot. PostgreSQL: transactions are pinned to READ COMMITTED (store/transaction.ts), so
+  //   every statement below takes a new snapshot, after the lock was granted. MySQL/MariaDB at
+  //   REPEATABLE READ keep the snapshot of the transaction's first plain read, which may come
+  //   before the lock (the eventId lookup in writeTrack), so every read below that decides a
+  //   binding is a locking read (`for update` / `lock in share mode`): locking reads read the
+  //   latest committed row, not the snapshot. At SERIALIZABLE plain reads lock too; at READ
+  //   COMMITTED they are fresh anyway. MariaDB with `innodb_snapshot_isolation` (default since
+  //   11.6) answers such a locking read with "record has changed since last read" instead;
+  //   the transaction is rolled back and run again (store/transaction.ts), never half-applied.
+  // - SQLite takes no lock here: every write transaction is BEGIN IMMEDIATE, which holds the
+  //   database's single write lock from its start, so whole track transactions already run one
+  //   at a time and each sees everything committed before it.
+  // - Only visits that may bind reach this point (a new user, a scene that counts, not oneself),
+  //   and the lock is held only until that visit's transaction ends, so returning visits and
+  //   crawler traffic never wait for it. Bindings take their locks in one order (promo share
+  //   lock, this lock, referral rows), so they cannot deadlock one another; a deadlock with some
+  //   other writer is rolled back and retried (store/transaction.ts).
   if (d.updateLock) {
     await sql`select name from ${sql.table(t.lock)} where name = 'binding'${sql.raw(d.updateLock)}`.execute(trx);
   }
@@ -97,7 +119,8 @@ async function isAncestor(ctx: StoreContext, trx: Kysely<any>, userId: number, c
   const { t, d } = ctx;
   let current = candidateId;
   for (let depth = 0; depth < MAX_CHAIN; depth++) {
-    // A locking read on MySQL sees the latest committed edges, not the transaction's snapshot.
+    // A locking read on MySQL sees the latest committed edges, not the transaction's snapshot;
+    // on PostgreSQL (READ COMMITTED) a plain read already does (see the binding lock above).
     const row = await sql<{ referrer: number }>`select referrer from ${sql.table(t.referral)} where user_id = ${current}${sql.raw(d.name === 'mysql' ? d.shareLock : '')}`
       .execute(trx)
       .then((r) => r.rows[0]);

@@ -6,9 +6,16 @@ const affected = (r: { numDeletedRows?: bigint; numUpdatedRows?: bigint }[]) =>
   r.reduce((sum, x) => sum + Number(x.numDeletedRows ?? x.numUpdatedRows ?? 0n), 0);
 
 /**
- * Removes every row that names the user, inside the caller's transaction. The promos go first:
- * a visit in flight holds a share lock on the promo it came through, so this waits for it and the
- * later statements see (and clean) what it wrote.
+ * Removes every row that names the user, inside the caller's transaction.
+ *
+ * The promos go first: a visit in flight holds a share lock on the promo it came through
+ * (store/tracks.ts), so deleting them waits for those visits to commit, and a visit that comes
+ * later finds no promo and fails with `unknown_promocode`. The statements after it each see what
+ * those visits committed (PostgreSQL runs READ COMMITTED; on MySQL an UPDATE or DELETE reads the
+ * latest rows, not the snapshot), so no track, binding or decision naming the user survives.
+ * The tables then follow the order in which a visit writes them (visitor, track, referral,
+ * decision), so the two do not deadlock, and each statement filters one indexed column (an OR of
+ * two columns can make MySQL scan and lock the whole table).
  */
 export async function forgetRows(ctx: StoreContext, trx: Kysely<any>, userId: number): Promise<ForgetResult & { images: string[] }> {
   const { t } = ctx;
@@ -16,40 +23,48 @@ export async function forgetRows(ctx: StoreContext, trx: Kysely<any>, userId: nu
     .map((r) => r.wxbcode as string | null)
     .filter((url): url is string => !!url);
   const promos = affected(await trx.deleteFrom(t.promo).where('user_id', '=', userId).execute());
+  await trx.deleteFrom(t.visitor).where('user_id', '=', userId).execute();
   const tracks = affected(await trx.deleteFrom(t.track).where('user_id', '=', userId).execute());
+  // Other users' visits through the user's codes stay counted, but lead to no one.
   await trx.updateTable(t.track).set({ referrer: null }).where('referrer', '=', userId).execute();
   const shares = affected(await trx.deleteFrom(t.share).where('user_id', '=', userId).execute());
-  const referrals = affected(
-    await trx
-      .deleteFrom(t.referral)
-      .where((eb) => eb.or([eb('user_id', '=', userId), eb('referrer', '=', userId)]))
-      .execute(),
-  );
-  await trx
-    .deleteFrom(t.decision)
-    .where((eb) => eb.or([eb('user_id', '=', userId), eb('candidate', '=', userId)]))
-    .execute();
-  await trx.deleteFrom(t.visitor).where('user_id', '=', userId).execute();
+  const referrals =
+    affected(await trx.deleteFrom(t.referral).where('user_id', '=', userId).execute()) +
+    affected(await trx.deleteFrom(t.referral).where('referrer', '=', userId).execute());
+  await trx.deleteFrom(t.decision).where('user_id', '=', userId).execute();
+  await trx.deleteFrom(t.decision).where('candidate', '=', userId).execute();
   return { promos, tracks, shares, referrals, images };
 }
 
 const PURGE_BATCH = 1000;
 
 /**
- * Deletes old tracks and shares a batch at a time, each batch its own short statement, so no
- * lock is held for long; bindings and decisions stay.
+ * Deletes old tracks and shares a batch at a time: each batch is one short DELETE of at most
+ * PURGE_BATCH rows by primary key, in its own (autocommit) transaction, so no lock outlives its
+ * batch and writers go on in between. Bindings and decisions stay. The walk goes up the primary
+ * key from where the last batch ended, so each batch reads only its own rows (never again the
+ * dead ones of earlier batches).
  */
 export async function purgeRows(ctx: StoreContext, before: Date): Promise<PurgeResult> {
   const cutoff = before.getTime();
   const purgeTable = async (table: string) => {
     let total = 0;
+    let after = 0;
     for (;;) {
       const ids = (
-        await ctx.db.selectFrom(table).select('id').where('created_at', '<', cutoff).orderBy('id').limit(PURGE_BATCH).execute()
-      ).map((r) => r.id as number);
+        await ctx.db
+          .selectFrom(table)
+          .select('id')
+          .where('created_at', '<', cutoff)
+          .where('id', '>', after)
+          .orderBy('id')
+          .limit(PURGE_BATCH)
+          .execute()
+      ).map((r) => Number(r.id));
       if (ids.length === 0) return total;
-      total += affected(await ctx.db.deleteFrom(table).where('id', 'in', ids).execute());
+      total += affected(await ctx.db.deleteFrom(table).where('id', 'in', ids).where('created_at', '<', cutoff).execute());
       if (ids.length < PURGE_BATCH) return total;
+      after = ids[ids.length - 1]!;
       await new Promise((resolve) => setImmediate(resolve));
     }
   };

@@ -60,7 +60,9 @@ export function createWxacodeGenerator(options: WxacodeGeneratorOptions): Wxacod
         if (!isInvalidToken(error)) throw error;
         image = await fetchImage(await tokens.get(token), body);
       }
-      return o.store.put(imageKey(body, image.contentType), image.bytes, image.contentType);
+      const url = await o.store.put(imageKey(body, image.contentType), image.bytes, image.contentType);
+      if (typeof url !== 'string' || url === '') throw new TypeError('promo-track: the wxacode store\'s put() did not answer the image URL');
+      return url;
     },
 
     async remove(url: string) {

@@ -43,21 +43,17 @@ export function imageKey(request: Record<string, unknown> & { scene: string }, c
 const KEY_PATTERN = /^[A-Za-z0-9_-]{1,32}-[0-9a-f]{12}\.[a-z0-9]{1,8}$/;
 
 /**
- * The key of an image `imageKey` named, read back from the URL a store answered for it (the
- * last path segment), or `null` when the URL is not one of ours (then nothing is deleted).
+ * The key of an image `imageKey` named, read back from the URL a store answered for it (its last
+ * path segment, before any query: `baseUrl + key`, a CDN URL with `?v=…`, `memory://key` all work),
+ * or `null` when the URL does not end in one of our keys (then nothing is deleted).
  */
 export function keyFromUrl(url: string): string | null {
-  let path: string;
+  if (typeof url !== 'string') return null;
+  const path = url.replace(/[?#].*$/s, '');
   try {
-    path = new URL(url, 'http://relative.invalid').pathname;
+    const last = decodeURIComponent(path.slice(path.lastIndexOf('/') + 1));
+    return KEY_PATTERN.test(last) ? last : null;
   } catch {
     return null;
   }
-  let last: string;
-  try {
-    last = decodeURIComponent(path.slice(path.lastIndexOf('/') + 1));
-  } catch {
-    return null;
-  }
-  return KEY_PATTERN.test(last) ? last : null;
 }

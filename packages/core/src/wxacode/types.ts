@@ -1,6 +1,10 @@
 /** Where generated mini-program code images go. */
 export interface WxacodeStore {
-  /** Stores the image under `key` and answers its public URL. */
+  /**
+   * Stores the image under `key` (a file name such as `AbC123xy-0f1e2d3c4b5a.png`) and answers
+   * its public URL, which must end with the key (as `baseUrl + key` does): `remove` reads the
+   * key back from it.
+   */
   put(key: string, bytes: Uint8Array, contentType: string): Promise<string>;
   delete?(key: string): Promise<void>;
 }
@@ -8,7 +12,7 @@ export interface WxacodeStore {
 export interface WxacodeRequest {
   /** The promocode, sent as WeChat's `scene` (at most 32 characters). */
   scene: string;
-  /** The mini-program page, without a leading `/` and without a query. `null` → the home page. */
+  /** The mini-program page; a leading `/` and a query are dropped before WeChat sees it. `null` → the home page. */
   page: string | null;
 }
 

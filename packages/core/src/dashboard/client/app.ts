@@ -277,7 +277,7 @@ function showReferrals(owner: number, page: WireReferralPage, append: boolean): 
   if (append) {
     const extra = document.createElement('tbody');
     fillTable(extra, rows, '', 4);
-    body.append(...extra.children);
+    body.append(...Array.from(extra.children));
   } else {
     fillTable(body, rows, 'Nobody has been referred by this promoter yet', 4);
   }

@@ -42,7 +42,7 @@ export function fillTable(body: HTMLTableSectionElement, rows: Child[][], empty:
 
 /** Fills the `[data-kpi]` tiles inside `root` from an object of numbers. */
 export function fillTiles(root: ParentNode, values: Record<string, number>): void {
-  for (const tile of root.querySelectorAll<HTMLElement>('[data-kpi]')) {
+  for (const tile of Array.from(root.querySelectorAll<HTMLElement>('[data-kpi]'))) {
     const value = values[tile.dataset.kpi!];
     const output = tile.querySelector('.value')!;
     output.textContent = value === undefined ? '–' : formatNumber(value);

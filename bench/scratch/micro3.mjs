@@ -1,0 +1,25 @@
+import Database from 'better-sqlite3';
+import fs from 'node:fs';
+import { Kysely, SqliteDialect, CompiledQuery, sql } from 'kysely';
+const f='/tmp/pt/micro3.db'; for (const x of [f,f+'-wal',f+'-shm']) fs.rmSync(x,{force:true});
+const raw = new Database(f); raw.pragma('journal_mode=WAL'); raw.pragma('synchronous=OFF');
+raw.exec(`create table track(id integer primary key autoincrement, track_type int not null, scene varchar(32) not null, detail varchar(128), user_id int not null, promocode varchar(64) not null, referrer int, event_id varchar(64), created_at bigint not null, unique(user_id,event_id));
+create index a on track(promocode,created_at); create index b on track(referrer,created_at); create index c on track(created_at);
+create table promo(id integer primary key, user_id int, promocode varchar(64) unique);
+create table visitor(user_id integer primary key, first_seen_at bigint not null);`);
+const ip = raw.prepare('insert into promo(user_id,promocode) values (?,?)'); raw.transaction(()=>{for (let i=1;i<=10000;i++) ip.run(i,'code'+i);})();
+const iv = raw.prepare('insert into visitor values (?,?)'); raw.transaction(()=>{for (let i=1;i<=40000;i++) iv.run(i,0);})();
+const INS = `insert into track (track_type, scene, detail, user_id, promocode, referrer, event_id, created_at)
+ select case when exists (select 1 from visitor where user_id = ?) then 2 else 1 end, ?, ?, ?, promocode, user_id, ?, ? from promo where promocode = ? returning id, track_type, referrer`;
+const args = (i)=>[1+(i%40000),'1047',null,1+(i%40000),null,Date.now(),'code'+(1+i%10000)];
+let N=20000,t;
+const b=raw.prepare('begin immediate'), c=raw.prepare('commit'), st=raw.prepare(INS);
+t=performance.now(); for(let i=0;i<N;i++){ b.run(); st.all(...args(i)); c.run(); } console.log('raw cached', (performance.now()-t)*1000/N);
+t=performance.now(); for(let i=0;i<N;i++){ raw.prepare('begin immediate').run(); raw.prepare(INS).all(...args(i)); raw.prepare('commit').run(); } console.log('raw prepare each', (performance.now()-t)*1000/N);
+const db = new Kysely({dialect: new SqliteDialect({database: raw})});
+const cq = (s, p) => CompiledQuery.raw(s, p);
+const BEGIN = CompiledQuery.raw('begin immediate'), COMMIT = CompiledQuery.raw('commit');
+t=performance.now(); for(let i=0;i<N;i++){ await db.connection().execute(async (conn)=>{ await conn.executeQuery(BEGIN); await conn.executeQuery(cq(INS, args(i))); await conn.executeQuery(COMMIT); }); } console.log('kysely compiled', (performance.now()-t)*1000/N);
+const ex = db.getExecutor();
+t=performance.now(); for(let i=0;i<N;i++){ await ex.provideConnection(async (conn)=>{ await conn.executeQuery(BEGIN); await conn.executeQuery(cq(INS, args(i))); await conn.executeQuery(COMMIT); }); } console.log('executor.provideConnection + driver conn', (performance.now()-t)*1000/N);
+t=performance.now(); for(let i=0;i<N;i++){ await ex.provideConnection((conn)=>{ conn.executeQuery(BEGIN); conn.executeQuery(cq(INS, args(i))); conn.executeQuery(COMMIT); return Promise.resolve(); }); } console.log('provideConnection sync-ish', (performance.now()-t)*1000/N);

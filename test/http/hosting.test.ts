@@ -1,0 +1,44 @@
+import { expect, it } from 'vitest';
+import { countRows } from '../support/databases.js';
+import { describeHosts, newUserId } from './support/matrix.js';
+
+for (const bodyParser of ['before', 'after'] as const) {
+  describeHosts(`host body parser ${bodyParser} the routes`, { bodyParser, sqliteOnly: true }, (ctx) => {
+    it('records from a JSON body either way', async () => {
+      const { promocode } = await ctx.tracker.getOrCreatePromo({ userId: newUserId() });
+      const userId = newUserId();
+      const res = await ctx.api('POST', '/tracks', { json: { user_id: userId, promocode, scene: 1047 } });
+      expect(res).toMatchObject({ status: 201, body: { user_id: userId, promocode } });
+      const batch = await ctx.api('POST', '/tracks/batch', { json: { events: [{ user_id: userId, promocode, scene: 1001 }] } });
+      expect(batch).toMatchObject({ status: 201, body: { items: [{ track_type: 2 }] } });
+    });
+
+    it("leaves the body of the host's own routes to the host", async () => {
+      const res = await ctx.api('POST', '/host-echo', { json: { hello: 'host' } });
+      expect(res).toMatchObject({ status: 200, body: { echo: { hello: 'host' } } });
+    });
+
+    it('validates a body the host parsed like one it read itself', async () => {
+      const res = await ctx.api('POST', '/tracks', { json: { user_id: 'one' } });
+      expect(res.status).toBe(400);
+      expect(res.body.error.issues.map((i: { path: string }) => i.path).sort()).toEqual(['promocode', 'scene', 'user_id']);
+    });
+
+    if (bodyParser === 'after') {
+      it('answers invalid_json and payload_too_large itself', async () => {
+        const before = await countRows(ctx.db, ctx.prefix);
+        expect(await ctx.api('POST', '/shares', { raw: '{"user_id":' })).toMatchObject({ status: 400, body: { error: { code: 'invalid_json' } } });
+        const huge = new Uint8Array(2 * 1024 * 1024).fill(32);
+        expect(await ctx.api('POST', '/shares', { raw: huge })).toMatchObject({ status: 413, body: { error: { code: 'payload_too_large' } } });
+        expect(await countRows(ctx.db, ctx.prefix)).toEqual(before);
+      });
+    }
+  });
+}
+
+describeHosts('a body without a JSON content type', { sqliteOnly: true }, (ctx) => {
+  it('is still read as JSON when the host has not parsed it', async () => {
+    const res = await ctx.api('POST', '/shares', { raw: '{"share_type":2}', headers: { 'content-type': 'text/plain' } });
+    expect(res).toMatchObject({ status: 201, body: { share_type: 2 } });
+  });
+});
