@@ -1,4 +1,7 @@
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import { createTracker } from '@promo-track/core';
@@ -74,6 +77,31 @@ export function fastLoad(raw) {
 }
 
 const wrap = (v) => ({ input: { userId: v.userId, promocode: v.promocode }, expect: { trackType: v.isNew ? 1 : 2, referrerId: v.owner } });
+
+const here = (p) => fileURLToPath(new URL(p, import.meta.url));
+
+/**
+ * The seeded templates, reused from node_modules/.cache while neither the built library nor the
+ * seeding code has changed (the key hashes both); `fresh` seeds again regardless.
+ */
+export async function loadTemplates({ fresh = false } = {}) {
+  const hash = createHash('sha256');
+  for (const file of ['../../packages/core/dist/index.js', './seed.mjs', './workload.mjs', './twin-sqlite.mjs']) {
+    hash.update(fs.readFileSync(here(file)));
+  }
+  const dir = here(`../../node_modules/.cache/promo-track-bench/${hash.digest('hex').slice(0, 16)}`);
+  const done = path.join(dir, 'done');
+  if (fresh || !fs.existsSync(done)) {
+    fs.rmSync(path.dirname(dir), { recursive: true, force: true });
+    fs.mkdirSync(dir, { recursive: true });
+    await seedTemplates(dir);
+    fs.writeFileSync(done, new Date().toISOString());
+  }
+  const twin = new Database(path.join(dir, 'twin-template.db'), { readonly: true });
+  const codes = twin.prepare('select promocode from promo where promo_type = 1 order by user_id').pluck().all();
+  twin.close();
+  return { libFile: path.join(dir, 'lib-template.db'), twinFile: path.join(dir, 'twin-template.db'), codes, cached: dir };
+}
 
 /** Fresh copies of both templates for one case. */
 export function copies(templates, dir, name) {

@@ -131,7 +131,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the dashboard in headless Chromium', () 
   const tiles = (id: string) =>
     page.$$eval(`#${id} [data-kpi]`, (nodes) => Object.fromEntries(nodes.map((n) => [(n as HTMLElement).dataset.kpi, Number((n as HTMLElement).dataset.value)])));
 
-  const rows = (id: string) => page.$$eval(`#${id} tr`, (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent!.trim())));
+  const rows = (id: string) => page.$$eval(`#${id} tr`, (trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td')).map((td) => td.textContent!.trim())));
 
   const days = (first: string, last: string) => {
     const out: string[] = [];
@@ -224,6 +224,16 @@ describe.skipIf(!existsSync(CHROMIUM))('the dashboard in headless Chromium', () 
     const custom = await expectView(from, to);
     expect(custom.visits).not.toBe(week.visits);
 
+    // A range without data says so on every chart.
+    g = await generation();
+    await page.fill('#range-last', '2020-01-07');
+    await drawn(g);
+    g = await generation();
+    await page.fill('#range-first', '2020-01-01');
+    await drawn(g);
+    expect((await expectView('2020-01-01', '2020-01-07')).visits).toBe(0);
+    expect(await page.$$eval('.chart[data-empty="true"]', (n) => n.length)).toBe(3);
+
     // Back to 30 days for the next tests.
     g = await generation();
     await page.selectOption('#range-preset', '30d');
@@ -289,8 +299,11 @@ describe.skipIf(!existsSync(CHROMIUM))('the dashboard in headless Chromium', () 
     await drawn(0);
     expect(await page.textContent('#promo-owner')).toBe(String(promo.userId));
 
+    await page.evaluate(() => window.scrollTo(0, 0));
     await page.screenshot({ path: join(OUTPUT, 'wide.png'), fullPage: true });
-    await page.screenshot({ path: join(ROOT, 'docs', 'dashboard.png'), fullPage: true });
+    // The README's picture: written when missing, or on request (it changes with every day's data).
+    const docs = join(ROOT, 'docs', 'dashboard.png');
+    if (!existsSync(docs) || process.env.PROMO_TRACK_DOCS_SCREENSHOT) await page.screenshot({ path: docs, fullPage: true });
   });
 
   it('fits a phone screen', async () => {
@@ -298,7 +311,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the dashboard in headless Chromium', () 
     await page.waitForTimeout(300); // Chart.js resizes on the next frame
     // Nothing sticks out sideways (which would make the page scroll horizontally).
     const sticking = await page.evaluate(() =>
-      [...document.querySelectorAll('body *')]
+      Array.from(document.querySelectorAll('body *'))
         .filter((n) => n.getBoundingClientRect().right > window.innerWidth + 0.5)
         .map((n) => `${n.tagName.toLowerCase()}#${n.id}.${n.className}`),
     );
@@ -306,7 +319,9 @@ describe.skipIf(!existsSync(CHROMIUM))('the dashboard in headless Chromium', () 
     expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
     const canvasWidths = await page.$$eval('canvas', (nodes) => nodes.map((n) => n.getBoundingClientRect().width));
     for (const width of canvasWidths.filter((w) => w > 0)) expect(width).toBeLessThanOrEqual(390);
-    await page.screenshot({ path: join(OUTPUT, 'phone.png'), fullPage: true });
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.screenshot({ path: join(OUTPUT, 'phone.png') });
+    await page.screenshot({ path: join(OUTPUT, 'phone-full.png'), fullPage: true });
     await page.setViewportSize({ width: 1440, height: 900 });
   });
 

@@ -9,7 +9,7 @@ import {
   type Tracker,
 } from '@promo-track/core';
 
-const request = (over: Partial<HttpRequest>): HttpRequest => ({ method: 'GET', path: '/', query: {}, headers: {}, ...over });
+const request = <Raw = unknown>(over: Partial<HttpRequest<Raw>>): HttpRequest<Raw> => ({ method: 'GET', path: '/', query: {}, headers: {}, ...over });
 
 /** A tracker whose every method fails with `error`. */
 function failingTracker(error: unknown): Tracker {

@@ -130,7 +130,6 @@ describeHosts('any input', {}, (ctx) => {
 async function expectContractAnswer(ctx: HostContext, method: string, path: string, init: RequestOptions) {
   const before = await countRows(ctx.db, ctx.prefix);
   const res = await ctx.api(method, path, init);
-  if (process.env.FC_TALLY) console.log('TALLY', method, path.split('?')[0].split('/')[1], res.status);
   const what = `${method} ${path} ${JSON.stringify(init).slice(0, 300)} → ${res.status} ${res.text.slice(0, 300)}`;
   expect(res.status, what).toBeLessThan(500);
   if (res.status < 400) return;

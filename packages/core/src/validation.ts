@@ -6,7 +6,9 @@ export const MAX_BATCH = 1000;
 
 export const userIdSchema = z.number().int().min(1).max(MAX_INT);
 const positiveInt = z.number().int().min(1).max(MAX_INT);
-const optionalText = (max: number) => z.string().max(max).nullish();
+/** PostgreSQL cannot store U+0000 in text, so it is refused on every database alike. */
+const text = (max: number) => z.string().max(max).refine((s) => !s.includes('\u0000'), 'must not contain the character U+0000');
+const optionalText = (max: number) => text(max).nullish();
 
 /** A WeChat launch scene: a number or a numeric string, stored as a string. */
 export const sceneSchema = z.union([
@@ -14,8 +16,8 @@ export const sceneSchema = z.union([
   z.string().regex(/^\d{1,32}$/, 'must be a numeric WeChat scene value'),
 ]);
 
-export const promocodeSchema = z.string().min(1).max(64);
-export const eventIdSchema = z.string().min(1).max(64);
+export const promocodeSchema = text(64).min(1);
+export const eventIdSchema = text(64).min(1);
 
 export const getOrCreatePromoSchema = z.object({
   userId: userIdSchema,
@@ -48,7 +50,7 @@ const validDate = z.date().refine((d) => !Number.isNaN(d.getTime()), 'must be a 
 export const statsQuerySchema = z.object({
   userId: userIdSchema.optional(),
   promocode: promocodeSchema.optional(),
-  appid: z.string().max(32).optional(),
+  appid: text(32).optional(),
   from: validDate.optional(),
   to: validDate.optional(),
 });
@@ -61,7 +63,7 @@ export const leaderboardQuerySchema = z.object({
 
 export const listReferralsSchema = z.object({
   limit: z.number().int().min(1).max(500).default(50),
-  cursor: z.string().max(128).nullish().transform((v) => v ?? null),
+  cursor: text(128).nullish().transform((v) => v ?? null),
 });
 
 export const purgeSchema = z.object({ before: validDate });

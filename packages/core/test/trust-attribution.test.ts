@@ -2,7 +2,7 @@ import { Kysely, MysqlDialect, PostgresDialect, sql } from 'kysely';
 import { createPool } from 'mysql2';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import type { DecisionOutcome, Tracker, TrackerEvent, TrackerOptions } from '@promo-track/core';
+import type { DecisionOutcome, Track, Tracker, TrackerEvent, TrackerOptions } from '@promo-track/core';
 import { dropTables, MYSQL_URL, PG_URL, uniquePrefix } from '../../../test/support/databases.js';
 import { DAY, eachDatabase, freezeTime, type TestDatabase, useTracker } from './support.js';
 import { recordFigures } from './trust-figures.js';
@@ -157,12 +157,13 @@ async function codes(tracker: Tracker, users: number[]): Promise<Map<number, str
   return map;
 }
 
+/** Not an isolation level: MariaDB's `innodb_snapshot_isolation = ON` (its default since 11.6). */
+const MARIADB_SNAPSHOT_ISOLATION = 'innodb_snapshot_isolation';
+
 /**
  * The same server, but every session of the pool defaults to another isolation level (a host may
  * configure its database that way): the binding lock must not depend on the server's default.
  */
-const MARIADB_SNAPSHOT_ISOLATION = 'innodb_snapshot_isolation';
-
 function withIsolation(database: TestDatabase, level: string): TestDatabase {
   const make = (): Kysely<any> =>
     database.name === 'postgres'
@@ -198,7 +199,15 @@ function withIsolation(database: TestDatabase, level: string): TestDatabase {
   };
 }
 
+/**
+ * A visits through B's code while B visits through A's, at the same moment, on separate
+ * connections of the pool: one binding wins, the other is refused as a cycle.
+ */
 function mutualRace(database: TestDatabase, label: string, { eventIds = false } = {}) {
+  describe(eventIds ? 'with eventIds' : 'without eventIds', () => mutualRaceTest(database, label, eventIds));
+}
+
+function mutualRaceTest(database: TestDatabase, label: string, eventIds: boolean) {
   const ITERATIONS = 50;
   const fx = useTracker(database);
   const withEvent = (i: number) => (eventIds ? { eventId: `race-${i}` } : {});
@@ -256,7 +265,7 @@ eachDatabase((database) => {
         for (const v of scenario.before ?? []) {
           await fx.tracker.recordTrack({ userId: v.user, promocode: code.get(v.through)!, scene: v.scene ?? '1047' });
         }
-        const tracks = [];
+        const tracks: Track[] = [];
         for (const v of scenario.visits) {
           freezeTime(T0 + (v.day ?? 0) * DAY);
           tracks.push(

@@ -9,7 +9,7 @@ export interface RequestOptions {
   /** Sent as JSON. */
   json?: unknown;
   /** Sent as is, with `content-type: application/json` unless headers say otherwise. */
-  raw?: string | Uint8Array;
+  raw?: string | Uint8Array<ArrayBuffer>;
   headers?: Record<string, string>;
 }
 

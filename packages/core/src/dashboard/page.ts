@@ -59,7 +59,7 @@ export function dashboardPage(version: string): string {
     </section>
     <section class="card" aria-labelledby="leaders-title">
       <h2 id="leaders-title">Top promoters <small>by referrals</small></h2>
-      <table class="list"><thead><tr><th>#</th><th>Promoter (user id)</th><th class="num">Referrals</th><th class="num">Visits</th></tr></thead><tbody id="table-leaders"></tbody></table>
+      <table class="list ranking"><thead><tr><th>#</th><th>Promoter (user id)</th><th>Referrals</th><th>Visits</th></tr></thead><tbody id="table-leaders"></tbody></table>
     </section>
     <section class="card wide" aria-labelledby="promo-title">
       <h2 id="promo-title">Promocode</h2>
@@ -75,7 +75,7 @@ export function dashboardPage(version: string): string {
           ${tiles('promo-totals')}
           <div class="chart short"><canvas id="chart-promo-daily" role="img" aria-label="This promo's visits per day"></canvas></div>
           <h3>Referrals of promoter <span id="promo-owner"></span></h3>
-          <table class="list"><thead><tr><th>User</th><th>Scene</th><th>Promocode</th><th>Bound</th></tr></thead><tbody id="table-referrals"></tbody></table>
+          <table class="list referrals"><thead><tr><th>User</th><th>Scene</th><th>Promocode</th><th>Bound (UTC)</th></tr></thead><tbody id="table-referrals"></tbody></table>
           <button type="button" class="more" id="referrals-more" hidden>Load more</button>
         </div>
       </div>

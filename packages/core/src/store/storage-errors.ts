@@ -28,7 +28,7 @@ const UNREACHABLE_CODES = new Set([
 ]);
 
 const UNREACHABLE_MESSAGES =
-  /Connection terminated|connection (is )?closed|Can't add new command when connection is in closed state|timeout exceeded when trying to connect|The database connection is not open|Pool is closed|driver has already been destroyed|Cannot use a pool after calling end/i;
+  /Connection terminated|connection (is )?closed|Can't add new command when connection is in closed state|timeout exceeded when trying to connect|The database connection is not open|Pool is closed|driver has already been destroyed|Cannot use a pool after calling end|is not queryable/i;
 
 /** True for an error that means the database could not be reached (rather than a bug). */
 export function isUnreachable(error: unknown): boolean {

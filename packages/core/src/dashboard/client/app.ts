@@ -120,6 +120,11 @@ function showAlert(error: unknown): void {
   alert.hidden = false;
 }
 
+/** An empty chart says so, rather than showing bare axes. */
+function markEmpty(canvas: HTMLCanvasElement, empty: boolean): void {
+  canvas.parentElement!.dataset.empty = String(empty);
+}
+
 /** The days a chart shows: the whole range when it has ends, else the days that have data. */
 function daysOf(stats: WireStats): string[] {
   const { first, last } = state.range;
@@ -132,6 +137,7 @@ function daysOf(stats: WireStats): string[] {
 function showDaily(chart: typeof charts.daily, stats: WireStats): void {
   const days = daysOf(stats);
   const byDay = new Map(stats.by_day.map((d) => [d.day, d]));
+  markEmpty(chart.canvas, stats.visits === 0);
   chart.data.labels = days.map((d) => d.slice(5)); // MM-DD: the year is in the range picker
   chart.data.datasets[0].data = days.map((d) => byDay.get(d)?.new_user_visits ?? 0);
   chart.data.datasets[1].data = days.map((d) => {
@@ -159,6 +165,7 @@ function showTotals(stats: WireStats): void {
     labels.push(`Other scenes (${rest.length})`);
     visits.push(rest.reduce((sum, s) => sum + s.visits, 0));
   }
+  markEmpty(charts.scenes.canvas, labels.length === 0);
   charts.scenes.data.labels = labels;
   charts.scenes.data.datasets[0].data = visits;
   // One bar needs about 28px; a phone should not squeeze ten of them into 200.
@@ -173,6 +180,7 @@ function showTotals(stats: WireStats): void {
   );
 
   const shares = SHARE_TYPES.map((_, type) => stats.by_share_type.find((s) => s.share_type === type)?.shares ?? 0);
+  markEmpty(charts.shares.canvas, stats.shares === 0);
   charts.shares.data.labels = SHARE_TYPES.map((name, type) => `${name} (${type})`);
   charts.shares.data.datasets[0].data = shares;
   charts.shares.data.datasets[0].backgroundColor = COLORS.shares;
@@ -191,8 +199,8 @@ function showLeaders(leaders: WireLeaderboard): void {
     leaders.items.map((entry, i) => [
       String(i + 1),
       String(entry.referrer),
-      el('span', { class: 'num' }, formatNumber(entry.referrals)),
-      el('span', { class: 'num' }, formatNumber(entry.visits)),
+      formatNumber(entry.referrals),
+      formatNumber(entry.visits),
     ]),
     'Nobody has referred anyone in this range yet',
     4,
@@ -272,7 +280,7 @@ function showReferrals(owner: number, page: WireReferralPage, append: boolean): 
     String(r.user_id),
     `${sceneLabel(r.scene) ?? 'Unknown scene'} (${r.scene})`,
     r.promocode,
-    formatInstant(r.bound_at),
+    formatInstant(r.bound_at, false),
   ]);
   if (append) {
     const extra = document.createElement('tbody');

@@ -28,8 +28,8 @@ export function byId<T extends HTMLElement = HTMLElement>(id: string): T {
 const numbers = new Intl.NumberFormat('en-US');
 export const formatNumber = (n: number): string => numbers.format(n);
 
-/** `2026-11-25T08:30:00.000Z` → `2026-11-25 08:30 UTC`. */
-export const formatInstant = (iso: string): string => `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
+/** `2026-11-25T08:30:00.000Z` → `2026-11-25 08:30 UTC` (without the zone where a heading names it). */
+export const formatInstant = (iso: string, zone = true): string => `${iso.slice(0, 10)} ${iso.slice(11, 16)}${zone ? ' UTC' : ''}`;
 
 /** Replaces a table body's rows; `empty` is shown in one row when there are none. */
 export function fillTable(body: HTMLTableSectionElement, rows: Child[][], empty: string, columns: number): void {

@@ -1,0 +1,13 @@
+import path from 'node:path';
+import fs from 'node:fs';
+import { openLibrary, fastLoad } from '../src/seed.mjs';
+import { seedVisits, OWNERS } from '../src/workload.mjs';
+const dir = '/tmp/pt/pb'; fs.rmSync(dir,{recursive:true,force:true}); fs.mkdirSync(dir,{recursive:true});
+const lib = openLibrary(path.join(dir,'x.db')); fastLoad(lib.raw); await lib.tracker.migrate();
+let t=performance.now();
+const codes=[]; for (let u=1;u<=OWNERS;u++) codes.push((await lib.tracker.getOrCreatePromo({userId:u})).promocode);
+console.log('promos ms', performance.now()-t);
+const visits = seedVisits(codes);
+t=performance.now();
+for (let i=0;i<10000;i+=1000) await lib.tracker.recordTracks(visits.slice(i,i+1000).map(({userId,promocode,scene})=>({userId,promocode,scene})));
+console.log('10k tracks ms', performance.now()-t);

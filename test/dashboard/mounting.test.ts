@@ -1,0 +1,124 @@
+/**
+ * The dashboard through both adapters, mounted below `/api`: the `dashboard` option, access by the
+ * `admin` option, assets relative to the mount, and the committed bundle matching its sources.
+ */
+import { execFile } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { createTracker, type Tracker } from '@promo-track/core';
+import { createExpressRouter } from '@promo-track/express';
+import { createKoaMiddleware } from '@promo-track/koa';
+import Database from 'better-sqlite3';
+import express from 'express';
+import Koa from 'koa';
+import { Kysely, SqliteDialect } from 'kysely';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+
+type Options = { dashboard?: boolean; admin?: (raw: any) => boolean };
+
+const hosts = {
+  express(tracker: Tracker, options: Options) {
+    const app = express();
+    app.use('/api', createExpressRouter(tracker, options));
+    app.use((_req, res) => res.status(404).send('host 404'));
+    return createServer(app);
+  },
+  koa(tracker: Tracker, options: Options) {
+    const app = new Koa();
+    app.use(createKoaMiddleware(tracker, { prefix: '/api', ...options }));
+    app.use((ctx) => {
+      ctx.status = 404;
+      ctx.body = 'host 404';
+    });
+    return createServer(app.callback());
+  },
+};
+
+describe.each(Object.keys(hosts) as (keyof typeof hosts)[])('the dashboard through %s at /api', (name) => {
+  let db: Kysely<any>;
+  let tracker: Tracker;
+  let server: Server | undefined;
+
+  beforeEach(async () => {
+    db = new Kysely<any>({ dialect: new SqliteDialect({ database: new Database(':memory:') }) });
+    tracker = createTracker({ db, salt: 'dashboard-mounting-salt' });
+    await tracker.migrate();
+  });
+  afterEach(async () => {
+    if (server) await new Promise((done) => server!.close(done));
+    server = undefined;
+    await db.destroy();
+  });
+
+  async function serve(options: Options): Promise<string> {
+    server = hosts[name](tracker, options);
+    await new Promise<void>((done) => server!.listen(0, '127.0.0.1', done));
+    return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  }
+
+  it('is not there unless asked for', async () => {
+    const origin = await serve({});
+    const res = await fetch(`${origin}/api/dashboard`);
+    expect(res.status).toBe(404);
+    expect(await res.text()).toBe('host 404');
+  });
+
+  it('serves the page and its bundled assets relative to the mount', async () => {
+    const origin = await serve({ dashboard: true });
+    const page = await fetch(`${origin}/api/dashboard`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(page.headers.get('cache-control')).toBe('no-store');
+    const csp = page.headers.get('content-security-policy')!;
+    expect(csp).toContain("default-src 'none'");
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).toContain("connect-src 'self'");
+    const html = await page.text();
+    const js = /<script defer src="(dashboard\/app\.[0-9a-f]{12}\.js)">/.exec(html)![1];
+    const css = /<link rel="stylesheet" href="(dashboard\/app\.[0-9a-f]{12}\.css)">/.exec(html)![1];
+    // No reference to anything but this page's own folder.
+    expect(html).not.toMatch(/(src|href)="(https?:)?\/\//);
+
+    // Relative to `/api/dashboard`, `dashboard/app.….js` is `/api/dashboard/app.….js`.
+    const script = await fetch(new URL(js, `${origin}/api/dashboard`));
+    expect(script.status).toBe(200);
+    expect(script.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    expect(script.headers.get('cache-control')).toContain('immutable');
+    const code = await script.text();
+    expect(code.length).toBeGreaterThan(100_000); // Chart.js is inside
+    expect(code).toContain('Chart.js');
+    expect(code).not.toMatch(/https?:\/\/(?!www\.chartjs\.org|github\.com|www\.w3\.org)[a-z]/i);
+    const style = await fetch(new URL(css, `${origin}/api/dashboard`));
+    expect(style.headers.get('content-type')).toBe('text/css; charset=utf-8');
+
+    expect((await fetch(`${origin}/api/dashboard/app.000000000000.js`)).status).toBe(404);
+  });
+
+  it('sends `/dashboard/` to `/dashboard`, where the relative links work', async () => {
+    const origin = await serve({ dashboard: true });
+    const res = await fetch(`${origin}/api/dashboard/`, { redirect: 'manual' });
+    expect(res.status).toBe(308);
+    expect(new URL(res.headers.get('location')!, `${origin}/api/dashboard/`).href).toBe(`${origin}/api/dashboard`);
+  });
+
+  it('follows the admin option', async () => {
+    const origin = await serve({ dashboard: true, admin: (raw) => raw.headers['x-operator'] === 'yes' });
+    const refused = await fetch(`${origin}/api/dashboard`);
+    expect(refused.status).toBe(403);
+    expect(await refused.text()).toContain('Operators only');
+    expect((await fetch(`${origin}/api/stats`)).status).toBe(403);
+    expect((await fetch(`${origin}/api/leaderboard`)).status).toBe(403);
+
+    const operator = { headers: { 'x-operator': 'yes' } };
+    expect((await fetch(`${origin}/api/dashboard`, operator)).status).toBe(200);
+    expect((await fetch(`${origin}/api/stats`, operator)).status).toBe(200);
+    expect((await fetch(`${origin}/api/leaderboard`, operator)).status).toBe(200);
+  });
+});
+
+it('the committed bundle (src/dashboard/assets.generated.ts) matches the client sources', async () => {
+  const script = resolve(__dirname, '../../packages/core/scripts/build-dashboard.mjs');
+  await expect(promisify(execFile)(process.execPath, [script, '--check'])).resolves.toBeDefined();
+});
