@@ -89,6 +89,8 @@ describe('npm start from a clean copy', () => {
     expect(started.output()).toMatch(/warning: PROMO_SALT is not set/);
     // One Node process serving, exactly the built file: no watcher or wrapper in between.
     expect(readFileSync(`/proc/${started.pid}/cmdline`, 'utf8').split('\0').filter(Boolean)).toEqual(['node', 'service/dist/main.js']);
+    const parent = Number(readFileSync(`/proc/${started.pid}/stat`, 'utf8').split(') ')[1].split(' ')[1]);
+    expect(parent).toBe(started.child.pid); // npm's own child: no shell left between them
 
     process.kill(started.pid, 'SIGINT');
     expect(await started.exited).toEqual({ code: 0, signal: null });
@@ -104,7 +106,8 @@ describe('npm start from a clean copy', () => {
     expect((await fetch(`${started.url}/healthz`)).status).toBe(200);
     await sleep(200);
 
-    process.kill(started.pid, 'SIGTERM');
+    // To npm, as `docker stop` does when `npm start` is the command: npm passes it to its child.
+    started.child.kill('SIGTERM');
     await sleep(500);
     expect(await canConnect(started.url)).toBe(false); // stopped accepting
     expect(started.child.exitCode).toBeNull(); // still draining
@@ -113,6 +116,7 @@ describe('npm start from a clean copy', () => {
     const answers = await Promise.all(requests.map((r) => r.answered));
     expect(answers.map((a) => a.status)).toEqual(Array(20).fill(201));
     expect(await started.exited).toEqual({ code: 0, signal: null });
+    expect(() => process.kill(started.pid, 0)).toThrow(); // the server is gone too, not orphaned
 
     // Closed cleanly: SQLite checkpointed and removed its write-ahead log; all 20 are stored.
     expect(existsSync(`${file}-wal`)).toBe(false);

@@ -34,7 +34,7 @@ async function promocodeOf(ctx: HostContext, userId: number) {
 }
 
 for (const async of [false, true]) {
-  describeHosts(`identify and admin (${async ? 'async' : 'sync'})`, { auth: headerAuth(async) }, (ctx) => {
+  describeHosts(`identify and admin (${async ? 'async' : 'sync'})`, { auth: headerAuth(async), mountedOnly: true }, (ctx) => {
     it('answers 401 unauthorized on every route when identify finds no user, and writes nothing', async () => {
       const promocode = await promocodeOf(ctx, newUserId());
       const before = await countRows(ctx.db, ctx.prefix);
@@ -98,7 +98,7 @@ for (const async of [false, true]) {
   });
 }
 
-describeHosts('identify without admin', { auth: { identify: headerAuth().identify } }, (ctx) => {
+describeHosts('identify without admin', { auth: { identify: headerAuth().identify }, mountedOnly: true }, (ctx) => {
   it('lets users leave but keeps operator routes closed', async () => {
     const me = newUserId();
     await ctx.api('GET', `/tracks/${me}/1`, { headers: as(me) });
@@ -109,7 +109,7 @@ describeHosts('identify without admin', { auth: { identify: headerAuth().identif
   });
 });
 
-describeHosts('admin without identify', { auth: { admin: headerAuth().admin } }, (ctx) => {
+describeHosts('admin without identify', { auth: { admin: headerAuth().admin }, mountedOnly: true }, (ctx) => {
   it('keeps operator routes for operators and leaves the rest open', async () => {
     for (const [method, path] of [['GET', '/stats'], ['GET', '/leaderboard'], ['DELETE', `/users/${newUserId()}`]]) {
       expectError(await ctx.api(method, path), 403, 'forbidden', `${method} ${path}`);

@@ -99,3 +99,10 @@ describe('readJsonBody', () => {
     expect(await readJsonBody(stream('[1,', '2]'), { limit: 5 })).toEqual([1, 2]);
   });
 });
+
+describe('createHttpHandler options', () => {
+  it('refuses an identify or admin that is not a function, naming it', () => {
+    expect(() => createHttpHandler(failingTracker(null), { identify: 7 as never })).toThrow(/`identify` must be a function/);
+    expect(() => createHttpHandler(failingTracker(null), { admin: true as never })).toThrow(/`admin` must be a function/);
+  });
+});

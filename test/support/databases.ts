@@ -20,7 +20,17 @@ export const uniquePrefix = () => `t${randomBytes(4).toString('hex')}_`;
 
 /** Drops every table whose name starts with `prefix`. */
 export async function dropTables(db: Kysely<any>, prefix: string): Promise<void> {
-  const tables = await db.introspection.getTables({ withInternalKyselyTables: true });
+  // Introspection reads every table of the server, and fails when another test drops one of them
+  // at that moment: try again rather than leave this test's tables behind.
+  let tables: Awaited<ReturnType<typeof db.introspection.getTables>> = [];
+  for (let attempt = 1; ; attempt++) {
+    try {
+      tables = await db.introspection.getTables({ withInternalKyselyTables: true });
+      break;
+    } catch (error) {
+      if (attempt >= 5) throw error;
+    }
+  }
   for (const t of tables.filter((t) => t.name.startsWith(prefix))) {
     await db.schema.dropTable(t.name).ifExists().execute();
   }

@@ -37,6 +37,12 @@ export function resolveOptions(options: TrackerOptions): ResolvedOptions {
   if (wxacode !== undefined && (typeof wxacode !== 'object' || typeof wxacode.generate !== 'function')) {
     fail('wxacode', 'is not a mini-program code generator', 'Pass the result of `createWxacodeGenerator(…)`.');
   }
+  if (attribution !== undefined && (typeof attribution !== 'object' || attribution === null || Array.isArray(attribution))) {
+    fail('attribution', 'must be an object', "Use e.g. `{ model: 'last-touch', windowDays: 30 }`.");
+  }
+  for (const name of Object.keys(attribution ?? {})) {
+    if (name !== 'model' && name !== 'windowDays') fail(`attribution.${name}`, 'is not an option', 'Use `model` and `windowDays`.');
+  }
   const model = attribution?.model ?? 'first-touch';
   if (model !== 'first-touch' && model !== 'last-touch') {
     fail('attribution.model', `is "${String(model)}"`, "Use 'first-touch' or 'last-touch'.");

@@ -16,13 +16,19 @@ export const sceneSchema = z.union([
   z.string().regex(/^\d{1,32}$/, 'must be a numeric WeChat scene value'),
 ]);
 
+/**
+ * A key that must compare the same on every database: MySQL's collations ignore trailing spaces
+ * ('e1 ' = 'e1'), so keys with surrounding whitespace are refused rather than silently merged.
+ */
+const untrimmed = (max: number) => text(max).refine((s) => s.trim() === s, 'must not start or end with whitespace');
+
 export const promocodeSchema = text(64).min(1);
-export const eventIdSchema = text(64).min(1);
+export const eventIdSchema = untrimmed(64).min(1);
 
 export const getOrCreatePromoSchema = z.object({
   userId: userIdSchema,
   promoType: positiveInt.default(1),
-  appid: optionalText(32).transform((v) => (v ? v : null)),
+  appid: untrimmed(32).nullish().transform((v) => (v ? v : null)),
   page: optionalText(255).transform((v) => v ?? null),
 });
 

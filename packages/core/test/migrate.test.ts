@@ -4,8 +4,8 @@ import { createPool } from 'mysql2';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { createTracker } from '@promo-track/core';
-import { MYSQL_URL, PG_URL, uniquePrefix } from '../../../test/support/databases.js';
-import { eachDatabase, SALT, type TestDatabase, useTracker } from './support.js';
+import { dropTables, MYSQL_URL, PG_URL, uniquePrefix } from '../../../test/support/databases.js';
+import { eachDatabase, listColumns, listTables, SALT, type TestDatabase, useTracker } from './support.js';
 
 const OWN_TABLES = ['promo', 'track', 'share', 'visitor', 'referral', 'decision', 'promo_track_lock', 'promo_track_migration', 'promo_track_migration_lock'];
 
@@ -16,11 +16,7 @@ const OWN_TABLES = ['promo', 'track', 'share', 'visitor', 'referral', 'decision'
  */
 async function openNamespace(database: TestDatabase): Promise<{ db: Kysely<any>; tables(): Promise<string[]>; close(): Promise<void> }> {
   const name = uniquePrefix() + 'host';
-  // PostgreSQL's introspection lists every schema: keep to this one.
-  const tables = (db: Kysely<any>) => async () =>
-    (await db.introspection.getTables({ withInternalKyselyTables: true }))
-      .filter((t) => database.name !== 'postgres' || t.schema === name)
-      .map((t) => t.name);
+  const tables = (db: Kysely<any>) => () => listTables(db, database.name);
   if (database.name === 'sqlite') {
     const db = new Kysely<any>({ dialect: new SqliteDialect({ database: new Database(':memory:') }) });
     return { db, tables: tables(db), close: () => db.destroy() };
@@ -67,26 +63,17 @@ const hostMigrations = (names: string[]): Record<string, Migration> =>
     ]),
   );
 
-async function tableNames(db: Kysely<any>): Promise<string[]> {
-  return (await db.introspection.getTables({ withInternalKyselyTables: true })).map((t) => t.name);
-}
-
-async function columnsOf(db: Kysely<any>, table: string): Promise<string[]> {
-  const found = (await db.introspection.getTables({ withInternalKyselyTables: true })).find((t) => t.name === table);
-  return (found?.columns.map((c) => c.name) ?? []).sort();
-}
-
 eachDatabase((database) => {
   const f = useTracker(database);
 
   it('creates every table, with the seed column names, and records its one migration in its own prefixed table', async () => {
-    const own = (await tableNames(f.db)).filter((n) => n.startsWith(f.prefix) && !n.startsWith(`${f.prefix}b_`));
-    expect(own.sort()).toEqual(OWN_TABLES.map((t) => f.prefix + t).sort());
-    expect(await columnsOf(f.db, `${f.prefix}promo`)).toEqual(['appid', 'created_at', 'id', 'page', 'promo_type', 'promocode', 'user_id', 'wxbcode']);
-    expect(await columnsOf(f.db, `${f.prefix}track`)).toEqual(
+    const own = (await listTables(f.db, database.name, f.prefix)).filter((n) => !n.startsWith(`${f.prefix}b_`));
+    expect(own).toEqual(OWN_TABLES.map((t) => f.prefix + t).sort());
+    expect(await listColumns(f.db, database.name, `${f.prefix}promo`)).toEqual(['appid', 'created_at', 'id', 'page', 'promo_type', 'promocode', 'user_id', 'wxbcode']);
+    expect(await listColumns(f.db, database.name, `${f.prefix}track`)).toEqual(
       ['created_at', 'detail', 'event_id', 'id', 'promocode', 'referrer', 'scene', 'track_type', 'user_id'].sort(),
     );
-    expect(await columnsOf(f.db, `${f.prefix}share`)).toEqual(['created_at', 'event_id', 'id', 'page', 'promocode', 'share_type', 'user_id']);
+    expect(await listColumns(f.db, database.name, `${f.prefix}share`)).toEqual(['created_at', 'event_id', 'id', 'page', 'promocode', 'share_type', 'user_id']);
     const done = await f.db.selectFrom(`${f.prefix}promo_track_migration`).select('name').execute();
     expect(done.map((r) => r.name)).toEqual(['0001_init']);
   });
@@ -114,6 +101,22 @@ eachDatabase((database) => {
     expect((await f.counts()).promo).toBe(1);
     const { n } = await f.db.selectFrom(`${f.prefix}b_promo`).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
     expect(Number(n)).toBe(2);
+  });
+
+  it('takes the longest tablePrefix (32 characters): every table, index and constraint name fits', async () => {
+    const prefix = `${f.prefix}${'x'.repeat(32 - f.prefix.length - 1)}_`;
+    expect(prefix).toHaveLength(32);
+    const tracker = createTracker({ db: f.db, salt: SALT, tablePrefix: prefix });
+    try {
+      await tracker.migrate();
+      await tracker.migrate();
+      const promo = await tracker.getOrCreatePromo({ userId: 1 });
+      await tracker.recordTrack({ userId: 2, promocode: promo.promocode, scene: 1047 });
+      expect((await tracker.getReferrer(2))?.referrerId).toBe(1);
+      expect(await listTables(f.db, database.name, prefix)).toEqual(OWN_TABLES.map((t) => prefix + t).sort());
+    } finally {
+      if (database.name !== 'sqlite') await dropTables(f.db, prefix);
+    }
   });
 
   it('leaves the host’s own Kysely migrations (default kysely_migration tables) untouched', async () => {
@@ -179,6 +182,12 @@ eachDatabase((database) => {
       await expect(promoRow(1, 'DDDDDDDD', 'wx123')).rejects.toThrow();
       await promoRow(2, 'EEEEEEEE');
       expect(await count('promo')).toBe(3);
+    });
+
+    it('the database itself keeps appids case-sensitive in the promo key', async () => {
+      await promoRow(1, 'AAAAAAAA', 'wxA');
+      await promoRow(1, 'BBBBBBBB', 'wxa');
+      expect(await count('promo', sql`appid = ${'wxa'}`)).toBe(1);
     });
 
     it('the database itself keeps promocodes unique and case-sensitive', async () => {

@@ -79,6 +79,13 @@ describe('createTracker options', () => {
     expect(refusal({ db, salt: SALT, wxacode })).toContain('wxacode');
   });
 
+  it('names `attribution` when it is not an options object, and a misspelt key in it', () => {
+    for (const attribution of ['last-touch', null, 30, ['last-touch']]) {
+      expect(refusal({ db, salt: SALT, attribution })).toContain('attribution');
+    }
+    expect(refusal({ db, salt: SALT, attribution: { model: 'last-touch', window: 7 } })).toContain('attribution.window');
+  });
+
   it('names `attribution.model` and `attribution.windowDays`', () => {
     expect(refusal({ db, salt: SALT, attribution: { model: 'linear' } })).toContain('attribution.model');
     for (const windowDays of [0, -1, Infinity, NaN, '30']) {

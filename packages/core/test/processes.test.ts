@@ -15,7 +15,7 @@ import { build } from 'tsup';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTracker, type Promo, type Track, type Tracker } from '@promo-track/core';
 import { dropTables, MYSQL_URL, mysqlDb, PG_URL, pgDb, uniquePrefix } from '../../../test/support/databases.js';
-import { countRows, SALT } from './support.js';
+import { countRows, listTables, SALT } from './support.js';
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 const WORKER = here('./workers/tracker-worker.mjs');
@@ -153,10 +153,8 @@ describe.each(targets)('$name, from several processes at once', (target) => {
 
     it(`a first migrate() raced by ${PROCESSES} processes: every one succeeds and the schema is whole`, async () => {
       expect(answers.map((a) => a.error)).toEqual(answers.map(() => undefined));
-      const own = (await db.introspection.getTables({ withInternalKyselyTables: true }))
-        .map((t) => t.name)
-        .filter((n) => n.startsWith(prefix));
-      expect(own.sort()).toEqual(
+      const own = await listTables(db, target.name === 'sqlite-file' ? 'sqlite' : target.name, prefix);
+      expect(own).toEqual(
         ['promo', 'track', 'share', 'visitor', 'referral', 'decision', 'promo_track_lock', 'promo_track_migration', 'promo_track_migration_lock']
           .map((t) => prefix + t)
           .sort(),

@@ -73,6 +73,16 @@ eachDatabase((database) => {
     expect((await f.counts()).promo).toBe(3);
   });
 
+  it('appids that differ only in case are two keys with two promos, on every database', async () => {
+    const upper = await f.tracker.getOrCreatePromo({ userId: 6, appid: 'wxABC' });
+    const lower = await f.tracker.getOrCreatePromo({ userId: 6, appid: 'wxabc' });
+    expect(lower.promocode).not.toBe(upper.promocode);
+    expect([upper.appid, lower.appid]).toEqual(['wxABC', 'wxabc']);
+    expect(await f.tracker.getOrCreatePromo({ userId: 6, appid: 'wxABC' })).toEqual(upper);
+    expect((await f.counts()).promo).toBe(2);
+    expect((await f.tracker.stats({ appid: 'wxabc' })).visits).toBe(0);
+  });
+
   it('takes the largest ids and the longest appid and page', async () => {
     const key = { userId: 2_147_483_647, promoType: 2_147_483_647, appid: 'w'.repeat(32), page: 'p/'.repeat(127) + 'x' };
     const promo = await f.tracker.getOrCreatePromo(key);
@@ -92,6 +102,8 @@ eachDatabase((database) => {
     ['a promoType past INT32', { userId: 1, promoType: 2 ** 31 }, 'promoType'],
     ['an appid past 32 characters', { userId: 1, appid: 'a'.repeat(33) }, 'appid'],
     ['an appid that is not a string', { userId: 1, appid: 42 }, 'appid'],
+    ['an appid with a trailing space (MySQL would merge it with the one without)', { userId: 1, appid: 'wx1 ' }, 'appid'],
+    ['an appid with a leading space', { userId: 1, appid: ' wx1' }, 'appid'],
     ['a page past 255 characters', { userId: 1, page: 'p'.repeat(256) }, 'page'],
   ];
   it(`refuses ${bad.length} kinds of bad input (wrong types, ids ≤ 0 or past INT32, strings past the column length) with a ValidationError naming the field, and writes nothing`, async () => {

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, vi } from 'vitest';
 import { createTracker, type Tracker, type TrackerOptions } from '@promo-track/core';
 import { countRows, databases, openTracker, SALT, type TestDatabase } from '../../../test/support/databases.js';
@@ -91,3 +91,33 @@ export async function rejection<E extends Error>(promise: Promise<unknown>, type
 }
 
 export const DAY = 86_400_000;
+
+/**
+ * The tables of the current schema/database whose names start with `prefix`. Asks the catalog
+ * directly: Kysely's introspection reads every schema and fails when another test drops a table
+ * in between.
+ */
+export async function listTables(db: Kysely<any>, dialect: 'sqlite' | 'postgres' | 'mysql', prefix = ''): Promise<string[]> {
+  const query =
+    dialect === 'sqlite'
+      ? sql<{ name: string }>`select name from sqlite_master where type = 'table' and name not like 'sqlite\\_%' escape '\\'`
+      : dialect === 'postgres'
+        ? sql<{ name: string }>`select table_name as name from information_schema.tables where table_schema = current_schema()`
+        : sql<{ name: string }>`select table_name as name from information_schema.tables where table_schema = database()`;
+  const { rows } = await query.execute(db);
+  return rows
+    .map((r) => r.name)
+    .filter((n) => n.startsWith(prefix))
+    .sort();
+}
+
+/** The column names of `table`, sorted. */
+export async function listColumns(db: Kysely<any>, dialect: 'sqlite' | 'postgres' | 'mysql', table: string): Promise<string[]> {
+  const query =
+    dialect === 'sqlite'
+      ? sql<{ name: string }>`select name from pragma_table_info(${table})`
+      : dialect === 'postgres'
+        ? sql<{ name: string }>`select column_name as name from information_schema.columns where table_schema = current_schema() and table_name = ${table}`
+        : sql<{ name: string }>`select column_name as name from information_schema.columns where table_schema = database() and table_name = ${table}`;
+  return (await query.execute(db)).rows.map((r) => r.name).sort();
+}

@@ -89,6 +89,10 @@ eachDatabase((database) => {
       const next = await f.tracker.recordTrack({ userId: 60, promocode: code, scene: 1047, eventId: 'e-2' });
       expect(next).toMatchObject({ trackType: 2 });
       expect((await f.counts()).track).toBe(3);
+      // Event ids are case-sensitive on every database.
+      const upper = await f.tracker.recordTrack({ userId: 60, promocode: code, scene: 1047, eventId: 'E-1' });
+      expect(upper.id).not.toBe(first.id);
+      expect((await f.counts()).track).toBe(4);
       const longest = 'x'.repeat(64);
       const a = await f.tracker.recordTrack({ userId: 60, promocode: code, scene: 1047, eventId: longest });
       expect(await f.tracker.recordTrack({ userId: 60, promocode: code, scene: 1047, eventId: longest })).toEqual(a);
@@ -125,6 +129,7 @@ eachDatabase((database) => {
       ['a detail that is not a string', { detail: { a: 1 } }, 'detail'],
       ['an empty eventId', { eventId: '' }, 'eventId'],
       ['an eventId past 64 characters', { eventId: 'e'.repeat(65) }, 'eventId'],
+      ['an eventId with a trailing space', { eventId: 'e1 ' }, 'eventId'],
     ];
     it(`refuses ${bad.length} kinds of bad input (wrong types, ids ≤ 0 or past INT32, strings past the column length) with a ValidationError naming the field, and writes nothing`, async () => {
       const before = await f.counts();
@@ -189,7 +194,7 @@ eachDatabase((database) => {
         userId: 1000 + (i % 400),
         promocode: i % 2 ? code : code2,
         scene: 1000 + (i % 100),
-        eventId: `batch-${i}`,
+        ...(i % 100 === 0 || i === 999 ? { eventId: `batch-${i}` } : {}),
       }));
       const tracks = await f.tracker.recordTracks(inputs);
       expect(tracks).toHaveLength(1000);

@@ -8,7 +8,7 @@ import {
   type WxacodeGenerator,
   type WxacodeRequest,
 } from '@promo-track/core';
-import { eachDatabase, useTracker } from './support.js';
+import { eachDatabase, type TestDatabase, useTracker } from './support.js';
 import { recordFigures } from './trust-figures.js';
 
 /** A stand-in for createWxacodeGenerator: "stores" an image per promo and remembers removals. */
@@ -33,16 +33,21 @@ const NAMING_COLUMNS = ['user_id', 'referrer', 'candidate'];
 
 /**
  * A scanner of every table the library owns, for rows that name a user in a column that holds one
- * (user_id, referrer, candidate). The tables are found by introspection (once: it is slow on a
- * busy PostgreSQL), so a table added later is scanned too.
+ * (user_id, referrer, candidate). The tables and columns are read from the catalog (not Kysely's
+ * introspection, which fails on PostgreSQL when another test drops its tables at that moment), so
+ * a table added later is scanned too.
  */
-async function scanner(db: Kysely<any>, prefix: string) {
+async function scanner(db: Kysely<any>, prefix: string, dialect: TestDatabase['name']) {
+  const catalog =
+    dialect === 'sqlite'
+      ? sql<{ table_name: string; column_name: string }>`select m.name as table_name, p.name as column_name from sqlite_master m join pragma_table_info(m.name) p where m.type = 'table'`
+      : sql<{ table_name: string; column_name: string }>`select table_name as table_name, column_name as column_name from information_schema.columns where table_schema = ${sql.raw(dialect === 'postgres' ? 'current_schema()' : 'database()')}`;
   const own = ['promo', 'track', 'share', 'visitor', 'referral', 'decision'].map((t) => prefix + t);
   const targets = new Map<string, string[]>();
-  for (const table of await db.introspection.getTables()) {
-    if (!own.includes(table.name) && !table.name.startsWith(`${prefix}promo_track`)) continue;
-    // PostgreSQL lists a table once per schema on the search path: one is enough.
-    targets.set(table.name, table.columns.filter((c) => NAMING_COLUMNS.includes(c.name)).map((c) => c.name));
+  for (const { table_name: table, column_name: column } of (await catalog.execute(db)).rows) {
+    if (!own.includes(table) && !table.startsWith(`${prefix}promo_track`)) continue;
+    if (!targets.has(table)) targets.set(table, []);
+    if (NAMING_COLUMNS.includes(column)) targets.get(table)!.push(column);
   }
   return {
     scanned: [...targets.keys()].sort(),
@@ -105,7 +110,7 @@ eachDatabase((database) => {
         leaderboard: await fx.tracker.leaderboard(),
       };
       expect(before.x1).toMatchObject({ visits: 2, referrals: 1 });
-      const scan = await scanner(fx.db, fx.prefix);
+      const scan = await scanner(fx.db, fx.prefix, database.name);
       expect(scan.scanned).toEqual(expect.arrayContaining(['promo', 'track', 'share', 'visitor', 'referral', 'decision'].map((t) => fx.prefix + t)));
       expect(Object.keys(await scan.rowsNaming(X)).sort()).toEqual(
         ['promo.user_id', 'track.user_id', 'track.referrer', 'share.user_id', 'visitor.user_id', 'referral.user_id', 'referral.referrer', 'decision.user_id', 'decision.candidate']
@@ -203,7 +208,7 @@ eachDatabase((database) => {
         boundThenUnbound: 0,
         otherErrors: 0,
       };
-      const scan = await scanner(fx.db, fx.prefix);
+      const scan = await scanner(fx.db, fx.prefix, database.name);
       for (let i = 0; i < ITERATIONS; i++) {
         const x = 50_000 + i * 100;
         const visitors = Array.from({ length: VISITS }, (_, k) => x + 1 + k);

@@ -25,11 +25,14 @@ export function describeHosts(
     tracker?: Partial<TrackerOptions>;
     /** For what no database changes (body parsing, mounting): SQLite alone. */
     sqliteOnly?: boolean;
+    /** Express and Koa with a prefix only: Koa at the root differs from them in mounting alone. */
+    mountedOnly?: boolean;
   },
   define: (ctx: HostContext) => void,
 ): void {
   describe.each(options.sqliteOnly ? databases.filter((d) => d.name === 'sqlite') : databases)(`${title} on $name`, (database) => {
-    describe.skipIf(!database.enabled).each(adapters)('$name', (adapter) => {
+    const cases = options.mountedOnly ? adapters.filter((a) => a.mount !== '') : adapters;
+    describe.skipIf(!database.enabled).each(cases)('$name', (adapter) => {
       const ctx = { adapter, databaseName: database.name } as HostContext;
       let close: (() => Promise<void>) | undefined;
       beforeAll(async () => {

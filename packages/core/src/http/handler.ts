@@ -13,6 +13,11 @@ import type { HttpHandler, HttpHandlerOptions, HttpRequest } from './types.js';
 export function createHttpHandler<Raw = unknown>(tracker: Tracker, options: HttpHandlerOptions<Raw> = {}): HttpHandler<Raw> {
   // Read once: a host that changes its options object later does not change the routes.
   const settings: HttpHandlerOptions<Raw> = { identify: options.identify, admin: options.admin, dashboard: options.dashboard === true };
+  for (const name of ['identify', 'admin'] as const) {
+    if (settings[name] !== undefined && typeof settings[name] !== 'function') {
+      throw new TypeError(`promo-track: \`${name}\` must be a function of the framework's request, e.g. (req) => req.user?.id`);
+    }
+  }
   // Further pages (behind their own options) join this list.
   const routes: Route<Raw>[] = [
     ...trackerRoutes<Raw>(tracker, { admin: !!settings.admin }),

@@ -20,7 +20,8 @@ export function init(t: TableNames, d: Dialect) {
         .addColumn('id', id, (c) => c.primaryKey().$call((c) => (id === 'serial' ? c : c.autoIncrement())))
         .addColumn('user_id', 'integer', (c) => c.notNull())
         .addColumn('promo_type', 'integer', (c) => c.notNull().defaultTo(1))
-        .addColumn('appid', 'varchar(32)', (c) => c.notNull().defaultTo(''))
+        // Binary on MySQL, like the codes: 'wxA' and 'wxa' are two keys (and two codes) everywhere.
+        .addColumn('appid', d.binaryText(32), (c) => c.notNull().defaultTo(''))
         .addColumn('promocode', code, (c) => c.notNull())
         .addColumn('wxbcode', 'varchar(255)')
         .addColumn('page', 'varchar(255)')

@@ -35,6 +35,20 @@ export async function attribute(
   return result;
 }
 
+/**
+ * The outcome of a track that is decided by the track alone (no read, never a binding), or
+ * `null` when the referral graph must be read. store/tracks.ts uses it to write such a visit and
+ * its decision in one statement.
+ */
+export function outcomeWithoutReads(
+  ctx: StoreContext,
+  track: { scene: string; trackType: number },
+): 'excluded_scene' | 'returning_user' | null {
+  if (ctx.excludeScenes.has(track.scene)) return 'excluded_scene';
+  if (track.trackType !== 1) return 'returning_user';
+  return null;
+}
+
 async function decide(
   ctx: StoreContext,
   trx: Kysely<any>,
@@ -43,8 +57,8 @@ async function decide(
 ): Promise<AttributionResult> {
   const { t, d, attribution } = ctx;
   const none = (outcome: DecisionOutcome): AttributionResult => ({ outcome, binding: null });
-  if (ctx.excludeScenes.has(track.scene)) return none('excluded_scene');
-  if (track.trackType !== 1) return none('returning_user');
+  const settled = outcomeWithoutReads(ctx, track);
+  if (settled) return none(settled);
   if (track.referrerId === track.userId) return none('self');
 
   // The binding lock. Why it is safe:

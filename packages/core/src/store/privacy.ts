@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { ForgetResult, PurgeResult } from '../types.js';
 import type { StoreContext } from './context.js';
 
@@ -19,7 +19,16 @@ const affected = (r: { numDeletedRows?: bigint; numUpdatedRows?: bigint }[]) =>
  */
 export async function forgetRows(ctx: StoreContext, trx: Kysely<any>, userId: number): Promise<ForgetResult & { images: string[] }> {
   const { t } = ctx;
-  const images = (await trx.selectFrom(t.promo).select('wxbcode').where('user_id', '=', userId).execute())
+  // A locking read: it waits for the visits in flight like the delete below, and sees a wxbcode
+  // filled in meanwhile (a plain read could answer an older snapshot and orphan that image).
+  const images = (
+    await trx
+      .selectFrom(t.promo)
+      .select('wxbcode')
+      .where('user_id', '=', userId)
+      .modifyEnd(sql.raw(ctx.d.updateLock))
+      .execute()
+  )
     .map((r) => r.wxbcode as string | null)
     .filter((url): url is string => !!url);
   const promos = affected(await trx.deleteFrom(t.promo).where('user_id', '=', userId).execute());

@@ -36,7 +36,7 @@ const MAX_ATTEMPTS = 4;
  * committed after the transaction's snapshot (e.g. the cycle check meeting a concurrent binding).
  * Nothing of the failed attempt was written, so running `work` again is safe.
  */
-function isRetryable(error: unknown): boolean {
+export function isRetryable(error: unknown): boolean {
   const { code, errno } = (error ?? {}) as { code?: unknown; errno?: unknown };
   return code === '40001' || code === '40P01' || errno === 1213 || errno === 1020 || code === 'ER_LOCK_DEADLOCK' || code === 'ER_CHECKREAD';
 }

@@ -50,9 +50,9 @@ presetSelect.addEventListener('change', () => {
   state.range = preset === 'custom' ? customRange(firstInput.value, lastInput.value) : presetRange(preset);
   void refresh();
 });
-for (const input of [firstInput, lastInput]) {
+for (const [input, moved] of [[firstInput, 'first'], [lastInput, 'last']] as const) {
   input.addEventListener('change', () => {
-    state.range = customRange(firstInput.value, lastInput.value);
+    state.range = customRange(firstInput.value, lastInput.value, moved);
     void refresh();
   });
 }

@@ -30,11 +30,14 @@ export function presetRange(preset: Preset, now = Date.now()): Range {
   return { preset, first: dayOf(startOf(today) - (days - 1) * DAY_MS), last: today };
 }
 
-/** A custom range from the two date inputs; swapped when given backwards. */
-export function customRange(first: string, last: string): Range {
+/**
+ * A custom range from the two date inputs. When one end is moved past the other, the other follows
+ * (a one-day range), as the reader meant the end they just changed.
+ */
+export function customRange(first: string, last: string, moved: 'first' | 'last' = 'first'): Range {
   const a = Number.isNaN(startOf(first)) ? null : first;
   const b = Number.isNaN(startOf(last)) ? null : last;
-  if (a && b && a > b) return { preset: 'custom', first: b, last: a };
+  if (a && b && a > b) return moved === 'first' ? { preset: 'custom', first: a, last: a } : { preset: 'custom', first: b, last: b };
   return { preset: 'custom', first: a, last: b };
 }
 
