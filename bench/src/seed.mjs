@@ -81,13 +81,15 @@ const wrap = (v) => ({ input: { userId: v.userId, promocode: v.promocode }, expe
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
 
 /**
- * The seeded templates, reused from node_modules/.cache while neither the built library nor the
- * seeding code has changed (the key hashes both); `fresh` seeds again regardless.
+ * The seeded templates, reused from node_modules/.cache while neither the library's schema
+ * (packages/core/src/schema) nor the seeding code has changed; `--fresh` seeds again regardless.
  */
 export async function loadTemplates({ fresh = false } = {}) {
   const hash = createHash('sha256');
-  for (const file of ['../../packages/core/dist/index.js', './seed.mjs', './workload.mjs', './twin-sqlite.mjs']) {
-    hash.update(fs.readFileSync(here(file)));
+  const schemaDir = here('../../packages/core/src/schema/');
+  const schema = fs.existsSync(schemaDir) ? fs.readdirSync(schemaDir).sort().map((f) => path.join(schemaDir, f)) : [];
+  for (const file of [...schema, here('./seed.mjs'), here('./workload.mjs'), here('./twin-sqlite.mjs')]) {
+    hash.update(fs.readFileSync(file));
   }
   const dir = here(`../../node_modules/.cache/promo-track-bench/${hash.digest('hex').slice(0, 16)}`);
   const done = path.join(dir, 'done');

@@ -98,6 +98,13 @@ describe('readJsonBody', () => {
     await expect(readJsonBody(stream('[1,', '2]'), { limit: 4 })).rejects.toMatchObject({ code: 'payload_too_large', status: 413 });
     expect(await readJsonBody(stream('[1,', '2]'), { limit: 5 })).toEqual([1, 2]);
   });
+
+  it('throws invalid_json for a body cut off by the client', async () => {
+    const aborted = new Readable({ read() {} });
+    aborted.push('{"a":');
+    setImmediate(() => aborted.destroy(new Error('aborted')));
+    await expect(readJsonBody(aborted)).rejects.toMatchObject({ code: 'invalid_json' });
+  });
 });
 
 describe('createHttpHandler options', () => {

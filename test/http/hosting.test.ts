@@ -1,6 +1,9 @@
-import { expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import type { Tracker } from '@promo-track/core';
 import { countRows } from '../support/databases.js';
+import { client } from './support/client.js';
 import { describeHosts, newUserId } from './support/matrix.js';
+import { adapters } from './support/servers.js';
 
 for (const bodyParser of ['before', 'after'] as const) {
   describeHosts(`host body parser ${bodyParser} the routes`, { bodyParser, sqliteOnly: true }, (ctx) => {
@@ -11,6 +14,13 @@ for (const bodyParser of ['before', 'after'] as const) {
       expect(res).toMatchObject({ status: 201, body: { user_id: userId, promocode } });
       const batch = await ctx.api('POST', '/tracks/batch', { json: { events: [{ user_id: userId, promocode, scene: 1001 }] } });
       expect(batch).toMatchObject({ status: 201, body: { items: [{ track_type: 2 }] } });
+    });
+
+    it('reads a body the host parser left unread (a content type it does not handle)', async () => {
+      const res = await ctx.api('POST', '/shares', { raw: '{"share_type":2}', headers: { 'content-type': 'text/plain' } });
+      expect(res).toMatchObject({ status: 201, body: { share_type: 2 } });
+      const empty = await ctx.api('POST', '/shares', { json: {} });
+      expect(empty).toMatchObject({ status: 201, body: { share_type: 0 } });
     });
 
     it("leaves the body of the host's own routes to the host", async () => {
@@ -40,5 +50,23 @@ describeHosts('a body without a JSON content type', { sqliteOnly: true }, (ctx) 
   it('is still read as JSON when the host has not parsed it', async () => {
     const res = await ctx.api('POST', '/shares', { raw: '{"share_type":2}', headers: { 'content-type': 'text/plain' } });
     expect(res).toMatchObject({ status: 201, body: { share_type: 2 } });
+  });
+});
+
+describe.each(adapters)('an unexpected failure through $name', (adapter) => {
+  it('answers 500 internal with no stack and no SQL, and logs it', async () => {
+    const log = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    const failure = new Error('relation "promo" does not exist: select * from promo');
+    const tracker = new Proxy({} as Tracker, { get: () => () => Promise.reject(failure) });
+    const host = await adapter.start(tracker);
+    try {
+      const res = await client(host.base)('GET', '/users/1/referrer');
+      expect(res).toMatchObject({ status: 500, body: { error: { code: 'internal', message: 'Internal server error' } } });
+      expect(res.text).not.toMatch(/select|relation|at |\.ts/);
+      expect(log).toHaveBeenCalledWith(expect.any(String), failure);
+    } finally {
+      log.mockRestore();
+      await host.close();
+    }
   });
 });

@@ -1,5 +1,6 @@
 /**
- * The packages as a user gets them: build, `npm pack` the three packages, install the tarballs into
+ * The packages as a user gets them: build from a clean copy of the repository (so that no build
+ * running at the same time in the working tree can change what is packed), `npm pack` the three packages, install the tarballs into
  * a fresh folder outside the workspace (peers come from the registry / the local npm cache), then
  * import them from `.mjs`, require them from `.cjs`, and type-check `.ts` / `.cts` consumers with
  * the workspace's tsc: a correct call compiles, a wrong argument type fails naming its file.
@@ -14,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeCleanCopy } from '../support/clean-copy.js';
 
 const run = promisify(execFile);
 const root = resolve(import.meta.dirname, '../..');
@@ -35,15 +37,17 @@ interface Packed {
 }
 
 let work: string;
+let source: string;
 let consumer: string;
 const packed: Packed[] = [];
 
 const quiet = { env: { ...process.env, npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false' } };
 
 beforeAll(async () => {
-  // The build every user's tarball comes from (turbo answers from its cache when nothing changed).
+  // The build every user's tarball comes from: the packages' own `build`, run by turbo from the root.
+  source = makeCleanCopy('promo-track-pack-src-');
   await run('npx', ['turbo', 'run', 'build', '--output-logs=errors-only', ...PACKAGES.flatMap((p) => ['--filter', p.name])], {
-    cwd: root,
+    cwd: source,
     ...quiet,
   });
 
@@ -55,7 +59,7 @@ beforeAll(async () => {
   cpSync(fixtures, consumer, { recursive: true });
 
   for (const p of PACKAGES) {
-    const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', tarballs], { cwd: join(root, p.dir), ...quiet });
+    const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', tarballs], { cwd: join(source, p.dir), ...quiet });
     packed.push(JSON.parse(stdout)[0]);
   }
 
@@ -79,12 +83,13 @@ beforeAll(async () => {
     { cwd: consumer, ...quiet, timeout: 120_000 },
   );
   symlinkSync(join(root, 'node_modules/better-sqlite3'), join(consumer, 'node_modules/better-sqlite3'), 'dir');
-}, 180_000);
+}, 300_000);
 
 afterAll(() => {
   // PROMO_TRACK_KEEP_PACK=1 leaves the consumer folder in place, to look into a failure.
   if (work && !process.env.PROMO_TRACK_KEEP_PACK) rmSync(work, { recursive: true, force: true });
   else if (work) console.log(`consumer kept in ${consumer}`);
+  if (source) rmSync(source, { recursive: true, force: true });
   if (packed.length) {
     console.log(packed.map((p) => `${p.filename}: ${(p.size / 1024).toFixed(1)} kB packed, ${(p.unpackedSize / 1024).toFixed(1)} kB unpacked, ${p.files.length} files`).join('\n'));
   }

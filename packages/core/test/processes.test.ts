@@ -115,7 +115,12 @@ async function race(target: Target, url: string, prefix: string, jobs: Job[]): P
     });
     return { child, ready: Promise.race([ready, done.then(() => undefined)]), done };
   });
-  await Promise.all(children.map((c) => c.ready));
+  try {
+    await Promise.all(children.map((c) => c.ready));
+  } catch (error) {
+    for (const { child } of children) child.kill();
+    throw error;
+  }
   for (const { child } of children) child.stdin.end('go\n');
   return Promise.all(children.map((c) => c.done));
 }

@@ -53,7 +53,14 @@ export function createHttpHandler<Raw = unknown>(tracker: Tracker, options: Http
   };
 }
 
-async function requestBody(request: HttpRequest<unknown>): Promise<unknown> {
-  if (request.body !== undefined) return request.body;
-  return request.readBody ? request.readBody() : undefined;
+async function requestBody({ body, readBody }: HttpRequest<unknown>): Promise<unknown> {
+  if (!readBody || (body !== undefined && !isEmptyObject(body))) return body;
+  // An empty object may be a parser's placeholder for a body it left unread (@koa/bodyparser does
+  // this for content types it does not handle): then the stream still holds the body. A stream
+  // the parser did read reads as `undefined`, and its `{}` stands.
+  const read = await readBody();
+  return read === undefined ? body : read;
 }
+
+const isEmptyObject = (value: unknown) =>
+  typeof value === 'object' && value !== null && !Array.isArray(value) && Object.keys(value).length === 0;

@@ -15,12 +15,17 @@ export async function readJsonBody(stream: BodyStream, { limit = MAX_BODY_BYTES 
   if (stream.readableEnded) return undefined;
   const chunks: Uint8Array[] = [];
   let size = 0;
-  for await (const chunk of stream) {
-    const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-    size += bytes.byteLength;
-    // Past the limit, keep reading and drop the rest: answering before the client has sent
-    // everything would reset its connection instead of showing it the 413.
-    if (size <= limit) chunks.push(bytes);
+  try {
+    for await (const chunk of stream) {
+      const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+      size += bytes.byteLength;
+      // Past the limit, keep reading and drop the rest: answering before the client has sent
+      // everything would reset its connection instead of showing it the 413.
+      if (size <= limit) chunks.push(bytes);
+    }
+  } catch {
+    // The client went away mid-body: half a body is not JSON (and no one is left to answer).
+    throw new HttpBodyError('invalid_json', 'The request body could not be read to its end');
   }
   if (size > limit) throw new HttpBodyError('payload_too_large', `The request body is larger than ${limit} bytes`);
   const text = Buffer.concat(chunks).toString('utf8').replace(/^\uFEFF/, '');

@@ -25,7 +25,10 @@ const times = (n, call) => Promise.all(Array.from({ length: n }, call));
 
 await sql`select 1`.execute(db);
 process.stdout.write('ready\n');
-await new Promise((resolve) => process.stdin.once('data', resolve));
+await new Promise((resolve) => {
+  process.stdin.once('data', resolve);
+  process.stdin.once('end', () => process.exit(2)); // the parent is gone: never start
+});
 process.stdin.pause();
 
 const out = {};
