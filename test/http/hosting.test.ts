@@ -46,10 +46,36 @@ for (const bodyParser of ['before', 'after'] as const) {
   });
 }
 
-describeHosts('a body without a JSON content type', { sqliteOnly: true }, (ctx) => {
-  it('is still read as JSON when the host has not parsed it', async () => {
+describeHosts('mounting', { sqliteOnly: true }, (ctx) => {
+  it('reads a body without a JSON content type as JSON when the host has not parsed it', async () => {
     const res = await ctx.api('POST', '/shares', { raw: '{"share_type":2}', headers: { 'content-type': 'text/plain' } });
     expect(res).toMatchObject({ status: 201, body: { share_type: 2 } });
+  });
+
+  it('serves the routes at the mount point', async () => {
+    const promo = await ctx.api('GET', `/tracks/${newUserId()}/1`);
+    expect(promo.status).toBe(200);
+    expect(await ctx.api('GET', `/promos/${promo.body.promocode}`)).toMatchObject({ status: 200, body: promo.body });
+  });
+
+  it('hands routes it does not own to the host', async () => {
+    expect(await ctx.api('GET', '/host-only')).toMatchObject({ status: 200, body: { host: 'under mount' } });
+    expect(await ctx.api('POST', '/host-echo', { json: { a: 1 } })).toMatchObject({ status: 200 });
+    const beside = await fetch(`${ctx.host.origin}/host/ping`);
+    expect(await beside.json()).toEqual({ host: 'ping' });
+    for (const [method, path] of [
+      ['GET', '/tracks'],
+      ['PUT', '/tracks'],
+      ['GET', '/tracks/1'],
+      ['GET', '/tracks/1/1/extra'],
+      ['POST', '/users/1'],
+      ['GET', '/users//referrer'],
+      ['GET', '/nothing-here'],
+    ]) {
+      const res = await ctx.api(method, path);
+      expect(res.status, `${method} ${path}`).toBe(404);
+      expect(res.body?.error?.code, `${method} ${path}`).toBeUndefined();
+    }
   });
 });
 

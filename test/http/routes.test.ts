@@ -8,7 +8,7 @@ const SHARE_KEYS = ['created_at', 'id', 'page', 'promocode', 'share_type', 'user
 const REFERRAL_KEYS = ['bound_at', 'promocode', 'referrer', 'scene', 'track_id', 'user_id'];
 const JSON_TYPE = 'application/json; charset=utf-8';
 
-describeHosts('routes', {}, (ctx) => {
+describeHosts('routes', { mountedOnly: true }, (ctx) => {
   const promoOf = async (userId: number) => (await ctx.api('GET', `/tracks/${userId}/1`)).body.promocode as string;
 
   it('GET /tracks/:user_id/:promo_type creates the promo once and answers it', async () => {
@@ -228,23 +228,4 @@ describeHosts('routes', {}, (ctx) => {
     expect((await ctx.api('POST', '/tracks/batch', { raw: justUnder })).status).toBe(201);
   });
 
-  it('hands routes it does not own to the host', async () => {
-    expect(await ctx.api('GET', '/host-only')).toMatchObject({ status: 200, body: { host: 'under mount' } });
-    expect(await ctx.api('POST', '/host-echo', { json: { a: 1 } })).toMatchObject({ status: 200 });
-    const beside = await fetch(`${ctx.host.origin}/host/ping`);
-    expect(await beside.json()).toEqual({ host: 'ping' });
-    for (const [method, path] of [
-      ['GET', '/tracks'],
-      ['PUT', '/tracks'],
-      ['GET', '/tracks/1'],
-      ['GET', '/tracks/1/1/extra'],
-      ['POST', '/users/1'],
-      ['GET', '/users//referrer'],
-      ['GET', '/nothing-here'],
-    ]) {
-      const res = await ctx.api(method, path);
-      expect(res.status, `${method} ${path}`).toBe(404);
-      expect(res.body?.error?.code, `${method} ${path}`).toBeUndefined();
-    }
-  });
 });

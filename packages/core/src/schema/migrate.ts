@@ -3,6 +3,8 @@ import type { Dialect } from '../store/dialect.js';
 import { init } from './0001-init.js';
 import type { TableNames } from './table-names.js';
 
+const MIGRATE_ATTEMPTS = 6;
+
 function provider(t: TableNames, d: Dialect): MigrationProvider {
   return {
     async getMigrations(): Promise<Record<string, Migration>> {
@@ -30,14 +32,18 @@ export async function migrate(db: Kysely<any>, t: TableNames, d: Dialect): Promi
   };
 
   if (d.name !== 'sqlite') {
-    try {
-      await run(db);
-    } catch {
-      // Two processes creating the bookkeeping tables at the same instant can collide in the
-      // catalog; the loser retries once the winner is done.
-      await run(db);
+    // Kysely's migrator looks its bookkeeping tables up by listing every table of the database;
+    // that listing fails when another process creates or drops a table at the same instant, and
+    // two processes creating the bookkeeping tables at once can collide in the catalog. Both are
+    // transient: the run is idempotent, so it is simply tried again.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await run(db);
+      } catch (error) {
+        if (attempt >= MIGRATE_ATTEMPTS) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 20 * attempt + Math.random() * 50));
+      }
     }
-    return;
   }
 
   await db.connection().execute(async (conn) => {

@@ -1,0 +1,14 @@
+import fs from 'node:fs';
+import { fork } from 'node:child_process';
+import autocannon from 'autocannon';
+import { loadTemplates } from '../src/seed.mjs';
+const tpl = await loadTemplates();
+fs.copyFileSync(tpl.twinFile, '/tmp/pt/h.db');
+const side = process.argv[2] || 'twin', fw = process.argv[3] || 'express';
+if (side === 'lib') fs.copyFileSync(tpl.libFile, '/tmp/pt/h.db');
+const child = fork(new URL('../src/http-server.mjs', import.meta.url).pathname, [fw, side, '/tmp/pt/h.db']);
+const { port } = await new Promise((r) => child.once('message', r));
+let i = 0;
+const r = await autocannon({ url: `http://127.0.0.1:${port}`, connections: 50, duration: 5, requests: [{ method: 'POST', path: '/tracks', headers: { 'content-type': 'application/json' }, setupRequest: (req) => ({ ...req, body: JSON.stringify({ user_id: 100001 + (i++ % 40000), promocode: tpl.codes[i % 10000], scene: 1047 }) }) }] });
+console.log(side, fw, r.requests.average, 'req/s avg', r.latency.p50, 'ms p50', r.non2xx, 'non2xx', r.errors, 'errors');
+child.kill();
