@@ -3,7 +3,7 @@
  * line with the URL. On SIGTERM / SIGINT it stops accepting connections, lets the requests in
  * flight finish, closes the database and exits 0.
  */
-import { createServer } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createService, type Service } from './app.js';
 import { ConfigError } from './config.js';
@@ -22,49 +22,62 @@ async function main(): Promise<void> {
   const { app, tracker, config } = service;
   if (config.saltWarning) console.warn(config.saltWarning);
 
+  // Signals are handled from here on: one during the migration stops the service right after it.
+  let server: Server | undefined;
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    if (server) drain(server, service, signal);
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+
   try {
     await tracker.migrate();
   } catch (error) {
     await service.close().catch(() => undefined);
     return fail(error, `the database (${describeDatabase(config.database)}) could not be migrated`);
   }
+  if (stopping) return closeAndExit(service);
 
-  const server = createServer(app);
+  server = createServer(app);
   server.on('error', async (error) => {
     await service.close().catch(() => undefined);
     fail(error, `could not listen on ${config.host}:${config.port}`);
   });
   server.listen(config.port, config.host, () => {
-    const { address, port } = server.address() as AddressInfo;
+    const { address, port } = server!.address() as AddressInfo;
     const host = address.includes(':') ? `[${address}]` : address;
     console.log(`promo-track listening on http://${host}:${port} (${describeDatabase(config.database)}, pid ${process.pid})`);
   });
+}
 
-  let stopping = false;
-  const stop = (signal: NodeJS.Signals) => {
-    if (stopping) return;
-    stopping = true;
-    // No new connections; idle keep-alive connections are closed now, busy ones once their
-    // response is written (checked every 100 ms, since a busy socket turns idle after it).
-    server.close(async () => {
-      clearInterval(sweeper);
-      clearTimeout(deadline);
-      try {
-        await service.close();
-        process.exit(0);
-      } catch (error) {
-        fail(error, 'the database did not close cleanly');
-      }
-    });
-    const sweeper = setInterval(() => server.closeIdleConnections(), 100);
-    const deadline = setTimeout(() => {
-      console.error(`promo-track: requests still running ${SHUTDOWN_GRACE_MS / 1000}s after ${signal}; closing their connections`);
-      server.closeAllConnections();
-    }, SHUTDOWN_GRACE_MS);
-    deadline.unref();
-  };
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
+/**
+ * No new connections; idle keep-alive connections are closed now, busy ones once their response is
+ * written (checked every 100 ms, since a busy socket turns idle after it). Then the database closes.
+ */
+function drain(server: Server, service: Service, signal: NodeJS.Signals) {
+  const sweeper = setInterval(() => server.closeIdleConnections(), 100);
+  const deadline = setTimeout(() => {
+    console.error(`promo-track: requests still running ${SHUTDOWN_GRACE_MS / 1000}s after ${signal}; closing their connections`);
+    server.closeAllConnections();
+  }, SHUTDOWN_GRACE_MS);
+  deadline.unref();
+  server.close(() => {
+    clearInterval(sweeper);
+    clearTimeout(deadline);
+    void closeAndExit(service);
+  });
+}
+
+async function closeAndExit(service: Service): Promise<void> {
+  try {
+    await service.close();
+  } catch (error) {
+    fail(error, 'the database did not close cleanly');
+  }
+  process.exit(0);
 }
 
 function fail(error: unknown, what?: string): never {

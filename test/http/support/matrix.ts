@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe } from 'vitest';
 import type { Kysely } from 'kysely';
 import type { Tracker, TrackerOptions } from '@promo-track/core';
-import { databases, openTracker } from '../../support/databases.js';
+import { databases, openTracker, type TestDatabase } from '../../support/databases.js';
 import { type Api, client } from './client.js';
 import { type AdapterCase, adapters, type HostOptions, type RunningHost } from './servers.js';
 
@@ -17,7 +17,7 @@ export interface HostContext {
 
 /**
  * Runs `define` once per database (skipped when not configured) and per adapter, against a host
- * on a real port with a fresh tracker. The context's fields are filled in `beforeAll`.
+ * on a real port, over a fresh tracker per database. The context's fields are filled in `beforeAll`.
  */
 export function describeHosts(
   title: string,
@@ -31,24 +31,55 @@ export function describeHosts(
   define: (ctx: HostContext) => void,
 ): void {
   describe.each(options.sqliteOnly ? databases.filter((d) => d.name === 'sqlite') : databases)(`${title} on $name`, (database) => {
+    let opened: OpenedTracker | undefined;
+    beforeAll(async () => {
+      if (database.enabled) opened = await sharedTracker(database, options.tracker);
+    });
+    afterAll(async () => {
+      await opened?.release();
+    });
     const cases = options.mountedOnly ? adapters.filter((a) => a.mount !== '') : adapters;
     describe.skipIf(!database.enabled).each(cases)('$name', (adapter) => {
       const ctx = { adapter, databaseName: database.name } as HostContext;
-      let close: (() => Promise<void>) | undefined;
       beforeAll(async () => {
-        const opened = await openTracker(database, options.tracker);
-        Object.assign(ctx, opened);
-        ctx.host = await adapter.start(opened.tracker, options);
+        Object.assign(ctx, { tracker: opened!.tracker, db: opened!.db, prefix: opened!.prefix });
+        ctx.host = await adapter.start(opened!.tracker, options);
         ctx.api = client(ctx.host.base);
-        close = opened.close;
       });
       afterAll(async () => {
         await ctx.host?.close();
-        await close?.();
       });
       define(ctx);
     });
   });
+}
+
+type OpenedTracker = Awaited<ReturnType<typeof openTracker>> & { release(): Promise<void> };
+const trackers = new Map<string, { opened: Promise<Awaited<ReturnType<typeof openTracker>>>; users: number }>();
+
+/**
+ * One migrated tracker per database for the whole test file (migrations are the slow part on
+ * shared servers), shared by every describe and adapter: tests use users of their own.
+ * A describe with tracker options of its own gets its own tracker.
+ */
+async function sharedTracker(database: TestDatabase, trackerOptions?: Partial<TrackerOptions>): Promise<OpenedTracker> {
+  if (trackerOptions) {
+    const own = await openTracker(database, trackerOptions);
+    return { ...own, release: own.close };
+  }
+  let entry = trackers.get(database.name);
+  if (!entry) trackers.set(database.name, (entry = { opened: openTracker(database), users: 0 }));
+  entry.users++;
+  const opened = await entry.opened;
+  const current = entry;
+  return {
+    ...opened,
+    async release() {
+      if (--current.users > 0) return;
+      trackers.delete(database.name);
+      await opened.close();
+    },
+  };
 }
 
 let nextUser = 1000;

@@ -1,4 +1,4 @@
-import { type Kysely, sql } from 'kysely';
+import { CompiledQuery, type Kysely } from 'kysely';
 import type { Dialect } from './dialect.js';
 
 /**
@@ -44,16 +44,103 @@ export function isRetryable(error: unknown): boolean {
 async function once<T>(db: Kysely<any>, d: Dialect, work: (trx: Kysely<any>) => Promise<T>): Promise<T> {
   if (d.name === 'postgres') return db.transaction().setIsolationLevel('read committed').execute(work);
   if (d.name !== 'sqlite') return db.transaction().execute(work);
-  return db.connection().execute(async (conn) => {
-    await sql`begin immediate`.execute(conn);
-    let result: T;
+  return inSqliteGroup(db, work);
+}
+
+// ---- SQLite: group commit ---------------------------------------------------------------------
+//
+// SQLite runs one write transaction at a time, and with WAL most of a small transaction's cost is
+// its COMMIT (writing the changed pages). Calls that arrive while a transaction runs wait for it
+// anyway; they are then run together in the next one, each inside its own SAVEPOINT: a call that
+// fails rolls back to its savepoint and fails alone, and every call answers only once the COMMIT
+// that holds its writes has succeeded. A lone call runs exactly as before (no savepoint).
+
+interface Job {
+  work: (trx: Kysely<any>) => Promise<unknown>;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
+type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+
+const BEGIN = CompiledQuery.raw('begin immediate');
+const COMMIT = CompiledQuery.raw('commit');
+const ROLLBACK = CompiledQuery.raw('rollback');
+const SAVEPOINT = CompiledQuery.raw('savepoint promo_track_call');
+const RELEASE = CompiledQuery.raw('release promo_track_call');
+const ROLLBACK_TO = CompiledQuery.raw('rollback to promo_track_call');
+/** Calls per transaction at most, so that no single COMMIT holds the write lock for long. */
+const MAX_GROUP = 64;
+
+const waiting = new WeakMap<Kysely<any>, Job[]>();
+
+function inSqliteGroup<T>(db: Kysely<any>, work: (trx: Kysely<any>) => Promise<T>): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const job: Job = { work, resolve: resolve as (value: unknown) => void, reject };
+    const queue = waiting.get(db);
+    if (queue) {
+      queue.push(job);
+      return;
+    }
+    const fresh = [job];
+    waiting.set(db, fresh);
+    void drain(db, fresh);
+  });
+}
+
+async function drain(db: Kysely<any>, queue: Job[]): Promise<void> {
+  try {
+    while (queue.length > 0) await runGroup(db, queue.splice(0, MAX_GROUP));
+  } finally {
+    waiting.delete(db);
+    for (const job of queue.splice(0)) job.reject(new Error('promo-track: the SQLite write queue stopped'));
+  }
+}
+
+async function runGroup(db: Kysely<any>, group: Job[]): Promise<void> {
+  const outcomes: Outcome[] = [];
+  try {
+    await db.connection().execute(async (conn) => {
+      await conn.executeQuery(BEGIN);
+      try {
+        if (group.length === 1) {
+          outcomes.push({ ok: true, value: await group[0].work(conn) });
+        } else {
+          for (const job of group) outcomes.push(await inSavepoint(conn, job));
+        }
+        await conn.executeQuery(COMMIT);
+      } catch (error) {
+        await conn.executeQuery(ROLLBACK).catch(() => undefined);
+        throw error;
+      }
+    });
+  } catch (error) {
+    // The transaction as a whole failed, and nothing of it was written.
+    for (const job of group) job.reject(error);
+    return;
+  }
+  group.forEach((job, i) => {
+    const outcome = outcomes[i];
+    if (outcome.ok) job.resolve(outcome.value);
+    else job.reject(outcome.error);
+  });
+}
+
+async function inSavepoint(conn: Kysely<any>, job: Job): Promise<Outcome> {
+  await conn.executeQuery(SAVEPOINT);
+  try {
+    const value = await job.work(conn);
+    await conn.executeQuery(RELEASE);
+    return { ok: true, value };
+  } catch (error) {
     try {
-      result = await work(conn);
-    } catch (error) {
-      await sql`rollback`.execute(conn).catch(() => undefined);
+      await conn.executeQuery(ROLLBACK_TO);
+      await conn.executeQuery(RELEASE);
+    } catch {
+      // SQLite already rolled the whole transaction back (a full disk, an I/O error): the group
+      // fails as one, with the error that caused it.
       throw error;
     }
-    await sql`commit`.execute(conn);
-    return result;
-  });
+    return { ok: false, error };
+  }
 }
