@@ -30,8 +30,9 @@ export function describeHosts(
   },
   define: (ctx: HostContext) => void,
 ): void {
+  closeTrackersAfterFile();
   describe.each(options.sqliteOnly ? databases.filter((d) => d.name === 'sqlite') : databases)(`${title} on $name`, (database) => {
-    let opened: OpenedTracker | undefined;
+    let opened: (Opened & { release(): Promise<void> }) | undefined;
     beforeAll(async () => {
       if (database.enabled) opened = await sharedTracker(database, options.tracker);
     });
@@ -54,32 +55,34 @@ export function describeHosts(
   });
 }
 
-type OpenedTracker = Awaited<ReturnType<typeof openTracker>> & { release(): Promise<void> };
-const trackers = new Map<string, { opened: Promise<Awaited<ReturnType<typeof openTracker>>>; users: number }>();
+type Opened = Awaited<ReturnType<typeof openTracker>>;
+const trackers = new Map<string, Promise<Opened>>();
+let closeRegistered = false;
 
 /**
  * One migrated tracker per database for the whole test file (migrations are the slow part on
  * shared servers), shared by every describe and adapter: tests use users of their own.
  * A describe with tracker options of its own gets its own tracker.
  */
-async function sharedTracker(database: TestDatabase, trackerOptions?: Partial<TrackerOptions>): Promise<OpenedTracker> {
+async function sharedTracker(database: TestDatabase, trackerOptions?: Partial<TrackerOptions>): Promise<Opened & { release(): Promise<void> }> {
   if (trackerOptions) {
     const own = await openTracker(database, trackerOptions);
     return { ...own, release: own.close };
   }
-  let entry = trackers.get(database.name);
-  if (!entry) trackers.set(database.name, (entry = { opened: openTracker(database), users: 0 }));
-  entry.users++;
-  const opened = await entry.opened;
-  const current = entry;
-  return {
-    ...opened,
-    async release() {
-      if (--current.users > 0) return;
-      trackers.delete(database.name);
-      await opened.close();
-    },
-  };
+  let opened = trackers.get(database.name);
+  if (!opened) trackers.set(database.name, (opened = openTracker(database)));
+  return { ...(await opened), release: async () => undefined };
+}
+
+/** Registered at the top of the file, so it runs once every describe of the file is done. */
+function closeTrackersAfterFile() {
+  if (closeRegistered) return;
+  closeRegistered = true;
+  afterAll(async () => {
+    const all = [...trackers.values()];
+    trackers.clear();
+    await Promise.all(all.map(async (opened) => (await opened).close()));
+  });
 }
 
 let nextUser = 1000;

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Promo } from '../types.js';
 import type { StoreContext } from './context.js';
+import { runCompiled } from './compiled.js';
 import { insertIfAbsent } from './insert.js';
 import { type PromoRow, toPromo } from './rows.js';
 
@@ -11,9 +12,31 @@ export interface PromoKeyInput {
   page: string | null;
 }
 
+/** The two promo lookups, compiled by Kysely once per tracker and run with each call's values. */
+const lookupsOf = new WeakMap<StoreContext, { byCode: string; byKey: string }>();
+
+function lookups(ctx: StoreContext) {
+  let q = lookupsOf.get(ctx);
+  if (!q) {
+    const promo = () => ctx.db.selectFrom(ctx.t.promo).selectAll();
+    q = {
+      byCode: promo().where('promocode', '=', '').compile().sql,
+      byKey: promo().where('user_id', '=', 0).where('promo_type', '=', 0).where('appid', '=', '').compile().sql,
+    };
+    lookupsOf.set(ctx, q);
+  }
+  return q;
+}
+
 export async function selectPromo(ctx: StoreContext, promocode: string, db: Kysely<any> = ctx.db): Promise<Promo | null> {
-  const row = await db.selectFrom(ctx.t.promo).selectAll().where('promocode', '=', promocode).executeTakeFirst();
-  return row ? toPromo(row as PromoRow) : null;
+  const row = (await runCompiled<PromoRow>(db, lookups(ctx).byCode, [promocode])).rows[0];
+  return row ? toPromo(row) : null;
+}
+
+/** The promo of a key, by the key's own unique index (no promocode to compute on a hit). */
+async function selectPromoByKey(ctx: StoreContext, input: PromoKeyInput): Promise<Promo | null> {
+  const row = (await runCompiled<PromoRow>(ctx.db, lookups(ctx).byKey, [input.userId, input.promoType, input.appid ?? ''])).rows[0];
+  return row ? toPromo(row) : null;
 }
 
 /**
@@ -21,9 +44,9 @@ export async function selectPromo(ctx: StoreContext, promocode: string, db: Kyse
  * callers insert the same row and the database keeps exactly one of them.
  */
 export async function getOrCreatePromoRow(ctx: StoreContext, input: PromoKeyInput): Promise<{ promo: Promo; created: boolean }> {
-  const promocode = ctx.codec.encode(input);
-  const existing = await selectPromo(ctx, promocode);
+  const existing = await selectPromoByKey(ctx, input);
   if (existing) return { promo: existing, created: false };
+  const promocode = ctx.codec.encode(input);
 
   const insertedId = await insertIfAbsent(ctx.db, ctx.d, ctx.t.promo, {
     user_id: input.userId,
