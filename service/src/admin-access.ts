@@ -67,7 +67,8 @@ export function createAdminAccess(env: Record<string, string | undefined>, host:
     sendSignIn(res, 401, 'dashboard/sign-in', null);
   });
   signIn.post('/dashboard/sign-in', express.urlencoded({ extended: false, limit: '4kb' }), async (req, res) => {
-    const given = typeof req.body?.token === 'string' ? req.body.token.trim() : '';
+    const token: unknown = (req.body as { token?: unknown } | undefined)?.token;
+    const given = typeof token === 'string' ? token.trim() : '';
     if (!given || !isToken(given)) {
       await new Promise((resolve) => setTimeout(resolve, 300)); // slows down guessing a little
       return sendSignIn(res, 401, 'sign-in', 'That is not the admin token.');

@@ -17,12 +17,15 @@ export function openDatabase(config: DatabaseConfig): Kysely<any> {
       database.pragma('synchronous = FULL');
       return new Kysely({ dialect: new SqliteDialect({ database }) });
     }
-    case 'postgres':
-      return new Kysely({
-        dialect: new PostgresDialect({
-          pool: new pg.Pool({ connectionString: config.url, max: 10, connectionTimeoutMillis: 5000 }),
-        }),
-      });
+    case 'postgres': {
+      const pool = new pg.Pool({ connectionString: config.url, max: 10, connectionTimeoutMillis: 5000 });
+      // pg emits 'error' when the server drops a connection (restart, pg_terminate_backend); an
+      // unheard 'error' event would end the process. The query in flight fails on its own (503).
+      const logLost = (error: Error) => console.error(`promo-track: database connection lost (${error.message})`);
+      pool.on('error', logLost);
+      pool.on('connect', (client) => client.on('error', logLost));
+      return new Kysely({ dialect: new PostgresDialect({ pool }) });
+    }
     case 'mysql':
       return new Kysely({
         dialect: new MysqlDialect({ pool: createPool({ uri: config.url, connectionLimit: 10, connectTimeout: 5000 }) }),
