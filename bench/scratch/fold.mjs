@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import fs from 'node:fs';
 const dir = fs.readdirSync('node_modules/.cache/promo-track-bench')[0];
-const src = new Database(`node_modules/.cache/promo-track-bench/${dir}/lib-template.db`, { readonly: true });
+fs.copyFileSync(`node_modules/.cache/promo-track-bench/${dir}/lib-template.db`, '/tmp/pt/f.db'); const src = new Database('/tmp/pt/f.db'); src.pragma('journal_mode=DELETE');
 const db = new Database(src.serialize());
 const codes = db.prepare('select promocode from promo order by user_id').pluck().all();
 const S = {

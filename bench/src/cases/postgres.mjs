@@ -10,7 +10,7 @@ import { check, createStream, SALT } from '../workload.mjs';
 
 export const PG_URL = process.env.PROMO_TRACK_PG_URL || 'postgres://postgres@127.0.0.1:5432/test';
 const POOL = 8;
-const WORKERS = 8;
+const WORKERS = Number(process.env.PROMO_TRACK_BENCH_PG_WORKERS ?? 1);
 
 /** Copies every row of `table` from an SQLite file into PostgreSQL, ids included. */
 async function copyTable(src, pool, from, to) {

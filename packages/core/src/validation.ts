@@ -14,7 +14,7 @@ const optionalText = (max: number) => text(max).nullish();
 export const sceneSchema = z.union([
   z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).transform(String),
   z.string().regex(/^\d{1,32}$/, 'must be a numeric WeChat scene value'),
-]);
+], { error: (issue) => (issue.input === undefined ? 'is required' : 'must be a WeChat scene value: a number or a numeric string') });
 
 /**
  * A key that must compare the same on every database: MySQL's collations ignore trailing spaces
