@@ -10,6 +10,11 @@ import { check, createStream, SALT } from '../workload.mjs';
 
 export const PG_URL = process.env.PROMO_TRACK_PG_URL || 'postgres://postgres@127.0.0.1:5432/test';
 const POOL = 8;
+/**
+ * Calls in flight per side. One by default, like the SQLite cases: on this shared 2-core machine
+ * 8 concurrent workers made both sides collapse (~100 tracks/s, long tails) for reasons outside
+ * either side's code; PROMO_TRACK_BENCH_PG_WORKERS=8 measures it anyway.
+ */
 const WORKERS = Number(process.env.PROMO_TRACK_BENCH_PG_WORKERS ?? 1);
 
 /** Copies every row of `table` from an SQLite file into PostgreSQL, ids included. */
