@@ -1,0 +1,104 @@
+import type { Kysely } from 'kysely';
+import { UnknownPromocodeError } from '../errors.js';
+import type { Track, TrackType } from '../types.js';
+import type { ParsedTrackInput } from '../validation.js';
+import { attribute, outcomeWithoutReads } from './attribution.js';
+import { ident, runCompiled } from './compiled.js';
+import type { StoreContext } from './context.js';
+import { num } from './rows.js';
+import { visitorSince } from './track-reads.js';
+import { isRetryable } from './transaction.js';
+import type { TrackWrite } from './tracks.js';
+
+const postgresStatements = new WeakMap<StoreContext, { returningVisit: string; writeTrack: string }>();
+
+/** SQL built once per tracker (table names are fixed at creation). */
+function statements(ctx: StoreContext) {
+  let q = postgresStatements.get(ctx);
+  if (q) return q;
+  const { track, visitor, promo, decision } = ctx.t;
+  q = {
+    /** A returning visitor's track and its decision in one autocommit statement. */
+    returningVisit:
+      `with o as (select user_id from ${ident(promo)} where promocode = $1::varchar for share), ` +
+      `t as (insert into ${ident(track)} (track_type, scene, detail, user_id, promocode, referrer, event_id, created_at) ` +
+      `select 2, $2::varchar, $3::varchar, $4::integer, $1::varchar, o.user_id, null, $5::bigint from o ` +
+      `where exists (select 1 from ${ident(visitor)} where user_id = $4::integer) returning id, referrer), ` +
+      `d as (insert into ${ident(decision)} (user_id, track_id, promocode, candidate, outcome, at) ` +
+      `select $4::integer, t.id, $1::varchar, t.referrer, $6::varchar, $5::bigint from t) ` +
+      `select id, referrer from t`,
+    /** In writeTrack's transaction: owner (share lock), visitor row and track in one statement. */
+    writeTrack:
+      `with o as (select user_id from ${ident(promo)} where promocode = $1::varchar for share), ` +
+      `v as (insert into ${ident(visitor)} (user_id, first_seen_at) select $2::integer, $3::bigint from o ` +
+      `on conflict do nothing returning user_id), ` +
+      `t as (insert into ${ident(track)} (track_type, scene, detail, user_id, promocode, referrer, event_id, created_at) ` +
+      `select coalesce($4::integer, case when exists (select 1 from v) then 1 else 2 end), $5::varchar, $6::varchar, ` +
+      `$2::integer, $1::varchar, o.user_id, null, $3::bigint from o returning id, track_type) ` +
+      `select o.user_id as owner, exists (select 1 from v) as first_visit, t.id, t.track_type from o left join t on true`,
+  };
+  postgresStatements.set(ctx, q);
+  return q;
+}
+
+/**
+ * PostgreSQL, before any transaction: a visit by someone who has visited before, with no eventId,
+ * is decided by the track alone, so its track and decision go in as one statement (atomic on its
+ * own, the promo read with the same share lock as writeTrack). Answers `null` when that does not
+ * apply (a first visit, an unknown code, an eventId, …): then writeTrack does the whole work in a
+ * transaction, and nothing was written here.
+ */
+export async function writeReturningVisit(ctx: StoreContext, input: ParsedTrackInput): Promise<TrackWrite | null> {
+  if (ctx.d.name !== 'postgres' || input.eventId || input.trackType === 1) return null;
+  if (!ctx.codec.decode(input.promocode)) throw new UnknownPromocodeError(input.promocode);
+  const outcome = outcomeWithoutReads(ctx, { scene: input.scene, trackType: 2 })!;
+  const now = Date.now();
+  let row: { id: number; referrer: number } | undefined;
+  try {
+    const params = [input.promocode, input.scene, input.detail, input.userId, now, outcome];
+    row = (await runCompiled<{ id: number; referrer: number }>(ctx.db, statements(ctx).returningVisit, params)).rows[0];
+  } catch (error) {
+    if (isRetryable(error)) return null;
+    throw error;
+  }
+  if (!row) return null;
+  const track: Track = {
+    id: num(row.id),
+    trackType: 2,
+    scene: input.scene,
+    detail: input.detail,
+    userId: input.userId,
+    promocode: input.promocode,
+    referrerId: num(row.referrer),
+    createdAt: new Date(now),
+  };
+  return { track, created: true, attribution: { outcome, binding: null } };
+}
+
+/**
+ * PostgreSQL, without an eventId: the steps below (owner with its share lock, the visitor row's
+ * conflict-handled insert, the track) as one statement, in the same order and with the same
+ * locks, in one round trip instead of three.
+ */
+export async function writeTrackPostgres(ctx: StoreContext, trx: Kysely<any>, input: ParsedTrackInput): Promise<TrackWrite> {
+  if (!ctx.codec.decode(input.promocode)) throw new UnknownPromocodeError(input.promocode);
+  const now = Date.now();
+  const params = [input.promocode, input.userId, now, input.trackType ?? null, input.scene, input.detail];
+  type Row = { owner: number | null; first_visit: boolean; id: number | null; track_type: number | null };
+  const row = (await runCompiled<Row>(trx, statements(ctx).writeTrack, params)).rows[0];
+  if (!row || row.owner == null || row.id == null) throw new UnknownPromocodeError(input.promocode);
+  const firstVisit = row.first_visit === true;
+  const track: Track & { referrerId: number } = {
+    id: num(row.id),
+    trackType: num(row.track_type) as TrackType,
+    scene: input.scene,
+    detail: input.detail,
+    userId: input.userId,
+    promocode: input.promocode,
+    referrerId: num(row.owner),
+    createdAt: new Date(now),
+  };
+  const firstSeenAt = firstVisit ? now : await visitorSince(ctx, trx, input.userId, now);
+  return { track, created: true, attribution: await attribute(ctx, trx, track, firstSeenAt) };
+}
+
