@@ -1,5 +1,4 @@
 import { createCodec } from './codes.js';
-import { NotFoundError } from './errors.js';
 import { resolveOptions } from './options.js';
 import { markReplayed } from './replays.js';
 import { migrate } from './schema/migrate.js';

@@ -1,12 +1,10 @@
 import type { Kysely } from 'kysely';
 import { UnknownPromocodeError } from '../errors.js';
-import type { Track, TrackType } from '../types.js';
 import type { ParsedTrackInput } from '../validation.js';
-import { attribute, outcomeWithoutReads } from './attribution.js';
+import { outcomeWithoutReads } from './attribution.js';
 import { ident, runCompiled } from './compiled.js';
 import type { StoreContext } from './context.js';
-import { num } from './rows.js';
-import { visitorSince } from './track-reads.js';
+import { attributeVisit, visitRecord } from './visit-record.js';
 import { isRetryable } from './transaction.js';
 import type { TrackWrite } from './tracks.js';
 
@@ -62,16 +60,7 @@ export async function writeReturningVisit(ctx: StoreContext, input: ParsedTrackI
     throw error;
   }
   if (!row) return null;
-  const track: Track = {
-    id: num(row.id),
-    trackType: 2,
-    scene: input.scene,
-    detail: input.detail,
-    userId: input.userId,
-    promocode: input.promocode,
-    referrerId: num(row.referrer),
-    createdAt: new Date(now),
-  };
+  const track = visitRecord(input, { id: row.id, trackType: 2, referrerId: row.referrer, at: now });
   return { track, created: true, attribution: { outcome, binding: null } };
 }
 
@@ -88,17 +77,7 @@ export async function writeTrackPostgres(ctx: StoreContext, trx: Kysely<any>, in
   const row = (await runCompiled<Row>(trx, statements(ctx).writeTrack, params)).rows[0];
   if (!row || row.owner == null || row.id == null) throw new UnknownPromocodeError(input.promocode);
   const firstVisit = row.first_visit === true;
-  const track: Track & { referrerId: number } = {
-    id: num(row.id),
-    trackType: num(row.track_type) as TrackType,
-    scene: input.scene,
-    detail: input.detail,
-    userId: input.userId,
-    promocode: input.promocode,
-    referrerId: num(row.owner),
-    createdAt: new Date(now),
-  };
-  const firstSeenAt = firstVisit ? now : await visitorSince(ctx, trx, input.userId, now);
-  return { track, created: true, attribution: await attribute(ctx, trx, track, firstSeenAt) };
+  const track = visitRecord(input, { id: row.id, trackType: row.track_type, referrerId: row.owner, at: now });
+  return attributeVisit(ctx, trx, track, firstVisit);
 }
 

@@ -1,12 +1,12 @@
 import type { Kysely } from 'kysely';
 import { UnknownPromocodeError } from '../errors.js';
-import type { Track, TrackType } from '../types.js';
+import type { TrackType } from '../types.js';
 import type { ParsedTrackInput } from '../validation.js';
-import { attribute } from './attribution.js';
 import { ident, runCompiled } from './compiled.js';
 import type { StoreContext } from './context.js';
+import { attributeVisit, visitRecord } from './visit-record.js';
 import { num } from './rows.js';
-import { trackByEvent, visitorSince } from './track-reads.js';
+import { trackByEvent } from './track-reads.js';
 import type { TrackWrite } from './tracks.js';
 
 const sqliteStatements = new WeakMap<StoreContext, { insertTrack: string; insertVisitor: string }>();
@@ -47,17 +47,7 @@ export async function writeTrackSqlite(ctx: StoreContext, trx: Kysely<any>, inpu
   const trackType = num(row.track_type) as TrackType;
   const firstVisit = trackType === 1;
   if (firstVisit) await runCompiled(trx, q.insertVisitor, [input.userId, now]);
-  const track: Track & { referrerId: number } = {
-    id: num(row.id),
-    trackType,
-    scene: input.scene,
-    detail: input.detail,
-    userId: input.userId,
-    promocode: input.promocode,
-    referrerId: num(row.referrer),
-    createdAt: new Date(now),
-  };
-  const firstSeenAt = firstVisit ? now : await visitorSince(ctx, trx, input.userId, now);
-  return { track, created: true, attribution: await attribute(ctx, trx, track, firstSeenAt) };
+  const track = visitRecord(input, { id: row.id, trackType, referrerId: row.referrer, at: now });
+  return attributeVisit(ctx, trx, track, firstVisit);
 }
 

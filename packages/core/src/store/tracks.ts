@@ -1,10 +1,11 @@
 import type { Kysely } from 'kysely';
 import type { Track, TrackType } from '../types.js';
 import type { ParsedTrackInput } from '../validation.js';
-import { type AttributionResult, attribute } from './attribution.js';
+import type { AttributionResult } from './attribution.js';
 import type { StoreContext } from './context.js';
+import { attributeVisit, visitRecord } from './visit-record.js';
 import { insertIfAbsent, insertRow } from './insert.js';
-import { promoOwner, trackByEvent, visitorSince } from './track-reads.js';
+import { promoOwner, trackByEvent } from './track-reads.js';
 import { writeTrackPostgres } from './tracks-postgres.js';
 import { writeTrackSqlite } from './tracks-sqlite.js';
 
@@ -59,16 +60,5 @@ export async function writeTrack(ctx: StoreContext, trx: Kysely<any>, input: Par
     return { track: first, created: false, attribution: null };
   }
 
-  const track: Track & { referrerId: number } = {
-    id,
-    trackType,
-    scene: input.scene,
-    detail: input.detail,
-    userId: input.userId,
-    promocode: input.promocode,
-    referrerId,
-    createdAt: new Date(now),
-  };
-  const firstSeenAt = firstVisit ? now : await visitorSince(ctx, trx, input.userId, now);
-  return { track, created: true, attribution: await attribute(ctx, trx, track, firstSeenAt) };
+  return attributeVisit(ctx, trx, visitRecord(input, { id, trackType, referrerId, at: now }), firstVisit);
 }
