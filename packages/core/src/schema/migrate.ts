@@ -1,9 +1,10 @@
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
 import type { Dialect } from '../store/dialect.js';
+import { isUnreachable } from '../store/storage-errors.js';
 import { init } from './0001-init.js';
 import type { TableNames } from './table-names.js';
 
-const MIGRATE_ATTEMPTS = 6;
+const MIGRATE_ATTEMPTS = 8;
 
 function provider(t: TableNames, d: Dialect): MigrationProvider {
   return {
@@ -40,8 +41,8 @@ export async function migrate(db: Kysely<any>, t: TableNames, d: Dialect): Promi
       try {
         return await run(db);
       } catch (error) {
-        if (attempt >= MIGRATE_ATTEMPTS) throw error;
-        await new Promise((resolve) => setTimeout(resolve, 20 * attempt + Math.random() * 50));
+        if (attempt >= MIGRATE_ATTEMPTS || isUnreachable(error)) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 25 * 2 ** attempt + Math.random() * 50));
       }
     }
   }
