@@ -32,7 +32,9 @@ import {
 export function createTracker(options: TrackerOptions): Tracker {
   const o = resolveOptions(options);
   const ctx: StoreContext = {
-    db: o.db,
+    // The host's plugins (CamelCasePlugin, WithSchemaPlugin, …) are for its own queries: ours name
+    // the library's tables and columns exactly, and the hot paths reuse SQL compiled once.
+    db: o.db.withoutPlugins(),
     d: detectDialect(o.db),
     t: tableNames(o.tablePrefix),
     codec: createCodec(o.salt, o.codeMinLength),
