@@ -44,7 +44,8 @@ export function mysqlDb(url = MYSQL_URL!, connectionLimit = 10): Kysely<any> {
   return new Kysely({ dialect: new MysqlDialect({ pool: createPool({ uri: url, connectionLimit }) }) });
 }
 
-const shared = (name: 'postgres' | 'mysql', url: string | undefined, make: () => Kysely<any>): TestDatabase => ({
+/** A PostgreSQL or MySQL server shared by the tests: each `open()` gets its own table prefix, dropped on close. */
+export const sharedServer = (name: 'postgres' | 'mysql', url: string | undefined, make: () => Kysely<any>): TestDatabase => ({
   name,
   enabled: !!url,
   async open() {
@@ -70,8 +71,8 @@ export const databases: TestDatabase[] = [
       return { db, prefix: '', close: () => db.destroy() };
     },
   },
-  shared('postgres', PG_URL, () => pgDb()),
-  shared('mysql', MYSQL_URL, () => mysqlDb()),
+  sharedServer('postgres', PG_URL, () => pgDb()),
+  sharedServer('mysql', MYSQL_URL, () => mysqlDb()),
 ];
 
 export const SALT = 'test-salt-0123456789';

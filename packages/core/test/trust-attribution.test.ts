@@ -3,7 +3,7 @@ import { createPool } from 'mysql2';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import type { DecisionOutcome, Track, Tracker, TrackerEvent, TrackerOptions } from '@promo-track/core';
-import { dropTables, MYSQL_URL, PG_URL, uniquePrefix } from '../../../test/support/databases.js';
+import { MYSQL_URL, PG_URL, sharedServer } from '../../../test/support/databases.js';
 import { DAY, eachDatabase, freezeTime, type TestDatabase, useTracker } from './support.js';
 import { recordFigures } from './trust-figures.js';
 
@@ -193,22 +193,7 @@ function withIsolation(database: TestDatabase, level: string): TestDatabase {
             }),
           }),
         });
-  return {
-    name: database.name,
-    enabled: database.enabled,
-    async open() {
-      const db = make();
-      const prefix = uniquePrefix();
-      return {
-        db,
-        prefix,
-        async close() {
-          await dropTables(db, prefix).catch(() => undefined);
-          await db.destroy();
-        },
-      };
-    },
-  };
+  return database.name === 'postgres' ? sharedServer('postgres', PG_URL, make) : sharedServer('mysql', MYSQL_URL, make);
 }
 
 /**
