@@ -88,12 +88,17 @@ export async function openTracker(
   return { tracker, db, prefix, close };
 }
 
-/** Row counts of every table the library owns, to prove that a refused call wrote nothing. */
+/**
+ * Row counts of the library's tables, to prove that a refused call wrote nothing; `decision` counts every kept decision: those of live tracks
+ * (on the track row, while it names a candidate) and those of purged tracks (the decision table).
+ */
 export async function countRows(db: Kysely<any>, prefix: string): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
   for (const table of ['promo', 'track', 'share', 'visitor', 'referral', 'decision']) {
     const { rows } = await sql<{ n: number | string }>`select count(*) as n from ${sql.table(prefix + table)}`.execute(db);
     counts[table] = Number(rows[0].n);
   }
+  const { rows } = await sql<{ n: number | string }>`select count(*) as n from ${sql.table(prefix + 'track')} where outcome is not null and referrer is not null`.execute(db);
+  counts.decision += Number(rows[0].n);
   return counts;
 }

@@ -12,7 +12,7 @@ import { selectDecisions, selectReferral, selectReferrals } from './store/referr
 import { writeShare } from './store/shares.js';
 import { selectLeaderboard, selectStats } from './store/stats.js';
 import { guard } from './store/storage-errors.js';
-import { type TrackWrite, writeReturningVisit, writeTrack } from './store/tracks.js';
+import { recordVisit, type TrackWrite, writeTrack } from './store/tracks.js';
 import { transaction } from './store/transaction.js';
 import type { Promo, Tracker, TrackerEvent, TrackerOptions } from './types.js';
 import {
@@ -96,8 +96,7 @@ export function createTracker(options: TrackerOptions): Tracker {
 
     async recordTrack(input) {
       const parsed = parse(recordTrackSchema, input);
-      const write =
-        (await guard(() => writeReturningVisit(ctx, parsed))) ?? (await inTransaction((trx) => writeTrack(ctx, trx, parsed)));
+      const write = await guard(() => recordVisit(ctx, parsed));
       emitTrack(write);
       return write.created ? write.track : markReplayed(write.track);
     },

@@ -7,6 +7,7 @@ import { createTracker } from '@promo-track/core';
 import { dropTables, MYSQL_URL, PG_URL, uniquePrefix } from '../../../test/support/databases.js';
 import { eachDatabase, listColumns, listTables, SALT, type TestDatabase, useTracker } from './support.js';
 
+const MIGRATIONS = ['0001_init', '0002_outcome_on_track'];
 const OWN_TABLES = ['promo', 'track', 'share', 'visitor', 'referral', 'decision', 'promo_track_lock', 'promo_track_migration', 'promo_track_migration_lock'];
 
 /**
@@ -66,16 +67,16 @@ const hostMigrations = (names: string[]): Record<string, Migration> =>
 eachDatabase((database) => {
   const f = useTracker(database);
 
-  it('creates every table, with the seed column names, and records its one migration in its own prefixed table', async () => {
+  it('creates every table, with the seed column names, and records its migrations in its own prefixed table', async () => {
     const own = (await listTables(f.db, database.name, f.prefix)).filter((n) => !n.startsWith(`${f.prefix}b_`));
     expect(own).toEqual(OWN_TABLES.map((t) => f.prefix + t).sort());
     expect(await listColumns(f.db, database.name, `${f.prefix}promo`)).toEqual(['appid', 'created_at', 'id', 'page', 'promo_type', 'promocode', 'user_id', 'wxbcode']);
     expect(await listColumns(f.db, database.name, `${f.prefix}track`)).toEqual(
-      ['created_at', 'detail', 'event_id', 'id', 'promocode', 'referrer', 'scene', 'track_type', 'user_id'].sort(),
+      ['created_at', 'detail', 'event_id', 'id', 'outcome', 'promocode', 'referrer', 'scene', 'track_type', 'user_id'].sort(),
     );
     expect(await listColumns(f.db, database.name, `${f.prefix}share`)).toEqual(['created_at', 'event_id', 'id', 'page', 'promocode', 'share_type', 'user_id']);
     const done = await f.db.selectFrom(`${f.prefix}promo_track_migration`).select('name').execute();
-    expect(done.map((r) => r.name)).toEqual(['0001_init']);
+    expect(done.map((r) => r.name)).toEqual(MIGRATIONS);
   });
 
   it('is idempotent: later calls, from this and from new trackers, change nothing and keep the data', async () => {
@@ -89,7 +90,7 @@ eachDatabase((database) => {
     expect(await f.counts()).toEqual(before);
     expect(await other.findPromo(promo.promocode)).toEqual(promo);
     const done = await f.db.selectFrom(`${f.prefix}promo_track_migration`).select('name').execute();
-    expect(done).toHaveLength(1);
+    expect(done).toHaveLength(MIGRATIONS.length);
   });
 
   it('keeps trackers with different prefixes apart on one database', async () => {

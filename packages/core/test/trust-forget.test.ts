@@ -113,7 +113,7 @@ eachDatabase((database) => {
       const scan = await scanner(fx.db, fx.prefix, database.name);
       expect(scan.scanned).toEqual(expect.arrayContaining(['promo', 'track', 'share', 'visitor', 'referral', 'decision'].map((t) => fx.prefix + t)));
       expect(Object.keys(await scan.rowsNaming(X)).sort()).toEqual(
-        ['promo.user_id', 'track.user_id', 'track.referrer', 'share.user_id', 'visitor.user_id', 'referral.user_id', 'referral.referrer', 'decision.user_id', 'decision.candidate']
+        ['promo.user_id', 'track.user_id', 'track.referrer', 'share.user_id', 'visitor.user_id', 'referral.user_id', 'referral.referrer']
           .map((c) => fx.prefix + c)
           .sort(),
       );

@@ -2,6 +2,7 @@ import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } fr
 import type { Dialect } from '../store/dialect.js';
 import { isUnreachable } from '../store/storage-errors.js';
 import { init } from './0001-init.js';
+import { outcomeOnTrack } from './0002-outcome-on-track.js';
 import type { TableNames } from './table-names.js';
 
 const MIGRATE_ATTEMPTS = 8;
@@ -9,7 +10,7 @@ const MIGRATE_ATTEMPTS = 8;
 function provider(t: TableNames, d: Dialect): MigrationProvider {
   return {
     async getMigrations(): Promise<Record<string, Migration>> {
-      return { '0001_init': init(t, d) };
+      return { '0001_init': init(t, d), '0002_outcome_on_track': outcomeOnTrack(t) };
     },
   };
 }

@@ -7,7 +7,7 @@ export interface TableNames {
   visitor: string;
   /** A user's current referrer (the binding). */
   referral: string;
-  /** Every attribution decision, kept for `explainReferral`. */
+  /** Decisions of purged tracks (a live track keeps its own in `track.outcome`). */
   decision: string;
   /** A single row locked to serialise referral bindings (cycle checks) on PostgreSQL and MySQL. */
   lock: string;

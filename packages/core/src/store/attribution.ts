@@ -1,7 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { DecisionOutcome, Referral, Track } from '../types.js';
 import type { StoreContext } from './context.js';
-import { insertRow } from './insert.js';
 import { num, type ReferralRow, toReferral } from './rows.js';
 
 export interface AttributionResult {
@@ -15,7 +14,8 @@ const MAX_CHAIN = 100_000;
 
 /**
  * Decides what a recorded track means for the user's referrer, applies it, and keeps the
- * decision. Runs inside the track's transaction.
+ * decision on the track row. Runs inside the track's transaction, for tracks whose outcome
+ * `outcomeWithoutReads` could not settle (those are written with their outcome already).
  */
 export async function attribute(
   ctx: StoreContext,
@@ -24,21 +24,14 @@ export async function attribute(
   firstSeenAt: number,
 ): Promise<AttributionResult> {
   const result = await decide(ctx, trx, track, firstSeenAt);
-  await insertRow(trx, ctx.d, ctx.t.decision, {
-    user_id: track.userId,
-    track_id: track.id,
-    promocode: track.promocode,
-    candidate: track.referrerId,
-    outcome: result.outcome,
-    at: track.createdAt.getTime(),
-  });
+  await trx.updateTable(ctx.t.track).set({ outcome: result.outcome }).where('id', '=', track.id).execute();
   return result;
 }
 
 /**
  * The outcome of a track that is decided by the track alone (no read, never a binding), or
- * `null` when the referral graph must be read. store/tracks.ts uses it to write such a visit and
- * its decision in one statement.
+ * `null` when the referral graph must be read. Every track insert writes it as the track's
+ * `outcome`, so such a visit is one row and one statement.
  */
 export function outcomeWithoutReads(
   ctx: StoreContext,

@@ -1,6 +1,7 @@
 import { type Kysely, sql } from 'kysely';
 import type { ForgetResult, PurgeResult } from '../types.js';
 import type { StoreContext } from './context.js';
+import { transaction } from './transaction.js';
 
 const affected = (r: { numDeletedRows?: bigint; numUpdatedRows?: bigint }[]) =>
   r.reduce((sum, x) => sum + Number(x.numDeletedRows ?? x.numUpdatedRows ?? 0n), 0);
@@ -14,7 +15,7 @@ const affected = (r: { numDeletedRows?: bigint; numUpdatedRows?: bigint }[]) =>
  * those visits committed (PostgreSQL runs READ COMMITTED; on MySQL an UPDATE or DELETE reads the
  * latest rows, not the snapshot), so no track, binding or decision naming the user survives.
  * The tables then follow the order in which a visit writes them (visitor, track, referral,
- * decision), so the two do not deadlock, and each statement filters one indexed column (an OR of
+ * then the purged tracks' decisions), so the two do not deadlock, and each statement filters one indexed column (an OR of
  * two columns can make MySQL scan and lock the whole table).
  */
 export async function forgetRows(ctx: StoreContext, trx: Kysely<any>, userId: number): Promise<ForgetResult & { images: string[] }> {
@@ -48,15 +49,16 @@ export async function forgetRows(ctx: StoreContext, trx: Kysely<any>, userId: nu
 const PURGE_BATCH = 1000;
 
 /**
- * Deletes old tracks and shares a batch at a time: each batch is one short DELETE of at most
- * PURGE_BATCH rows by primary key, in its own (autocommit) transaction, so no lock outlives its
- * batch and writers go on in between. Bindings and decisions stay. The walk goes up the primary
- * key from where the last batch ended, so each batch reads only its own rows (never again the
- * dead ones of earlier batches).
+ * Deletes old tracks and shares a batch at a time: each batch is one short transaction over at
+ * most PURGE_BATCH rows by primary key, so no lock outlives its batch and writers go on in
+ * between. Bindings and decisions stay: a track's decision moves into `decision` in the same
+ * transaction that deletes the track. The walk goes up the primary key from where the last batch
+ * ended, so each batch reads only its own rows (never again the dead ones of earlier batches).
  */
 export async function purgeRows(ctx: StoreContext, before: Date): Promise<PurgeResult> {
   const cutoff = before.getTime();
-  const purgeTable = async (table: string) => {
+  const { t } = ctx;
+  const purgeTable = async (table: string, keepDecisions: boolean) => {
     let total = 0;
     let after = 0;
     for (;;) {
@@ -71,11 +73,36 @@ export async function purgeRows(ctx: StoreContext, before: Date): Promise<PurgeR
           .execute()
       ).map((r) => Number(r.id));
       if (ids.length === 0) return total;
-      total += affected(await ctx.db.deleteFrom(table).where('id', 'in', ids).where('created_at', '<', cutoff).execute());
+      const remove = (db: Kysely<any>) => db.deleteFrom(table).where('id', 'in', ids).where('created_at', '<', cutoff).execute();
+      total += affected(
+        keepDecisions
+          ? await transaction(ctx.db, ctx.d, async (trx) => {
+              await archiveDecisions(ctx, trx, ids, cutoff);
+              return remove(trx);
+            })
+          : await remove(ctx.db),
+      );
       if (ids.length < PURGE_BATCH) return total;
       after = ids[ids.length - 1]!;
       await new Promise((resolve) => setImmediate(resolve));
     }
   };
-  return { tracks: await purgeTable(ctx.t.track), shares: await purgeTable(ctx.t.share) };
+  return { tracks: await purgeTable(t.track, true), shares: await purgeTable(t.share, false) };
+}
+
+function archiveDecisions(ctx: StoreContext, trx: Kysely<any>, ids: number[], cutoff: number) {
+  const { t } = ctx;
+  return trx
+    .insertInto(t.decision)
+    .columns(['user_id', 'track_id', 'promocode', 'candidate', 'outcome', 'at'])
+    .expression(
+      trx
+        .selectFrom(t.track)
+        .select(['user_id', 'id', 'promocode', 'referrer', 'outcome', 'created_at'])
+        .where('id', 'in', ids)
+        .where('created_at', '<', cutoff)
+        .where('outcome', 'is not', null)
+        .where('referrer', 'is not', null),
+    )
+    .execute();
 }

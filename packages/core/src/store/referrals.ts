@@ -40,12 +40,25 @@ export async function selectReferrals(
   };
 }
 
+/**
+ * Oldest first. A live track carries its own decision; `decision` holds those of purged tracks.
+ * A track whose candidate was forgotten (`referrer` cleared) no longer names anyone: not listed.
+ */
 export async function selectDecisions(ctx: StoreContext, userId: number): Promise<Decision[]> {
+  const { t } = ctx;
   const rows = await ctx.db
-    .selectFrom(ctx.t.decision)
+    .selectFrom(t.decision)
     .select(['track_id', 'promocode', 'candidate', 'outcome', 'at'])
     .where('user_id', '=', userId)
-    .orderBy('id')
+    .unionAll(
+      ctx.db
+        .selectFrom(t.track)
+        .select(['id as track_id', 'promocode', 'referrer as candidate', 'outcome', 'created_at as at'])
+        .where('user_id', '=', userId)
+        .where('outcome', 'is not', null)
+        .where('referrer', 'is not', null),
+    )
+    .orderBy('track_id')
     .execute();
   return (rows as DecisionRow[]).map(toDecision);
 }

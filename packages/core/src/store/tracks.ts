@@ -1,22 +1,39 @@
 import type { Kysely } from 'kysely';
 import type { Track, TrackType } from '../types.js';
 import type { ParsedTrackInput } from '../validation.js';
-import type { AttributionResult } from './attribution.js';
+import { type AttributionResult, outcomeWithoutReads } from './attribution.js';
 import type { StoreContext } from './context.js';
 import { attributeVisit, visitRecord } from './visit-record.js';
 import { insertIfAbsent, insertRow } from './insert.js';
 import { promoOwner, trackByEvent } from './track-reads.js';
-import { writeTrackPostgres } from './tracks-postgres.js';
-import { writeTrackSqlite } from './tracks-sqlite.js';
+import { writeReturningVisitPostgres, writeTrackPostgres } from './tracks-postgres.js';
+import { writeReturningVisitSqlite, writeTrackSqlite } from './tracks-sqlite.js';
+import { transaction } from './transaction.js';
 
 export { promoOwner } from './track-reads.js';
-export { writeReturningVisit } from './tracks-postgres.js';
 
 export interface TrackWrite {
   track: Track;
   /** False when `eventId` repeated an earlier track, which is answered instead. */
   created: boolean;
   attribution: AttributionResult | null;
+}
+
+/**
+ * Records one visit. A visit that may be a returning visitor's, without eventId, is first tried
+ * as the dialect's single statement (atomic on its own: no transaction to begin and commit);
+ * when that writes nothing, writeTrack runs in a transaction.
+ */
+export function recordVisit(ctx: StoreContext, input: ParsedTrackInput): Promise<TrackWrite> {
+  const attempt =
+    input.eventId || input.trackType === 1
+      ? undefined
+      : ctx.d.name === 'sqlite'
+        ? (db: Kysely<any>) => writeReturningVisitSqlite(ctx, db, input)
+        : ctx.d.name === 'postgres'
+          ? (db: Kysely<any>) => writeReturningVisitPostgres(ctx, db, input)
+          : undefined;
+  return transaction(ctx.db, ctx.d, (trx) => writeTrack(ctx, trx, input), attempt);
 }
 
 /**
@@ -49,6 +66,7 @@ export async function writeTrack(ctx: StoreContext, trx: Kysely<any>, input: Par
     referrer: referrerId,
     event_id: input.eventId,
     created_at: now,
+    outcome: outcomeWithoutReads(ctx, { scene: input.scene, trackType }),
   };
   const id = input.eventId
     ? await insertIfAbsent(trx, ctx.d, ctx.t.track, row)

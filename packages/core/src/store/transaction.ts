@@ -15,7 +15,17 @@ import type { Dialect } from './dialect.js';
  * MySQL needs no pin: the reads those rely on there are locking reads, which see the latest
  * committed rows at any isolation level.
  */
-export async function transaction<T>(db: Kysely<any>, d: Dialect, work: (trx: Kysely<any>) => Promise<T>): Promise<T> {
+export async function transaction<T>(
+  db: Kysely<any>,
+  d: Dialect,
+  work: (trx: Kysely<any>) => Promise<T>,
+  shortcut?: Shortcut<T>,
+): Promise<T> {
+  if (d.name === 'sqlite') return inSqliteGroup(db, work, shortcut);
+  if (shortcut) {
+    const done = await shortcut(db);
+    if (done !== null) return done;
+  }
   for (let attempt = 1; ; attempt++) {
     try {
       return await once(db, d, work);
@@ -27,6 +37,12 @@ export async function transaction<T>(db: Kysely<any>, d: Dialect, work: (trx: Ky
 }
 
 const MAX_ATTEMPTS = 4;
+
+/**
+ * A single statement (atomic on its own) that does the whole work in the common case, run before
+ * any transaction; `null` means it wrote nothing and the transaction is needed after all.
+ */
+export type Shortcut<T> = (db: Kysely<any>) => Promise<T | null>;
 
 /**
  * Errors after which the database has rolled the whole transaction back and asks for it to be
@@ -41,10 +57,9 @@ export function isRetryable(error: unknown): boolean {
   return code === '40001' || code === '40P01' || errno === 1213 || errno === 1020 || code === 'ER_LOCK_DEADLOCK' || code === 'ER_CHECKREAD';
 }
 
-async function once<T>(db: Kysely<any>, d: Dialect, work: (trx: Kysely<any>) => Promise<T>): Promise<T> {
+function once<T>(db: Kysely<any>, d: Dialect, work: (trx: Kysely<any>) => Promise<T>): Promise<T> {
   if (d.name === 'postgres') return db.transaction().setIsolationLevel('read committed').execute(work);
-  if (d.name !== 'sqlite') return db.transaction().execute(work);
-  return inSqliteGroup(db, work);
+  return db.transaction().execute(work);
 }
 
 // ---- SQLite: group commit ---------------------------------------------------------------------
@@ -53,10 +68,13 @@ async function once<T>(db: Kysely<any>, d: Dialect, work: (trx: Kysely<any>) => 
 // its COMMIT (writing the changed pages). Calls that arrive while a transaction runs wait for it
 // anyway; they are then run together in the next one, each inside its own SAVEPOINT: a call that
 // fails rolls back to its savepoint and fails alone, and every call answers only once the COMMIT
-// that holds its writes has succeeded. A lone call runs exactly as before (no savepoint).
+// that holds its writes has succeeded. A lone call runs without savepoint, and a lone call's
+// shortcut statement without BEGIN and COMMIT (SQLite wraps a single statement in its own
+// transaction, taking the write lock before it reads).
 
 interface Job {
   work: (trx: Kysely<any>) => Promise<unknown>;
+  shortcut: Shortcut<unknown> | undefined;
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
 }
@@ -74,9 +92,9 @@ const MAX_GROUP = 64;
 
 const waiting = new WeakMap<Kysely<any>, Job[]>();
 
-function inSqliteGroup<T>(db: Kysely<any>, work: (trx: Kysely<any>) => Promise<T>): Promise<T> {
+function inSqliteGroup<T>(db: Kysely<any>, work: (trx: Kysely<any>) => Promise<T>, shortcut?: Shortcut<T>): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const job: Job = { work, resolve: resolve as (value: unknown) => void, reject };
+    const job: Job = { work, shortcut, resolve: resolve as (value: unknown) => void, reject };
     const queue = waiting.get(db);
     if (queue) {
       queue.push(job);
@@ -101,12 +119,26 @@ async function runGroup(db: Kysely<any>, group: Job[]): Promise<void> {
   const outcomes: Outcome[] = [];
   try {
     await db.connection().execute(async (conn) => {
+      const lone = group.length === 1 ? group[0] : undefined;
+      if (lone?.shortcut) {
+        const done = await lone.shortcut(conn).then(
+          (value): Outcome | null => (value === null ? null : { ok: true, value }),
+          (error: unknown): Outcome => ({ ok: false, error }),
+        );
+        if (done) return void outcomes.push(done);
+      }
       await conn.executeQuery(BEGIN);
       try {
-        if (group.length === 1) {
-          outcomes.push({ ok: true, value: await group[0].work(conn) });
+        if (lone) {
+          outcomes.push({ ok: true, value: await lone.work(conn) });
         } else {
-          for (const job of group) outcomes.push(await inSavepoint(conn, job));
+          // A shortcut's error fails the group: one statement fails alone only on a constraint,
+          // which these inputs (checked beforehand) cannot break, so it is the disk or the
+          // database, and SQLite may have rolled the whole transaction back.
+          for (const job of group) {
+            const value = job.shortcut ? await job.shortcut(conn) : null;
+            outcomes.push(value === null ? await inSavepoint(conn, job) : { ok: true, value });
+          }
         }
         await conn.executeQuery(COMMIT);
       } catch (error) {

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Track, TrackType } from '../types.js';
 import type { ParsedTrackInput } from '../validation.js';
-import { attribute } from './attribution.js';
+import { attribute, outcomeWithoutReads } from './attribution.js';
 import type { StoreContext } from './context.js';
 import { num } from './rows.js';
 import { visitorSince } from './track-reads.js';
@@ -24,13 +24,18 @@ export function visitRecord(
   };
 }
 
-/** Attributes a freshly written visit (every path ends here, inside its transaction). */
+/**
+ * Attributes a freshly written visit (every path ends here, inside its transaction). A track
+ * whose outcome needs no reads was inserted with it, and costs nothing more here.
+ */
 export async function attributeVisit(
   ctx: StoreContext,
   trx: Kysely<any>,
   track: Track & { referrerId: number },
   firstVisit: boolean,
 ): Promise<TrackWrite> {
+  const settled = outcomeWithoutReads(ctx, track);
+  if (settled) return { track, created: true, attribution: { outcome: settled, binding: null } };
   const now = track.createdAt.getTime();
   const firstSeenAt = firstVisit ? now : await visitorSince(ctx, trx, track.userId, now);
   return { track, created: true, attribution: await attribute(ctx, trx, track, firstSeenAt) };
