@@ -7,12 +7,13 @@ import { windowMs } from './store/attribution.js';
 import type { StoreContext } from './store/context.js';
 import { detectDialect } from './store/dialect.js';
 import { forgetRows, purgeRows } from './store/privacy.js';
+import { createPromoCache } from './store/promo-cache.js';
 import { fillWxbcode, getOrCreatePromoRow, selectPromo } from './store/promos.js';
 import { selectDecisions, selectReferral, selectReferrals } from './store/referrals.js';
 import { writeShare } from './store/shares.js';
 import { selectLeaderboard, selectStats } from './store/stats.js';
 import { guard } from './store/storage-errors.js';
-import { recordVisit, type TrackWrite, writeTrack } from './store/tracks.js';
+import { recordVisit, type TrackWrite, writeTracks } from './store/tracks.js';
 import { transaction } from './store/transaction.js';
 import type { Promo, Tracker, TrackerEvent, TrackerOptions } from './types.js';
 import {
@@ -79,14 +80,24 @@ export function createTracker(options: TrackerOptions): Tracker {
     return pending;
   };
 
+  // Complete promos (a code image, when a generator is set) change only by forgetUser. `forgets`
+  // counts its starts and ends, so that a read that overlapped one is not cached.
+  const promos = createPromoCache();
+  let forgets = 0;
+
   return {
     migrate: () => guard(() => migrate(ctx.db, ctx.t, ctx.d)),
 
     async getOrCreatePromo(input) {
       const key = parse(getOrCreatePromoSchema, input);
+      const cached = promos.get(key.userId, key.promoType, key.appid);
+      if (cached) return cached;
+      const epoch = forgets;
       const { promo, created } = await guard(() => getOrCreatePromoRow(ctx, key));
       if (created) emit({ type: 'promo.created', promo });
-      return withWxbcode(promo);
+      const answer = await withWxbcode(promo);
+      if ((answer.wxbcode || !o.wxacode) && epoch === forgets) promos.set(answer);
+      return answer;
     },
 
     async findPromo(promocode) {
@@ -104,11 +115,7 @@ export function createTracker(options: TrackerOptions): Tracker {
     async recordTracks(inputs) {
       const parsed = parse(recordTracksSchema, inputs);
       if (parsed.length === 0) return [];
-      const writes = await inTransaction(async (trx) => {
-        const done: TrackWrite[] = [];
-        for (const input of parsed) done.push(await writeTrack(ctx, trx, input));
-        return done;
-      });
+      const writes = await inTransaction((trx) => writeTracks(ctx, trx, parsed));
       writes.forEach(emitTrack);
       return writes.map((w) => w.track);
     },
@@ -147,7 +154,11 @@ export function createTracker(options: TrackerOptions): Tracker {
 
     async forgetUser(userId) {
       const id = parse(userIdSchema, userId, 'userId');
-      const { images, ...removed } = await inTransaction((trx) => forgetRows(ctx, trx, id));
+      forgets++;
+      const { images, ...removed } = await inTransaction((trx) => forgetRows(ctx, trx, id)).finally(() => {
+        promos.forget(id);
+        forgets++;
+      });
       // Images live outside the database: removed once the rows are gone for good.
       await Promise.all(images.map((url) => o.wxacode?.remove(url).catch(() => undefined)));
       emit({ type: 'user.forgotten', userId: id, removed });

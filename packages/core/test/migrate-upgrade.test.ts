@@ -16,21 +16,19 @@ eachDatabase((database) => {
     const { db, prefix, close } = await database.open();
     try {
       const t = tableNames(prefix);
-      const first = new Migrator({
+      const firstRelease = new Migrator({
         db,
         provider: { getMigrations: async () => ({ '0001_init': init(t, detectDialect(db)) }) },
         migrationTableName: t.migration,
         migrationLockTableName: t.migrationLock,
       });
-      expect((await first.migrateToLatest()).error).toBeUndefined();
+      expect((await firstRelease.migrateToLatest()).error).toBeUndefined();
 
       // What the first release wrote for A, who came through B's code twice: a track and a decision
       // row per visit, the binding, and a decision whose track a purge has since deleted.
       const tracker = createTracker({ db, salt: SALT, tablePrefix: prefix });
-      const promocode = 'Code' + 'b'.repeat(8);
-      await db.insertInto(t.promo).values({ user_id: B, promo_type: 1, appid: '', promocode, created_at: 0 }).execute();
-      const track = (id: number, trackType: number, at: number) => ({
-        id,
+      const { promocode } = await tracker.getOrCreatePromo({ userId: B }); // the promo table is unchanged
+      const track = (trackType: number, at: number) => ({
         track_type: trackType,
         scene: '1047',
         detail: null,
@@ -40,31 +38,32 @@ eachDatabase((database) => {
         event_id: null,
         created_at: at,
       });
-      await db.insertInto(t.track).values([track(11, 1, 2 * DAY), track(12, 2, 3 * DAY)]).execute();
+      await db.insertInto(t.track).values([track(1, 2 * DAY), track(2, 3 * DAY)]).execute();
+      const [first, second] = (await db.selectFrom(t.track).select('id').orderBy('id').execute()).map((r) => Number(r.id));
       await db.insertInto(t.visitor).values({ user_id: A, first_seen_at: DAY }).execute();
       await db
         .insertInto(t.referral)
-        .values({ user_id: A, referrer: B, promocode, scene: '1047', track_id: 11, bound_at: 2 * DAY })
+        .values({ user_id: A, referrer: B, promocode, scene: '1047', track_id: first, bound_at: 2 * DAY })
         .execute();
       const decision = (trackId: number, outcome: string, at: number) => ({ user_id: A, track_id: trackId, promocode, candidate: B, outcome, at });
       await db
         .insertInto(t.decision)
-        .values([decision(5, 'excluded_scene', DAY), decision(11, 'bound', 2 * DAY), decision(12, 'returning_user', 3 * DAY)])
+        .values([decision(0, 'excluded_scene', DAY), decision(first!, 'bound', 2 * DAY), decision(second!, 'returning_user', 3 * DAY)])
         .execute();
 
       await tracker.migrate();
 
       const expected = [
-        { trackId: 5, promocode, candidateId: B, outcome: 'excluded_scene', at: new Date(DAY) },
-        { trackId: 11, promocode, candidateId: B, outcome: 'bound', at: new Date(2 * DAY) },
-        { trackId: 12, promocode, candidateId: B, outcome: 'returning_user', at: new Date(3 * DAY) },
+        { trackId: 0, promocode, candidateId: B, outcome: 'excluded_scene', at: new Date(DAY) },
+        { trackId: first, promocode, candidateId: B, outcome: 'bound', at: new Date(2 * DAY) },
+        { trackId: second, promocode, candidateId: B, outcome: 'returning_user', at: new Date(3 * DAY) },
       ];
       expect(await tracker.explainReferral(A)).toEqual({
-        referral: { userId: A, referrerId: B, promocode, scene: '1047', trackId: 11, boundAt: new Date(2 * DAY) },
+        referral: { userId: A, referrerId: B, promocode, scene: '1047', trackId: first, boundAt: new Date(2 * DAY) },
         decisions: expected,
       });
       // The live tracks' decisions moved onto them; the purged track's stays where it was.
-      expect(await db.selectFrom(t.decision).select('track_id').execute()).toEqual([{ track_id: 5 }]);
+      expect(await db.selectFrom(t.decision).select('track_id').execute()).toEqual([{ track_id: 0 }]);
       expect(await countRows(db, prefix)).toMatchObject({ track: 2, decision: 3 });
 
       // And the upgraded tracker goes on deciding.

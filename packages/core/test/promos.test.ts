@@ -121,6 +121,20 @@ eachDatabase((database) => {
     expect(await f.tracker.findPromo(promo.promocode)).toEqual(promo);
   });
 
+  it('answers a known promo from memory as a copy, and forgets it with its user', async () => {
+    const first = await f.tracker.getOrCreatePromo({ userId: 21, appid: 'wxmem' });
+    const hit = await f.tracker.getOrCreatePromo({ userId: 21, appid: 'wxmem' });
+    expect(hit).toEqual(first);
+    hit.promocode = 'changed';
+    hit.createdAt.setTime(0);
+    expect(await f.tracker.getOrCreatePromo({ userId: 21, appid: 'wxmem' })).toEqual(first);
+
+    await f.tracker.forgetUser(21);
+    const again = await f.tracker.getOrCreatePromo({ userId: 21, appid: 'wxmem' });
+    expect(again.id).not.toBe(first.id);
+    expect(await f.tracker.findPromo(again.promocode)).toEqual(again);
+  });
+
   it('findPromo answers null for a code that differs only in case, and for a well-formed code no promo has', async () => {
     const promo = await f.tracker.getOrCreatePromo({ userId: 10 });
     const swapped = [...promo.promocode].map((c) => (c === c.toLowerCase() ? c.toUpperCase() : c.toLowerCase())).join('');

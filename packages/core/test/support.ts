@@ -62,6 +62,8 @@ export function useTracker(
     await fixture.db.transaction().execute(async (trx) => {
       for (const table of DATA_TABLES) await trx.deleteFrom(fixture.prefix + table).execute();
     });
+    // A new tracker for the emptied tables: the old one remembers promos deleted behind its back.
+    fixture.tracker = fixture.make();
   });
   afterEach(() => {
     vi.useRealTimers();

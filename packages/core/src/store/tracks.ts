@@ -7,6 +7,7 @@ import { attributeVisit, visitRecord } from './visit-record.js';
 import { insertIfAbsent, insertRow } from './insert.js';
 import { promoOwner, trackByEvent } from './track-reads.js';
 import { writeReturningVisitPostgres, writeTrackPostgres } from './tracks-postgres.js';
+import { writeTracksSqlite } from './tracks-batch-sqlite.js';
 import { writeReturningVisitSqlite, writeTrackSqlite } from './tracks-sqlite.js';
 import { transaction } from './transaction.js';
 
@@ -34,6 +35,15 @@ export function recordVisit(ctx: StoreContext, input: ParsedTrackInput): Promise
           ? (db: Kysely<any>) => writeReturningVisitPostgres(ctx, db, input)
           : undefined;
   return transaction(ctx.db, ctx.d, (trx) => writeTrack(ctx, trx, input), attempt);
+}
+
+/** Records a batch of visits, in order, inside the caller's transaction. */
+export async function writeTracks(ctx: StoreContext, trx: Kysely<any>, inputs: ParsedTrackInput[]): Promise<TrackWrite[]> {
+  const one = (input: ParsedTrackInput) => writeTrack(ctx, trx, input);
+  if (ctx.d.name === 'sqlite') return writeTracksSqlite(ctx, trx, inputs, one);
+  const done: TrackWrite[] = [];
+  for (const input of inputs) done.push(await one(input));
+  return done;
 }
 
 /**
