@@ -4,7 +4,6 @@ import http from 'node:http';
 import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import { z } from 'zod';
-import { withStatementCache } from './statement-cache.mjs';
 import { createSqliteTwin, UnknownCode } from './twin-sqlite.mjs';
 import { openSqlite } from './util.mjs';
 import { SALT } from './workload.mjs';
@@ -85,8 +84,8 @@ async function build() {
     });
     return app.callback();
   }
-  const { createTracker } = await import('@promo-track/core');
-  const database = process.env.PROMO_TRACK_BENCH_STATEMENT_CACHE === '1' ? withStatementCache(raw) : raw;
+  const { createTracker, withStatementCache } = await import('@promo-track/core');
+  const database = process.env.PROMO_TRACK_BENCH_STATEMENT_CACHE === '0' ? raw : withStatementCache(raw);
   const db = new Kysely({ dialect: new SqliteDialect({ database }) });
   const tracker = createTracker({ db, salt: SALT });
   await tracker.migrate();

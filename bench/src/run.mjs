@@ -15,12 +15,12 @@ const { values: args } = parseArgs({
     only: { type: 'string' },
     'no-build': { type: 'boolean', default: false },
     fresh: { type: 'boolean', default: false },
-    'statement-cache': { type: 'boolean', default: false },
+    'no-statement-cache': { type: 'boolean', default: false },
   },
 });
 
 // Read by seed.mjs and http-server.mjs (child processes inherit it).
-if (args['statement-cache']) process.env.PROMO_TRACK_BENCH_STATEMENT_CACHE = '1';
+if (args['no-statement-cache']) process.env.PROMO_TRACK_BENCH_STATEMENT_CACHE = '0';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const log = (...a) => process.stderr.write(a.join(' ') + '\n');
@@ -179,7 +179,7 @@ if (stats) {
   });
 }
 
-if (args['statement-cache']) out += '\n\nEXPERIMENT --statement-cache: the library side\'s better-sqlite3 handle reuses prepared statements (bench/src/statement-cache.mjs).';
+if (args['no-statement-cache']) out += '\n\n--no-statement-cache: the library side gives Kysely the bare better-sqlite3 handle (every query prepared again).';
 out += `\n\n${env.rounds} interleaved rounds of ${env.seconds} s per side; ratio = median over rounds of (promo-track rate / twin rate in the same round). Total ${((Date.now() - t0) / 1000).toFixed(0)} s.`;
 if (args.json) {
   log('\n' + out);

@@ -4,8 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
-import { createTracker } from '@promo-track/core';
-import { withStatementCache } from './statement-cache.mjs';
+import { createTracker, withStatementCache } from '@promo-track/core';
 import { createSqliteTwin, TWIN_SCHEMA } from './twin-sqlite.mjs';
 import { checkpointAndClose, copyDb, openSqlite } from './util.mjs';
 import { check, OWNERS, SALT, seedVisits } from './workload.mjs';
@@ -13,7 +12,7 @@ import { check, OWNERS, SALT, seedVisits } from './workload.mjs';
 /** A library tracker over its own WAL file database. */
 export function openLibrary(file, options = {}) {
   const raw = openSqlite(Database, file);
-  const database = process.env.PROMO_TRACK_BENCH_STATEMENT_CACHE === '1' ? withStatementCache(raw) : raw;
+  const database = process.env.PROMO_TRACK_BENCH_STATEMENT_CACHE === '0' ? raw : withStatementCache(raw);
   const db = new Kysely({ dialect: new SqliteDialect({ database }) });
   const tracker = createTracker({ db, salt: SALT, ...options });
   return { raw, db, tracker, close: () => db.destroy() };

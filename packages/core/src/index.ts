@@ -1,4 +1,5 @@
 export { createTracker } from './tracker.js';
+export { withStatementCache } from './sqlite-statement-cache.js';
 export {
   ERROR_STATUS,
   ForbiddenError,

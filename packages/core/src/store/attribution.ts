@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { DecisionOutcome, Referral, Track } from '../types.js';
+import { runCompiled } from './compiled.js';
 import type { StoreContext } from './context.js';
 import { num, type ReferralRow, toReferral } from './rows.js';
 
@@ -22,10 +23,29 @@ export async function attribute(
   trx: Kysely<any>,
   track: Track & { referrerId: number },
   firstSeenAt: number,
+  firstVisit: boolean,
 ): Promise<AttributionResult> {
-  const result = await decide(ctx, trx, track, firstSeenAt);
-  await trx.updateTable(ctx.t.track).set({ outcome: result.outcome }).where('id', '=', track.id).execute();
+  const result = await decide(ctx, trx, track, firstSeenAt, firstVisit);
+  await runCompiled(trx, statements(ctx).updateOutcome, [result.outcome, track.id]);
   return result;
+}
+
+const compiledOf = new WeakMap<StoreContext, { updateOutcome: string; insertReferral: string; updateReferral: string }>();
+
+/** The writes of a decision, compiled by Kysely once per tracker (parameters in the order below). */
+function statements(ctx: StoreContext) {
+  let q = compiledOf.get(ctx);
+  if (!q) {
+    const { t, db } = ctx;
+    const binding = { referrer: 0, promocode: '', scene: '', track_id: 0, bound_at: 0 };
+    q = {
+      updateOutcome: db.updateTable(t.track).set({ outcome: '' }).where('id', '=', 0).compile().sql,
+      insertReferral: db.insertInto(t.referral).values({ user_id: 0, ...binding }).compile().sql,
+      updateReferral: db.updateTable(t.referral).set(binding).where('user_id', '=', 0).compile().sql,
+    };
+    compiledOf.set(ctx, q);
+  }
+  return q;
 }
 
 /**
@@ -47,6 +67,7 @@ async function decide(
   trx: Kysely<any>,
   track: Track & { referrerId: number },
   firstSeenAt: number,
+  firstVisit: boolean,
 ): Promise<AttributionResult> {
   const { t, d, attribution } = ctx;
   const none = (outcome: DecisionOutcome): AttributionResult => ({ outcome, binding: null });
@@ -83,9 +104,13 @@ async function decide(
   if (d.updateLock) {
     await sql`select name from ${sql.table(t.lock)} where name = 'binding'${sql.raw(d.updateLock)}`.execute(trx);
   }
-  const currentRow = await sql<ReferralRow>`select * from ${sql.table(t.referral)} where user_id = ${track.userId}${sql.raw(d.updateLock)}`
-    .execute(trx)
-    .then((r) => r.rows[0]);
+  // A user's first visit (this transaction wrote their visitor row) has no binding to read: a
+  // binding is only ever written with, or after, the user's visitor row, and both go together.
+  const currentRow = firstVisit
+    ? undefined
+    : await sql<ReferralRow>`select * from ${sql.table(t.referral)} where user_id = ${track.userId}${sql.raw(d.updateLock)}`
+        .execute(trx)
+        .then((r) => r.rows[0]);
   const current = currentRow ? toReferral(currentRow) : null;
 
   if (current && attribution.model === 'first-touch') return none('kept');
@@ -103,18 +128,10 @@ async function decide(
     trackId: track.id,
     boundAt: track.createdAt,
   };
-  const row = {
-    referrer: referral.referrerId,
-    promocode: referral.promocode,
-    scene: referral.scene,
-    track_id: referral.trackId,
-    bound_at: referral.boundAt.getTime(),
-  };
-  if (current) {
-    await trx.updateTable(t.referral).set(row).where('user_id', '=', track.userId).execute();
-  } else {
-    await trx.insertInto(t.referral).values({ user_id: track.userId, ...row }).execute();
-  }
+  const row = [referral.referrerId, referral.promocode, referral.scene, referral.trackId, referral.boundAt.getTime()];
+  const q = statements(ctx);
+  if (current) await runCompiled(trx, q.updateReferral, [...row, track.userId]);
+  else await runCompiled(trx, q.insertReferral, [track.userId, ...row]);
   return {
     outcome: current ? 'rebound' : 'bound',
     binding: { referral, previousReferrerId: current?.referrerId ?? null },

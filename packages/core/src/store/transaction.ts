@@ -116,17 +116,18 @@ async function drain(db: Kysely<any>, queue: Job[]): Promise<void> {
 }
 
 async function runGroup(db: Kysely<any>, group: Job[]): Promise<void> {
+  const lone = group.length === 1 ? group[0] : undefined;
+  if (lone?.shortcut) {
+    // Its own statement: the queue runs one group at a time, so no transaction is open now.
+    const done = await lone.shortcut(db).then(
+      (value) => value !== null && (lone.resolve(value), true),
+      (error: unknown) => (lone.reject(error), true),
+    );
+    if (done) return;
+  }
   const outcomes: Outcome[] = [];
   try {
     await db.connection().execute(async (conn) => {
-      const lone = group.length === 1 ? group[0] : undefined;
-      if (lone?.shortcut) {
-        const done = await lone.shortcut(conn).then(
-          (value): Outcome | null => (value === null ? null : { ok: true, value }),
-          (error: unknown): Outcome => ({ ok: false, error }),
-        );
-        if (done) return void outcomes.push(done);
-      }
       await conn.executeQuery(BEGIN);
       try {
         if (lone) {

@@ -38,5 +38,5 @@ export async function attributeVisit(
   if (settled) return { track, created: true, attribution: { outcome: settled, binding: null } };
   const now = track.createdAt.getTime();
   const firstSeenAt = firstVisit ? now : await visitorSince(ctx, trx, track.userId, now);
-  return { track, created: true, attribution: await attribute(ctx, trx, track, firstSeenAt) };
+  return { track, created: true, attribution: await attribute(ctx, trx, track, firstSeenAt, firstVisit) };
 }
