@@ -71,8 +71,6 @@ async function decide(
 ): Promise<AttributionResult> {
   const { t, d, attribution } = ctx;
   const none = (outcome: DecisionOutcome): AttributionResult => ({ outcome, binding: null });
-  const settled = outcomeWithoutReads(ctx, track);
-  if (settled) return none(settled);
   if (track.referrerId === track.userId) return none('self');
 
   // The binding lock. Why it is safe:

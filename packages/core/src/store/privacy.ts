@@ -14,9 +14,9 @@ const affected = (r: { numDeletedRows?: bigint; numUpdatedRows?: bigint }[]) =>
  * later finds no promo and fails with `unknown_promocode`. The statements after it each see what
  * those visits committed (PostgreSQL runs READ COMMITTED; on MySQL an UPDATE or DELETE reads the
  * latest rows, not the snapshot), so no track, binding or decision naming the user survives.
- * The tables then follow the order in which a visit writes them (visitor, track, referral,
- * then the purged tracks' decisions), so the two do not deadlock, and each statement filters one indexed column (an OR of
- * two columns can make MySQL scan and lock the whole table).
+ * The tables then follow the order in which a visit writes them (visitor, track, referral, then the
+ * purged tracks' decisions), so the two do not deadlock, and each statement filters one indexed
+ * column (an OR of two columns can make MySQL scan and lock the whole table).
  */
 export async function forgetRows(ctx: StoreContext, trx: Kysely<any>, userId: number): Promise<ForgetResult & { images: string[] }> {
   const { t } = ctx;

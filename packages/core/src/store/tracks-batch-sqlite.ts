@@ -87,6 +87,7 @@ export async function writeTracksSqlite(
 async function writePending(ctx: StoreContext, trx: Kysely<any>, pending: Pending[], writes: TrackWrite[]) {
   const { t } = ctx;
   const now = Date.now();
+  const bindings: unknown[][] = [];
   for (let start = 0; start < pending.length; start += ROWS_PER_INSERT) {
     const chunk = pending.slice(start, start + ROWS_PER_INSERT);
     const params = chunk.flatMap((p) => [
@@ -118,6 +119,7 @@ async function writePending(ctx: StoreContext, trx: Kysely<any>, pending: Pendin
           boundAt: track.createdAt,
         };
         binding = { referral, previousReferrerId: null };
+        bindings.push([referral.userId, referral.referrerId, referral.promocode, referral.scene, referral.trackId, now]);
       }
       writes[p.index] = { track, created: true, attribution: { outcome: p.outcome, binding } };
     });
@@ -125,12 +127,6 @@ async function writePending(ctx: StoreContext, trx: Kysely<any>, pending: Pendin
 
   const firstVisits = pending.filter((p) => p.firstVisit).map((p) => [p.input.userId, now]);
   await insertMany(trx, `insert into ${ident(t.visitor)} (user_id, first_seen_at) values `, 2, firstVisits);
-  const bindings = pending
-    .filter((p) => p.outcome === 'bound')
-    .map((p) => {
-      const r = (writes[p.index]!.attribution!.binding as { referral: Referral }).referral;
-      return [r.userId, r.referrerId, r.promocode, r.scene, r.trackId, now];
-    });
   await insertMany(trx, `insert into ${ident(t.referral)} (user_id, referrer, promocode, scene, track_id, bound_at) values `, 6, bindings);
 }
 
