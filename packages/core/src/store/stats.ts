@@ -42,6 +42,10 @@ export async function selectStats(ctx: StoreContext, q: StatsQuery): Promise<Sta
       ...(ctx.excludeScenes.size ? [eb('scene', 'not in', [...ctx.excludeScenes])] : []),
     ]);
 
+  // SQLite would count distinct users by walking the (user_id, event_id) index over the whole
+  // table, ignoring the range (1 s at 1M tracks for the last 7 days); `+user_id` is no longer the
+  // indexed column, so it reads only the range through the time index (40 ms).
+  const distinctUsers = d.name === 'sqlite' ? sql`+user_id` : sql.ref('user_id');
   const [visitRows, unique, shareRows, referrals] = await Promise.all([
     db
       .selectFrom(t.track)
@@ -51,7 +55,7 @@ export async function selectStats(ctx: StoreContext, q: StatsQuery): Promise<Sta
       .execute(),
     db
       .selectFrom(t.track)
-      .select((eb) => eb.fn.count('user_id').distinct().as('n'))
+      .select((eb) => eb.fn.count(distinctUsers).distinct().as('n'))
       .where(counted)
       .executeTakeFirstOrThrow(),
     db
