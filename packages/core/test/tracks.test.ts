@@ -76,6 +76,32 @@ eachDatabase((database) => {
       expect((await f.tracker.recordTrack({ userId: 50, promocode: code, scene: 1047 })).trackType).toBe(1);
     });
 
+    it('calls that arrive together succeed or fail each on its own', async () => {
+      await f.tracker.recordTrack({ userId: 71, promocode: code, scene: 1047 });
+      const before = await f.counts();
+      const settled = await Promise.allSettled([
+        f.tracker.recordTrack({ userId: 70, promocode: code, scene: 1047 }),
+        f.tracker.recordTrack({ userId: 72, promocode: 'NoSuchCode123', scene: 1047 }),
+        f.tracker.recordTrack({ userId: 71, promocode: code2, scene: 1047 }),
+        f.tracker.recordShare({ userId: 70, promocode: code, shareType: 1 }),
+        f.tracker.recordTrack({ userId: 73, promocode: code2, scene: 1047, eventId: 'together' }),
+      ]);
+      expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'fulfilled', 'fulfilled']);
+      expect((settled[1] as PromiseRejectedResult).reason).toBeInstanceOf(UnknownPromocodeError);
+      const tracks = settled.filter((s) => s.status === 'fulfilled').map((s) => s.value as { trackType?: number; referrerId?: number });
+      expect(tracks.map((t) => [t.trackType, t.referrerId])).toEqual([[1, 1], [2, 2], [undefined, undefined], [1, 2]]);
+      expect(await f.counts()).toEqual({
+        ...before,
+        track: before.track + 3,
+        share: before.share + 1,
+        visitor: before.visitor + 2,
+        referral: before.referral + 2,
+        decision: before.decision + 3,
+      });
+      // The visitor whose call failed left no trace: their first visit is still to come.
+      expect((await f.tracker.recordTrack({ userId: 72, promocode: code, scene: 1047 })).trackType).toBe(1);
+    });
+
     it('is idempotent per user with eventId: a repeat answers the first record and writes nothing', async () => {
       const first = await f.tracker.recordTrack({ userId: 60, promocode: code, scene: 1047, eventId: 'e-1', detail: 'a' });
       const before = await f.counts();
