@@ -76,6 +76,19 @@ eachDatabase((database) => {
       expect((await f.tracker.recordTrack({ userId: 50, promocode: code, scene: 1047 })).trackType).toBe(1);
     });
 
+    it('refuses a code this salt never issued, even one a promo row holds, for new and returning visitors alike', async () => {
+      await f.tracker.recordTrack({ userId: 55, promocode: code, scene: 1047 });
+      await f.db
+        .insertInto(`${f.prefix}promo`)
+        .values({ user_id: 9, promo_type: 1, appid: '', promocode: 'HandMade1', created_at: Date.now() })
+        .execute();
+      const before = await f.counts();
+      for (const userId of [55, 56]) {
+        await rejection(f.tracker.recordTrack({ userId, promocode: 'HandMade1', scene: 1047 }), UnknownPromocodeError);
+      }
+      expect(await f.counts()).toEqual(before);
+    });
+
     it('calls that arrive together succeed or fail each on its own', async () => {
       await f.tracker.recordTrack({ userId: 71, promocode: code, scene: 1047 });
       const before = await f.counts();

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { UnknownPromocodeError } from '../errors.js';
 import type { Track, TrackType } from '../types.js';
 import type { ParsedTrackInput } from '../validation.js';
 import { type AttributionResult, outcomeWithoutReads } from './attribution.js';
@@ -25,7 +26,10 @@ export interface TrackWrite {
  * as the dialect's single statement (atomic on its own: no transaction to begin and commit);
  * when that writes nothing, writeTrack runs in a transaction.
  */
-export function recordVisit(ctx: StoreContext, input: ParsedTrackInput): Promise<TrackWrite> {
+export async function recordVisit(ctx: StoreContext, input: ParsedTrackInput): Promise<TrackWrite> {
+  // Not a code this salt issues: unknown on every dialect, before any statement (the shortcuts
+  // below look the code up without decoding it).
+  if (!ctx.codec.decode(input.promocode)) throw new UnknownPromocodeError(input.promocode);
   const attempt =
     input.eventId || input.trackType === 1
       ? undefined
