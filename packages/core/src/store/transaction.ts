@@ -68,11 +68,10 @@ function once<T>(db: Kysely<any>, d: Dialect, work: (trx: Kysely<any>) => Promis
 // SQLite runs one write transaction at a time, and with WAL most of a small transaction's cost is
 // its COMMIT (writing the changed pages). Calls that arrive in the same turn of the event loop, or
 // while a transaction runs (they would wait for it anyway), run together in the next transaction,
-// each inside its own SAVEPOINT: a call that
-// fails rolls back to its savepoint and fails alone, and every call answers only once the COMMIT
-// that holds its writes has succeeded. A lone call runs without savepoint, and a lone call's
-// shortcut statement without BEGIN and COMMIT (SQLite wraps a single statement in its own
-// transaction, taking the write lock before it reads).
+// each inside its own SAVEPOINT: a call that fails rolls back to its savepoint and fails alone, and
+// every call answers only once the COMMIT that holds its writes has succeeded. A lone call runs
+// without savepoint, and a lone call's shortcut statement without BEGIN and COMMIT (SQLite wraps a
+// single statement in its own transaction, taking the write lock before it reads).
 
 interface Job {
   work: (trx: Kysely<any>) => Promise<unknown>;
