@@ -76,7 +76,7 @@ eachDatabase((database) => {
       expect((await f.tracker.recordTrack({ userId: 50, promocode: code, scene: 1047 })).trackType).toBe(1);
     });
 
-    it('refuses a code this salt never issued, even one a promo row holds, for new and returning visitors alike', async () => {
+    it('refuses a code this salt never issued, even one a promo row holds, for new and returning visitors, one at a time or in a batch', async () => {
       await f.tracker.recordTrack({ userId: 55, promocode: code, scene: 1047 });
       await f.db
         .insertInto(`${f.prefix}promo`)
@@ -85,6 +85,7 @@ eachDatabase((database) => {
       const before = await f.counts();
       for (const userId of [55, 56]) {
         await rejection(f.tracker.recordTrack({ userId, promocode: 'HandMade1', scene: 1047 }), UnknownPromocodeError);
+        await rejection(f.tracker.recordTracks([{ userId, promocode: 'HandMade1', scene: 1047 }]), UnknownPromocodeError);
       }
       expect(await f.counts()).toEqual(before);
     });

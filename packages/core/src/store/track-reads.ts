@@ -5,11 +5,19 @@ import type { StoreContext } from './context.js';
 import { num, type TrackRow, toTrack } from './rows.js';
 
 /**
+ * A code this salt never issued is unknown, whatever rows hold it (checked before any statement:
+ * the SQL shortcuts look codes up without decoding them).
+ */
+export function refuseUnissued(ctx: StoreContext, promocode: string): void {
+  if (!ctx.codec.decode(promocode)) throw new UnknownPromocodeError(promocode);
+}
+
+/**
  * The owner of a promocode, read with a share lock (PostgreSQL, MySQL) so that `forgetUser`,
  * which deletes the promo first, waits for visits in flight and then sees them.
  */
 export async function promoOwner(ctx: StoreContext, trx: Kysely<any>, promocode: string): Promise<number> {
-  if (!ctx.codec.decode(promocode)) throw new UnknownPromocodeError(promocode);
+  refuseUnissued(ctx, promocode);
   const row = await sql<{ user_id: number }>`select user_id from ${sql.table(ctx.t.promo)} where promocode = ${promocode}${sql.raw(ctx.d.shareLock)}`
     .execute(trx)
     .then((r) => r.rows[0]);

@@ -66,7 +66,6 @@ export async function writeReturningVisitPostgres(ctx: StoreContext, db: Kysely<
  * locks, in one round trip instead of three.
  */
 export async function writeTrackPostgres(ctx: StoreContext, trx: Kysely<any>, input: ParsedTrackInput): Promise<TrackWrite> {
-  if (!ctx.codec.decode(input.promocode)) throw new UnknownPromocodeError(input.promocode);
   const now = Date.now();
   const excluded = ctx.excludeScenes.has(input.scene) ? 'excluded_scene' : null;
   const params = [input.promocode, input.userId, now, input.trackType ?? null, input.scene, input.detail, excluded];

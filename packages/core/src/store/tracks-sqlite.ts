@@ -58,7 +58,6 @@ export async function writeReturningVisitSqlite(ctx: StoreContext, db: Kysely<an
  * then one statement, race-free without the visitor row's conflict handling.
  */
 export async function writeTrackSqlite(ctx: StoreContext, trx: Kysely<any>, input: ParsedTrackInput): Promise<TrackWrite> {
-  if (!ctx.codec.decode(input.promocode)) throw new UnknownPromocodeError(input.promocode);
   if (input.eventId) {
     const repeated = await trackByEvent(ctx, trx, input.userId, input.eventId);
     if (repeated) return { track: repeated, created: false, attribution: null };

@@ -1,12 +1,11 @@
 import type { Kysely } from 'kysely';
-import { UnknownPromocodeError } from '../errors.js';
 import type { Track, TrackType } from '../types.js';
 import type { ParsedTrackInput } from '../validation.js';
 import { type AttributionResult, outcomeWithoutReads } from './attribution.js';
 import type { StoreContext } from './context.js';
 import { attributeVisit, visitRecord } from './visit-record.js';
 import { insertIfAbsent, insertRow } from './insert.js';
-import { promoOwner, trackByEvent } from './track-reads.js';
+import { promoOwner, refuseUnissued, trackByEvent } from './track-reads.js';
 import { writeReturningVisitPostgres, writeTrackPostgres } from './tracks-postgres.js';
 import { writeTracksSqlite } from './tracks-batch-sqlite.js';
 import { writeReturningVisitSqlite, writeTrackSqlite } from './tracks-sqlite.js';
@@ -27,9 +26,7 @@ export interface TrackWrite {
  * when that writes nothing, writeTrack runs in a transaction.
  */
 export async function recordVisit(ctx: StoreContext, input: ParsedTrackInput): Promise<TrackWrite> {
-  // Not a code this salt issues: unknown on every dialect, before any statement (the shortcuts
-  // below look the code up without decoding it).
-  if (!ctx.codec.decode(input.promocode)) throw new UnknownPromocodeError(input.promocode);
+  refuseUnissued(ctx, input.promocode);
   const attempt =
     input.eventId || input.trackType === 1
       ? undefined
@@ -43,6 +40,7 @@ export async function recordVisit(ctx: StoreContext, input: ParsedTrackInput): P
 
 /** Records a batch of visits, in order, inside the caller's transaction. */
 export async function writeTracks(ctx: StoreContext, trx: Kysely<any>, inputs: ParsedTrackInput[]): Promise<TrackWrite[]> {
+  for (const input of inputs) refuseUnissued(ctx, input.promocode);
   const one = (input: ParsedTrackInput) => writeTrack(ctx, trx, input);
   if (ctx.d.name === 'sqlite') return writeTracksSqlite(ctx, trx, inputs, one);
   const done: TrackWrite[] = [];
@@ -51,9 +49,9 @@ export async function writeTracks(ctx: StoreContext, trx: Kysely<any>, inputs: P
 }
 
 /**
- * Records one visit inside the caller's transaction. SQLite and PostgreSQL take shortcuts of the
- * same semantics (tracks-sqlite.ts, tracks-postgres.ts); MySQL and the remaining cases run the
- * steps one statement at a time.
+ * Records one visit inside the caller's transaction, its code already checked (refuseUnissued).
+ * SQLite and PostgreSQL take shortcuts of the same semantics (tracks-sqlite.ts,
+ * tracks-postgres.ts); MySQL and the remaining cases run the steps one statement at a time.
  */
 export async function writeTrack(ctx: StoreContext, trx: Kysely<any>, input: ParsedTrackInput): Promise<TrackWrite> {
   if (ctx.d.name === 'sqlite' && input.trackType === undefined) return writeTrackSqlite(ctx, trx, input);
