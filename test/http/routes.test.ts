@@ -200,14 +200,18 @@ describeHosts('routes', { mountedOnly: true }, (ctx) => {
   });
 
   it('answers unknown_promocode (422) for a track or share naming no promo', async () => {
-    for (const [path, json] of [
-      ['/tracks', { user_id: 1, promocode: 'NoSuchCode1', scene: 1047 }],
-      ['/tracks/batch', { events: [{ user_id: 1, promocode: 'NoSuchCode1', scene: 1047 }] }],
-      ['/shares', { user_id: 1, promocode: 'NoSuchCode1' }],
+    const promo = await ctx.api('GET', '/tracks/1/1');
+    const known = { user_id: 2, promocode: (promo.body as { promocode: string }).promocode, scene: 1047 };
+    for (const [path, json, issuePath] of [
+      ['/tracks', { user_id: 1, promocode: 'NoSuchCode1', scene: 1047 }, 'promocode'],
+      ['/tracks/batch', { events: [known, known, { user_id: 1, promocode: 'NoSuchCode1', scene: 1047 }] }, 'events.2.promocode'],
+      ['/shares', { user_id: 1, promocode: 'NoSuchCode1' }, 'promocode'],
     ] as const) {
       const res = await ctx.api('POST', path, { json });
       expect(res.status, path).toBe(422);
-      expect(res.body).toEqual({ error: { code: 'unknown_promocode', message: expect.stringContaining('NoSuchCode1') } });
+      expect(res.body).toEqual({
+        error: { code: 'unknown_promocode', message: expect.stringContaining('NoSuchCode1'), issues: [{ path: issuePath, message: expect.any(String) }] },
+      });
     }
   });
 

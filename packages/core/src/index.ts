@@ -9,11 +9,11 @@ export {
   UnauthorizedError,
   UnknownPromocodeError,
   ValidationError,
-} from './errors.js';
-export type { TrackErrorCode, ValidationIssue } from './errors.js';
+} from './model/errors.js';
+export type { TrackErrorCode, ValidationIssue } from './model/errors.js';
 export { SCENES, sceneLabel } from './scenes.js';
-export type * from './types.js';
-export type { WxacodeGenerator, WxacodeRequest, WxacodeStore } from './wxacode/types.js';
+export type * from './model/types.js';
+export type { WxacodeGenerator, WxacodeRequest, WxacodeStore } from './model/wxacode.js';
 export { createWxacodeGenerator } from './wxacode/generator.js';
 export { createFileStore } from './wxacode/file-store.js';
 export type { FileStoreOptions } from './wxacode/file-store.js';

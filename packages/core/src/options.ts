@@ -1,6 +1,6 @@
 import { Kysely } from 'kysely';
 import { MAX_CODE_LENGTH } from './codes.js';
-import type { TrackerOptions } from './types.js';
+import type { TrackerOptions } from './model/types.js';
 
 export interface ResolvedOptions {
   db: TrackerOptions['db'];
@@ -11,6 +11,7 @@ export interface ResolvedOptions {
   model: 'first-touch' | 'last-touch';
   windowDays: number | undefined;
   excludeScenes: Set<string>;
+  backdateDays: number;
   onEvent: TrackerOptions['onEvent'];
 }
 
@@ -21,7 +22,7 @@ function fail(option: string, problem: string, fix: string): never {
 /** Checks every option once, at creation, with a message that names the option and the fix. */
 export function resolveOptions(options: TrackerOptions): ResolvedOptions {
   if (!options || typeof options !== 'object') fail('options', 'is missing', 'Pass `{ db, salt }`.');
-  const { db, salt, tablePrefix = '', codeMinLength = 8, wxacode, attribution, excludeScenes = ['1129'], onEvent } = options;
+  const { db, salt, tablePrefix = '', codeMinLength = 8, wxacode, attribution, excludeScenes = ['1129'], backdateDays = 7, onEvent } = options;
 
   const isKysely = db instanceof Kysely || (!!db && typeof (db as { getExecutor?: unknown }).getExecutor === 'function');
   if (!isKysely) fail('db', 'is not a Kysely instance', 'Pass the `Kysely` instance of your database.');
@@ -54,6 +55,9 @@ export function resolveOptions(options: TrackerOptions): ResolvedOptions {
   if (!Array.isArray(excludeScenes) || excludeScenes.some((s) => !/^\d{1,32}$/.test(String(s)))) {
     fail('excludeScenes', 'must be an array of numeric scene values', "Use e.g. `['1129']`.");
   }
+  if (!(typeof backdateDays === 'number' && backdateDays >= 0 && Number.isFinite(backdateDays))) {
+    fail('backdateDays', 'must be a number of days, 0 or more', 'Omit it for the default of 7.');
+  }
   if (onEvent !== undefined && typeof onEvent !== 'function') fail('onEvent', 'is not a function', 'Pass `(event) => …`.');
 
   return {
@@ -65,6 +69,7 @@ export function resolveOptions(options: TrackerOptions): ResolvedOptions {
     model,
     windowDays,
     excludeScenes: new Set(excludeScenes.map(String)),
+    backdateDays,
     onEvent,
   };
 }

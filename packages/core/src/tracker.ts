@@ -1,11 +1,16 @@
+import type { Kysely } from 'kysely';
 import { createCodec } from './codes.js';
+import { decodeCursor, encodeCursor } from './cursors.js';
+import { windowMs } from './model/attribution.js';
+import { UnknownPromocodeError } from './model/errors.js';
+import type { Promo, Tracker, TrackerEvent, TrackerOptions } from './model/types.js';
 import { resolveOptions } from './options.js';
 import { markReplayed } from './replays.js';
+import { sceneLabel } from './scenes.js';
 import { migrate } from './schema/migrate.js';
 import { tableNames } from './schema/table-names.js';
-import { windowMs } from './store/attribution.js';
 import type { StoreContext } from './store/context.js';
-import { detectDialect } from './store/dialect.js';
+import { detectDialect } from './store/dialects/detect.js';
 import { forgetRows, purgeRows } from './store/privacy.js';
 import { createPromoCache } from './store/promo-cache.js';
 import { fillWxbcode, getOrCreatePromoRow, selectPromo } from './store/promos.js';
@@ -13,13 +18,12 @@ import { selectDecisions, selectReferral, selectReferrals } from './store/referr
 import { writeShare } from './store/shares.js';
 import { selectLeaderboard, selectStats } from './store/stats.js';
 import { guard } from './store/storage-errors.js';
-import { recordVisit, type TrackWrite, writeTracks } from './store/tracks.js';
-import { transaction } from './store/transaction.js';
-import type { Promo, Tracker, TrackerEvent, TrackerOptions } from './types.js';
+import { recordVisit, recordVisits, type TrackWrite, type VisitInput } from './store/track-writer.js';
 import {
   getOrCreatePromoSchema,
   leaderboardQuerySchema,
   listReferralsSchema,
+  type ParsedTrackInput,
   parse,
   purgeSchema,
   recordShareSchema,
@@ -28,6 +32,7 @@ import {
   statsQuerySchema,
   userIdSchema,
 } from './validation.js';
+import { visitTime } from './visit-time.js';
 
 /** Creates the tracker over the host's Kysely database. Call `migrate()` once before use. */
 export function createTracker(options: TrackerOptions): Tracker {
@@ -38,11 +43,18 @@ export function createTracker(options: TrackerOptions): Tracker {
     db: o.db.withoutPlugins(),
     d: detectDialect(o.db),
     t: tableNames(o.tablePrefix),
-    codec: createCodec(o.salt, o.codeMinLength),
-    attribution: { model: o.model, windowMs: windowMs(o.windowDays) },
-    excludeScenes: o.excludeScenes,
+    rules: { model: o.model, windowMs: windowMs(o.windowDays), excludeScenes: o.excludeScenes },
   };
-  const inTransaction = <T>(work: Parameters<typeof transaction<T>>[2]) => guard(() => transaction(ctx.db, ctx.d, work));
+  const codec = createCodec(o.salt, o.codeMinLength);
+  const inTransaction = <T>(work: (trx: Kysely<any>) => Promise<T>) => guard(() => ctx.d.write(ctx.db, work));
+
+  /** The store's visit: the code checked (a code this salt never issued is unknown, whatever rows hold it), its time decided. */
+  const toVisit = (input: ParsedTrackInput, path: string, now: number): VisitInput => {
+    const decoded = codec.decode(input.promocode);
+    if (!decoded) throw new UnknownPromocodeError(input.promocode, `${path}promocode`);
+    const { occurredAt, ...visit } = input;
+    return { ...visit, candidateId: decoded.userId, at: visitTime(occurredAt, o.backdateDays, now, `${path}occurredAt`) };
+  };
 
   const emit = (event: TrackerEvent) => {
     if (!o.onEvent) return;
@@ -56,8 +68,7 @@ export function createTracker(options: TrackerOptions): Tracker {
   const emitTrack = (w: TrackWrite) => {
     if (!w.created) return;
     emit({ type: 'track.recorded', track: w.track });
-    const binding = w.attribution?.binding;
-    if (binding) emit({ type: 'referral.bound', ...binding });
+    if (w.binding) emit({ type: 'referral.bound', ...w.binding });
   };
 
   // One WeChat request per promo, however many callers ask for it at once.
@@ -93,7 +104,7 @@ export function createTracker(options: TrackerOptions): Tracker {
       const cached = promos.get(key.userId, key.promoType, key.appid);
       if (cached) return cached;
       const epoch = forgets;
-      const { promo, created } = await guard(() => getOrCreatePromoRow(ctx, key));
+      const { promo, created } = await guard(() => getOrCreatePromoRow(ctx, key, (k) => codec.encode(k)));
       if (created) emit({ type: 'promo.created', promo });
       const answer = await withWxbcode(promo);
       if ((answer.wxbcode || !o.wxacode) && epoch === forgets) promos.set(answer);
@@ -101,28 +112,31 @@ export function createTracker(options: TrackerOptions): Tracker {
     },
 
     async findPromo(promocode) {
-      if (typeof promocode !== 'string' || !ctx.codec.decode(promocode)) return null;
+      if (typeof promocode !== 'string' || !codec.decode(promocode)) return null;
       return guard(() => selectPromo(ctx, promocode));
     },
 
     async recordTrack(input) {
-      const parsed = parse(recordTrackSchema, input);
-      const write = await guard(() => recordVisit(ctx, parsed));
+      const visit = toVisit(parse(recordTrackSchema, input), '', Date.now());
+      const write = await guard(() => recordVisit(ctx, visit));
       emitTrack(write);
       return write.created ? write.track : markReplayed(write.track);
     },
 
     async recordTracks(inputs) {
-      const parsed = parse(recordTracksSchema, inputs);
-      if (parsed.length === 0) return [];
-      const writes = await inTransaction((trx) => writeTracks(ctx, trx, parsed));
+      const now = Date.now();
+      const visits = parse(recordTracksSchema, inputs).map((input, i) => toVisit(input, `${i}.`, now));
+      if (visits.length === 0) return [];
+      const writes = await guard(() => recordVisits(ctx, visits));
       writes.forEach(emitTrack);
       return writes.map((w) => w.track);
     },
 
     async recordShare(input) {
-      const parsed = parse(recordShareSchema, input ?? {});
-      const { share, created } = await inTransaction((trx) => writeShare(ctx, trx, parsed));
+      const { occurredAt, ...parsed } = parse(recordShareSchema, input ?? {});
+      if (parsed.promocode !== null && !codec.decode(parsed.promocode)) throw new UnknownPromocodeError(parsed.promocode);
+      const at = visitTime(occurredAt, o.backdateDays, Date.now(), 'occurredAt');
+      const { share, created } = await inTransaction((trx) => writeShare(ctx, trx, { ...parsed, at }));
       if (created) emit({ type: 'share.recorded', share });
       return share;
     },
@@ -135,11 +149,18 @@ export function createTracker(options: TrackerOptions): Tracker {
     async listReferrals(referrerId, options = {}) {
       const id = parse(userIdSchema, referrerId, 'referrerId');
       const { limit, cursor } = parse(listReferralsSchema, options);
-      return guard(() => selectReferrals(ctx, id, limit, cursor));
+      const after = cursor === null ? null : decodeCursor(cursor);
+      const { items, next } = await guard(() => selectReferrals(ctx, id, limit, after));
+      return { items, nextCursor: next && encodeCursor(next) };
     },
 
     async stats(query = {}) {
-      return guard(() => selectStats(ctx, parse(statsQuerySchema, query)));
+      const stats = await guard(() => selectStats(ctx, parse(statsQuerySchema, query)));
+      return {
+        ...stats,
+        byScene: stats.byScene.map((s) => ({ scene: s.scene, label: sceneLabel(s.scene), visits: s.visits })),
+        uniqueVisitorsEstimated: false,
+      };
     },
 
     async leaderboard(query = {}) {

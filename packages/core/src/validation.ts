@@ -1,8 +1,10 @@
 import { z } from 'zod';
-import { ValidationError, type ValidationIssue } from './errors.js';
+import { ValidationError, type ValidationIssue } from './model/errors.js';
 
 export const MAX_INT = 2_147_483_647;
 export const MAX_BATCH = 1000;
+
+const validDate = z.date().refine((d) => !Number.isNaN(d.getTime()), 'must be a valid date');
 
 export const userIdSchema = z.number().int().min(1).max(MAX_INT);
 const positiveInt = z.number().int().min(1).max(MAX_INT);
@@ -39,6 +41,7 @@ export const recordTrackSchema = z.object({
   trackType: z.union([z.literal(1), z.literal(2)]).optional(),
   detail: optionalText(128).transform((v) => v ?? null),
   eventId: eventIdSchema.nullish().transform((v) => v ?? null),
+  occurredAt: validDate.optional(),
 });
 
 export const recordTracksSchema = z.array(recordTrackSchema).max(MAX_BATCH);
@@ -49,9 +52,8 @@ export const recordShareSchema = z.object({
   page: optionalText(255).transform((v) => v ?? null),
   promocode: promocodeSchema.nullish().transform((v) => v ?? null),
   eventId: eventIdSchema.nullish().transform((v) => v ?? null),
+  occurredAt: validDate.optional(),
 });
-
-const validDate = z.date().refine((d) => !Number.isNaN(d.getTime()), 'must be a valid date');
 
 export const statsQuerySchema = z.object({
   userId: userIdSchema.optional(),

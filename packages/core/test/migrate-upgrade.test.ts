@@ -4,7 +4,7 @@ import { createTracker } from '@promo-track/core';
 // The first release's schema, as it shipped: the state an upgrade starts from.
 import { init } from '../src/schema/0001-init.js';
 import { tableNames } from '../src/schema/table-names.js';
-import { detectDialect } from '../src/store/dialect.js';
+
 import { countRows, eachDatabase, SALT } from './support.js';
 
 const A = 1;
@@ -18,7 +18,7 @@ eachDatabase((database) => {
       const t = tableNames(prefix);
       const firstRelease = new Migrator({
         db,
-        provider: { getMigrations: async () => ({ '0001_init': init(t, detectDialect(db)) }) },
+        provider: { getMigrations: async () => ({ '0001_init': init(t, database.name) }) },
         migrationTableName: t.migration,
         migrationLockTableName: t.migrationLock,
       });
@@ -69,7 +69,7 @@ eachDatabase((database) => {
       // And the upgraded tracker goes on deciding.
       const next = await tracker.recordTrack({ userId: A, promocode, scene: '1089' });
       expect((await tracker.explainReferral(A)).decisions.slice(3)).toEqual([
-        { trackId: next.id, promocode, candidateId: B, outcome: 'returning_user', at: next.createdAt },
+        { trackId: next.id, promocode, candidateId: B, outcome: 'kept', at: next.createdAt },
       ]);
     } finally {
       await close();

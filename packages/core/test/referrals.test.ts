@@ -35,7 +35,7 @@ eachDatabase((database) => {
       await f.tracker.recordTrack({ userId: 10, promocode: b, scene: 1047 });
       await f.tracker.recordTrack({ userId: 10, promocode: b, scene: 1007, trackType: 1 });
       expect(await f.tracker.getReferrer(10)).toEqual(bound);
-      expect(await outcomes(f.tracker, 10)).toEqual(['bound', 'returning_user', 'kept']);
+      expect(await outcomes(f.tracker, 10)).toEqual(['bound', 'kept', 'kept']);
       expect(events.filter((e) => e.type === 'referral.bound')).toHaveLength(1);
     });
 
@@ -70,7 +70,7 @@ eachDatabase((database) => {
   });
 
   describe('windowDays, measured from the user’s first visit', () => {
-    it('first-touch: a new-user visit up to windowDays after the first visit binds; a later one is outside_window', async () => {
+    it('first-touch: a later visit never binds, whatever its trackType says and however soon it comes', async () => {
       const tracker = f.make({ attribution: { model: 'first-touch', windowDays: 7 } });
       freezeTime(T0);
       // Users 20 and 21 first arrive through their own codes: nothing to bind yet.
@@ -82,13 +82,13 @@ eachDatabase((database) => {
       await tracker.recordTrack({ userId: 20, promocode: a, scene: 1047, trackType: 1 });
       at(T0 + 7 * DAY + 1); // a millisecond past it
       await tracker.recordTrack({ userId: 21, promocode: a, scene: 1047, trackType: 1 });
-      expect((await tracker.getReferrer(20))?.referrerId).toBe(1);
+      expect(await tracker.getReferrer(20)).toBeNull();
       expect(await tracker.getReferrer(21)).toBeNull();
-      expect(await outcomes(tracker, 20)).toEqual(['self', 'bound']);
-      expect(await outcomes(tracker, 21)).toEqual(['self', 'outside_window']);
+      expect(await outcomes(tracker, 20)).toEqual(['self', 'returning_user']);
+      expect(await outcomes(tracker, 21)).toEqual(['self', 'returning_user']);
     });
 
-    it('last-touch: the latest new-user visit within windowDays (default 30) re-binds; later ones are outside_window', async () => {
+    it('last-touch: a new user’s latest visit within windowDays (default 30) re-binds, whatever its trackType; later ones are outside_window', async () => {
       const tracker = f.make({ attribution: { model: 'last-touch' } });
       freezeTime(T0);
       await tracker.recordTrack({ userId: 30, promocode: a, scene: 1047 });
@@ -102,12 +102,12 @@ eachDatabase((database) => {
       expect(events).toContainEqual({ type: 'referral.bound', referral, previousReferrerId: 1 });
 
       at(T0 + 2 * DAY);
-      await tracker.recordTrack({ userId: 30, promocode: a, scene: 1047 }); // inferred returning visit: no change
-      await tracker.recordTrack({ userId: 30, promocode: b, scene: 1047, trackType: 1 }); // same referrer: kept
+      await tracker.recordTrack({ userId: 30, promocode: b, scene: 1047 }); // same referrer: kept
+      const latest = await tracker.recordTrack({ userId: 30, promocode: a, scene: 1047, trackType: 2 }); // re-binds all the same
       at(T0 + 30 * DAY + 1);
-      await tracker.recordTrack({ userId: 30, promocode: a, scene: 1047, trackType: 1 }); // past the window
-      expect(await tracker.getReferrer(30)).toEqual(referral);
-      expect(await outcomes(tracker, 30)).toEqual(['bound', 'rebound', 'returning_user', 'kept', 'outside_window']);
+      await tracker.recordTrack({ userId: 30, promocode: b, scene: 1047, trackType: 1 }); // past the window
+      expect(await tracker.getReferrer(30)).toEqual({ ...referral, referrerId: 1, promocode: a, scene: '1047', trackId: latest.id, boundAt: latest.createdAt });
+      expect(await outcomes(tracker, 30)).toEqual(['bound', 'rebound', 'kept', 'rebound', 'outside_window']);
     });
 
     it('last-touch with windowDays: 1 never re-binds after a day, and self visits never bind', async () => {

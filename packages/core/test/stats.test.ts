@@ -19,6 +19,7 @@ const empty: Stats = {
   byScene: [],
   byDay: [],
   byShareType: [],
+  uniqueVisitorsEstimated: false,
 };
 
 /** byShareType has no documented order: compare it sorted. */
@@ -73,6 +74,7 @@ eachDatabase((database) => {
         newUserVisits: 3,
         returningUserVisits: 2,
         uniqueVisitors: 3,
+        uniqueVisitorsEstimated: false,
         referrals: 3,
         shares: 4,
         byScene: [
@@ -109,6 +111,7 @@ eachDatabase((database) => {
         newUserVisits: 2,
         returningUserVisits: 1,
         uniqueVisitors: 2,
+        uniqueVisitorsEstimated: false,
         referrals: 2,
         shares: 2,
         byScene: [

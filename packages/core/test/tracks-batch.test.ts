@@ -82,7 +82,8 @@ eachDatabase((database) => {
         expect(await outcome(batch.tracker, batched, batchEvents)).toEqual(expected);
         // The stream met every kind of decision.
         const kinds = new Set(expected.users.flatMap((u) => u.decisions.map((d) => d.outcome)));
-        for (const kind of ['bound', 'returning_user', 'self', 'excluded_scene', 'cycle']) expect(kinds).toContain(kind);
+        const met = model === 'first-touch' ? ['kept', 'returning_user'] : ['rebound'];
+        for (const kind of ['bound', 'self', 'excluded_scene', 'cycle', ...met]) expect(kinds).toContain(kind);
         expect(await batch.counts()).toEqual(await one.counts());
       });
     }

@@ -40,10 +40,12 @@ eachDatabase((database) => {
       expect((await f.tracker.recordTrack({ userId: 11, promocode: code2, scene: 1008 })).trackType).toBe(1);
     });
 
-    it('keeps an explicit trackType', async () => {
+    it('takes trackType 2 for a first visit, but never makes a user with an earlier track new', async () => {
       expect((await f.tracker.recordTrack({ userId: 20, promocode: code, scene: 1047, trackType: 2 })).trackType).toBe(2);
       expect((await f.tracker.recordTrack({ userId: 20, promocode: code, scene: 1047 })).trackType).toBe(2);
-      expect((await f.tracker.recordTrack({ userId: 20, promocode: code, scene: 1047, trackType: 1 })).trackType).toBe(1);
+      expect((await f.tracker.recordTrack({ userId: 20, promocode: code, scene: 1047, trackType: 1 })).trackType).toBe(2);
+      expect((await f.tracker.recordTrack({ userId: 21, promocode: code, scene: 1047 })).trackType).toBe(1);
+      expect((await f.tracker.recordTrack({ userId: 21, promocode: code, scene: 1047, trackType: 1 })).trackType).toBe(2);
     });
 
     it('detects a first visit once however many arrive at the same moment', async () => {

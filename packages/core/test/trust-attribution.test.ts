@@ -96,14 +96,46 @@ const scenarios: Scenario[] = [
     referrer: null,
   },
   {
-    outcome: 'returning_user',
-    setup: 'A arrives through B, then through C (trackType omitted → 2)',
+    outcome: 'kept',
+    setup: 'first-touch: A arrives through B, then through C (trackType omitted)',
     visits: [{ through: B }, { through: C, day: 1 }],
     decisions: [
       ['bound', B],
-      ['returning_user', C],
+      ['kept', C],
     ],
     referrer: { id: B, visit: 0 },
+  },
+  {
+    outcome: 'returning_user',
+    setup: 'first-touch: A arrives through their own code, then through C claiming to be new (trackType 1)',
+    visits: [{ through: A }, { through: C, trackType: 1, day: 1 }],
+    decisions: [
+      ['self', A],
+      ['returning_user', C],
+    ],
+    referrer: null,
+  },
+  {
+    outcome: 'returning_user',
+    setup: 'last-touch: A’s first visit is a returning one (trackType 2), then through C claiming to be new (trackType 1)',
+    options: lastTouch,
+    visits: [{ through: B, trackType: 2 }, { through: C, trackType: 1, day: 1 }],
+    decisions: [
+      ['returning_user', B],
+      ['returning_user', C],
+    ],
+    referrer: null,
+  },
+  {
+    outcome: 'rebound',
+    setup: 'last-touch: A arrives through B, then through C (trackType 2): a later visit re-binds whatever its trackType',
+    options: lastTouch,
+    visits: [{ through: B }, { through: C, trackType: 2, day: 3 }],
+    decisions: [
+      ['bound', B],
+      ['rebound', C],
+    ],
+    referrer: { id: C, visit: 1 },
   },
   {
     outcome: 'returning_user',
@@ -125,9 +157,9 @@ const scenarios: Scenario[] = [
   },
   {
     outcome: 'outside_window',
-    setup: 'first-touch, windowDays 7: A first visits through its own code, 8 days later through B (trackType 1)',
-    options: { attribution: { model: 'first-touch', windowDays: 7 } },
-    visits: [{ through: A }, { through: B, trackType: 1, day: 8 }],
+    setup: 'last-touch, windowDays 7: A first visits through its own code, 8 days later through B',
+    options: { attribution: { model: 'last-touch', windowDays: 7 } },
+    visits: [{ through: A }, { through: B, day: 8 }],
     decisions: [
       ['self', A],
       ['outside_window', B],

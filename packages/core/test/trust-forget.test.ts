@@ -158,7 +158,7 @@ eachDatabase((database) => {
       // The users X referred are unbound; their other decisions stay.
       const u1 = await fx.tracker.explainReferral(U1);
       expect(u1.referral).toBeNull();
-      expect(u1.decisions.map((d) => [d.outcome, d.candidateId])).toEqual([['returning_user', W]]);
+      expect(u1.decisions.map((d) => [d.outcome, d.candidateId])).toEqual([['kept', W]]);
       expect(await fx.tracker.explainReferral(U2)).toEqual({ referral: null, decisions: [] });
       expect(await fx.tracker.explainReferral(U3)).toEqual({ referral: null, decisions: [] });
       const u4 = await fx.tracker.explainReferral(U4);

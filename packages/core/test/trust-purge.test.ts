@@ -242,7 +242,7 @@ eachDatabase((database) => {
       expect(await everything('referral')).toEqual(expect.arrayContaining(bindingsBefore));
       expect(await explainAll()).toEqual(explainedBefore);
       expect(explainedBefore[0]!.referral).toMatchObject({ userId: 100, referrerId: 1 });
-      expect(explainedBefore[0]!.decisions.map((d) => d.outcome)).toEqual(['bound', 'returning_user']);
+      expect(explainedBefore[0]!.decisions.map((d) => d.outcome)).toEqual(['bound', 'kept']);
 
       // No transaction held more than one batch: each DELETE ran alone, or (tracks) in one short
       // transaction with the insert that keeps its decisions.

@@ -1,4 +1,4 @@
-import { ForbiddenError, NotFoundError } from '../errors.js';
+import { ForbiddenError, NotFoundError } from '../model/errors.js';
 import type { Route } from '../http/routes.js';
 import type { HttpResponse } from '../http/types.js';
 import { dashboardPage, forbiddenPage } from './page.js';

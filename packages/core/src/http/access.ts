@@ -1,4 +1,4 @@
-import { ForbiddenError, UnauthorizedError } from '../errors.js';
+import { ForbiddenError, UnauthorizedError } from '../model/errors.js';
 import type { HttpHandlerOptions } from './types.js';
 
 /**

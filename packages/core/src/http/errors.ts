@@ -1,4 +1,4 @@
-import { ERROR_STATUS, TrackError, ValidationError } from '../errors.js';
+import { ERROR_STATUS, TrackError, UnknownPromocodeError, ValidationError } from '../model/errors.js';
 import type { HttpErrorBody, HttpResponse } from './types.js';
 
 /** The one table of error code → HTTP status: the tracker's own, plus what only HTTP can go wrong with. */
@@ -40,7 +40,7 @@ export function jsonResponse(status: number, body: unknown): HttpResponse {
 export function errorResponse(error: unknown, context: { method: string; path: string }): HttpResponse {
   if (error instanceof TrackError || error instanceof HttpBodyError) {
     const body: HttpErrorBody = { error: { code: error.code, message: error.message } };
-    if (error instanceof ValidationError) body.error.issues = error.issues;
+    if (error instanceof ValidationError || error instanceof UnknownPromocodeError) body.error.issues = error.issues;
     return jsonResponse(HTTP_ERROR_STATUS[error.code], body);
   }
   console.error(`[promo-track] ${context.method} ${context.path} failed unexpectedly:`, error);

@@ -1,4 +1,4 @@
-import type { Tracker } from '../types.js';
+import type { Tracker } from '../model/types.js';
 import { Access } from './access.js';
 import { errorResponse } from './errors.js';
 import { compilePath } from './router.js';

@@ -1,7 +1,7 @@
-import type { Tracker } from '../types.js';
+import type { Tracker } from '../model/types.js';
 import { isReplayed } from '../replays.js';
 import { parse } from '../validation.js';
-import { NotFoundError } from '../errors.js';
+import { NotFoundError, UnknownPromocodeError, ValidationError } from '../model/errors.js';
 import type { Access } from './access.js';
 import { jsonResponse } from './errors.js';
 import type { HttpResponse } from './types.js';
@@ -64,7 +64,7 @@ export function trackerRoutes<Raw>(tracker: Tracker, options: { admin: boolean }
       async handle({ body, access }) {
         const input = parse(trackBody, withCaller(await body(), await access.userId()));
         await access.actFor([input.user_id]);
-        const track = await tracker.recordTrack(toTrackInput(input));
+        const track = await tracker.recordTrack(toTrackInput(input)).catch(wirePaths(''));
         return jsonResponse(isReplayed(track) ? 200 : 201, trackWire(track));
       },
     },
@@ -74,7 +74,7 @@ export function trackerRoutes<Raw>(tracker: Tracker, options: { admin: boolean }
       async handle({ body, access }) {
         const { events } = parse(trackBatchBody, withCallerInEvents(await body(), await access.userId()));
         await access.actFor(events.map((e) => e.user_id));
-        const tracks = await tracker.recordTracks(events.map(toTrackInput));
+        const tracks = await tracker.recordTracks(events.map(toTrackInput)).catch(wirePaths('events.'));
         return jsonResponse(201, { items: tracks.map(trackWire) });
       },
     },
@@ -90,7 +90,8 @@ export function trackerRoutes<Raw>(tracker: Tracker, options: { admin: boolean }
           page: input.page,
           promocode: input.promocode,
           eventId: input.event_id,
-        });
+          occurredAt: input.occurred_at,
+        }).catch(wirePaths(''));
         return jsonResponse(201, shareWire(share));
       },
     },
@@ -178,4 +179,15 @@ function withCaller(body: unknown, userId: number | undefined): unknown {
 function withCallerInEvents(body: unknown, userId: number | undefined): unknown {
   if (userId === undefined || !isObject(body) || !Array.isArray(body.events)) return body;
   return { ...body, events: body.events.map((event: unknown) => withCaller(event, userId)) };
+}
+
+/** The tracker names inputs in camelCase (`3.occurredAt`): on the wire, `events.3.occurred_at`. */
+function wirePaths(prefix: string) {
+  return (error: unknown): never => {
+    if (error instanceof ValidationError || error instanceof UnknownPromocodeError) {
+      const issues = error.issues.map((i) => ({ ...i, path: prefix + i.path.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`) }));
+      error.issues.splice(0, error.issues.length, ...issues);
+    }
+    throw error;
+  };
 }

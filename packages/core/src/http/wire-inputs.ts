@@ -50,6 +50,7 @@ export const trackBody = z.object({
   track_type: track.trackType,
   detail: track.detail,
   event_id: track.eventId,
+  occurred_at: isoDateText.optional(),
 });
 
 export const trackBatchBody = z.object({ events: z.array(trackBody).max(MAX_BATCH) });
@@ -60,6 +61,7 @@ export const shareBody = z.object({
   page: share.page,
   promocode: share.promocode,
   event_id: share.eventId,
+  occurred_at: isoDateText.optional(),
 });
 
 export const userIdParam = integerText(userIdSchema);
@@ -101,4 +103,5 @@ export const toTrackInput = (t: TrackBody) => ({
   trackType: t.track_type,
   detail: t.detail,
   eventId: t.event_id,
+  occurredAt: t.occurred_at,
 });

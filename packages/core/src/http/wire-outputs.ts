@@ -1,4 +1,4 @@
-import type { Decision, LeaderboardEntry, Page, Promo, Referral, Share, Stats, Track } from '../types.js';
+import type { Decision, LeaderboardEntry, Page, Promo, Referral, Share, Stats, Track } from '../model/types.js';
 
 /** The records as they travel: the seed's snake_case names, dates as `toISOString` writes them. */
 

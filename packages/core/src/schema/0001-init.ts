@@ -1,6 +1,12 @@
-import type { Kysely } from 'kysely';
-import type { Dialect } from '../store/dialect.js';
+import { type Kysely, sql } from 'kysely';
 import type { TableNames } from './table-names.js';
+
+/** This migration's own column types: frozen with it, whatever the live dialects become. */
+const TYPES = {
+  sqlite: { id: 'integer', binaryText: (n: number) => sql.raw(`varchar(${n})`) },
+  postgres: { id: 'serial', binaryText: (n: number) => sql.raw(`varchar(${n})`) },
+  mysql: { id: 'integer', binaryText: (n: number) => sql.raw(`varchar(${n}) character set utf8mb4 collate utf8mb4_bin`) },
+} as const;
 
 /**
  * The first schema. Frozen: later changes go into new numbered migrations.
@@ -9,8 +15,9 @@ import type { TableNames } from './table-names.js';
  * per-day grouping of `stats` are the same integer arithmetic everywhere, free of time zones.
  * `promo.appid` stores "no appid" as '' because a UNIQUE index treats NULLs as distinct.
  */
-export function init(t: TableNames, d: Dialect) {
-  const id = d.idType;
+export function init(t: TableNames, dialect: keyof typeof TYPES) {
+  const d = TYPES[dialect];
+  const id = d.id;
   const code = d.binaryText(64);
 
   return {

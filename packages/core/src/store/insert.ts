@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import { isPlainValue, runCompiled } from './compiled.js';
-import type { Dialect } from './dialect.js';
+import type { Dialect } from './dialects/dialect.js';
 
 type Mode = 'row' | 'ifAbsent';
 

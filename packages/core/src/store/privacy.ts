@@ -1,7 +1,6 @@
 import { type Kysely, sql } from 'kysely';
-import type { ForgetResult, PurgeResult } from '../types.js';
+import type { ForgetResult, PurgeResult } from '../model/types.js';
 import type { StoreContext } from './context.js';
-import { transaction } from './transaction.js';
 
 const affected = (r: { numDeletedRows?: bigint; numUpdatedRows?: bigint }[]) =>
   r.reduce((sum, x) => sum + Number(x.numDeletedRows ?? x.numUpdatedRows ?? 0n), 0);
@@ -10,7 +9,7 @@ const affected = (r: { numDeletedRows?: bigint; numUpdatedRows?: bigint }[]) =>
  * Removes every row that names the user, inside the caller's transaction.
  *
  * The promos go first: a visit in flight holds a share lock on the promo it came through
- * (store/tracks.ts), so deleting them waits for those visits to commit, and a visit that comes
+ * (store/visit-reads.ts), so deleting them waits for those visits to commit, and a visit that comes
  * later finds no promo and fails with `unknown_promocode`. The statements after it each see what
  * those visits committed (PostgreSQL runs READ COMMITTED; on MySQL an UPDATE or DELETE reads the
  * latest rows, not the snapshot), so no track, binding or decision naming the user survives.
@@ -76,7 +75,7 @@ export async function purgeRows(ctx: StoreContext, before: Date): Promise<PurgeR
       const remove = (db: Kysely<any>) => db.deleteFrom(table).where('id', 'in', ids).where('created_at', '<', cutoff).execute();
       total += affected(
         keepDecisions
-          ? await transaction(ctx.db, ctx.d, async (trx) => {
+          ? await ctx.d.write(ctx.db, async (trx) => {
               await archiveDecisions(ctx, trx, ids, cutoff);
               return remove(trx);
             })

@@ -1,4 +1,4 @@
-import type { Promo } from '../types.js';
+import type { Promo } from '../model/types.js';
 
 /** Recent promos by key, answered without a query. */
 export interface PromoCache {

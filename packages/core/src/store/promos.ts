@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Promo } from '../types.js';
+import type { Promo } from '../model/types.js';
 import type { StoreContext } from './context.js';
 import { runCompiled } from './compiled.js';
 import { insertIfAbsent } from './insert.js';
@@ -43,10 +43,14 @@ async function selectPromoByKey(ctx: StoreContext, input: PromoKeyInput): Promis
  * One promo per (userId, promoType, appid): its promocode is computed from that key, so racing
  * callers insert the same row and the database keeps exactly one of them.
  */
-export async function getOrCreatePromoRow(ctx: StoreContext, input: PromoKeyInput): Promise<{ promo: Promo; created: boolean }> {
+export async function getOrCreatePromoRow(
+  ctx: StoreContext,
+  input: PromoKeyInput,
+  codeOf: (key: PromoKeyInput) => string,
+): Promise<{ promo: Promo; created: boolean }> {
   const existing = await selectPromoByKey(ctx, input);
   if (existing) return { promo: existing, created: false };
-  const promocode = ctx.codec.encode(input);
+  const promocode = codeOf(input);
 
   const insertedId = await insertIfAbsent(ctx.db, ctx.d, ctx.t.promo, {
     user_id: input.userId,

@@ -1,5 +1,4 @@
-import { ValidationError } from '../errors.js';
-import type { Decision, Page, Referral } from '../types.js';
+import type { Decision, Referral } from '../model/types.js';
 import type { StoreContext } from './context.js';
 import { type DecisionRow, type ReferralRow, toDecision, toReferral } from './rows.js';
 
@@ -8,14 +7,19 @@ export async function selectReferral(ctx: StoreContext, userId: number): Promise
   return row ? toReferral(row as ReferralRow) : null;
 }
 
-/** Newest first, ties by track id; the cursor is the (bound_at, track_id) of the last item. */
+/** Where a page of referrals ends: the (bound_at, track_id) of its last item. */
+export interface ReferralCursor {
+  boundAt: number;
+  trackId: number;
+}
+
+/** Newest first, ties by track id. */
 export async function selectReferrals(
   ctx: StoreContext,
   referrerId: number,
   limit: number,
-  cursor: string | null,
-): Promise<Page<Referral>> {
-  const after = cursor === null ? null : decodeCursor(cursor);
+  after: ReferralCursor | null,
+): Promise<{ items: Referral[]; next: ReferralCursor | null }> {
   const rows = (await ctx.db
     .selectFrom(ctx.t.referral)
     .selectAll()
@@ -36,7 +40,7 @@ export async function selectReferrals(
   const last = items[items.length - 1];
   return {
     items,
-    nextCursor: rows.length > limit && last ? encodeCursor(last.boundAt.getTime(), last.trackId) : null,
+    next: rows.length > limit && last ? { boundAt: last.boundAt.getTime(), trackId: last.trackId } : null,
   };
 }
 
@@ -61,12 +65,4 @@ export async function selectDecisions(ctx: StoreContext, userId: number): Promis
     .orderBy('track_id')
     .execute();
   return (rows as DecisionRow[]).map(toDecision);
-}
-
-const encodeCursor = (boundAt: number, trackId: number) => Buffer.from(`${boundAt}.${trackId}`).toString('base64url');
-
-function decodeCursor(cursor: string): { boundAt: number; trackId: number } {
-  const match = /^(\d{1,15})\.(\d{1,10})$/.exec(Buffer.from(cursor, 'base64url').toString());
-  if (!match) throw new ValidationError([{ path: 'cursor', message: 'is not a cursor this API returned' }]);
-  return { boundAt: Number(match[1]), trackId: Number(match[2]) };
 }

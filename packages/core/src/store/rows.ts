@@ -1,4 +1,4 @@
-import type { Decision, DecisionOutcome, Promo, Referral, Share, ShareType, Track, TrackType } from '../types.js';
+import type { Decision, DecisionOutcome, Promo, Referral, Share, ShareType, Track, TrackType } from '../model/types.js';
 
 /** Drivers answer BIGINT and COUNT as strings on PostgreSQL and MySQL. */
 export const num = (value: unknown): number => (typeof value === 'number' ? value : Number(value));

@@ -1,26 +1,35 @@
 import { type Kysely, sql } from 'kysely';
-import type { Share } from '../types.js';
-import type { ParsedShareInput } from '../validation.js';
+import type { Share, ShareType } from '../model/types.js';
 import type { StoreContext } from './context.js';
 import { insertIfAbsent, insertRow } from './insert.js';
 import { type ShareRow, toShare } from './rows.js';
-import { promoOwner } from './tracks.js';
+import { promoOwner } from './visit-reads.js';
 
-export async function writeShare(ctx: StoreContext, trx: Kysely<any>, input: ParsedShareInput): Promise<{ share: Share; created: boolean }> {
+/** A share as storage takes it: checked at the edge, its time decided. */
+export interface ShareInput {
+  userId: number | null;
+  shareType: ShareType;
+  page: string | null;
+  promocode: string | null;
+  eventId: string | null;
+  /** When it happened (ms): the share's `created_at`. */
+  at: number;
+}
+
+export async function writeShare(ctx: StoreContext, trx: Kysely<any>, input: ShareInput): Promise<{ share: Share; created: boolean }> {
   if (input.promocode !== null) await promoOwner(ctx, trx, input.promocode);
   const idempotent = input.eventId !== null && input.userId !== null;
   if (idempotent) {
     const repeated = await shareByEvent(ctx, trx, input.userId!, input.eventId!);
     if (repeated) return { share: repeated, created: false };
   }
-  const now = Date.now();
   const row = {
     share_type: input.shareType,
     page: input.page,
     user_id: input.userId,
     promocode: input.promocode,
     event_id: input.eventId,
-    created_at: now,
+    created_at: input.at,
   };
   const id = idempotent ? await insertIfAbsent(trx, ctx.d, ctx.t.share, row) : await insertRow(trx, ctx.d, ctx.t.share, row);
   if (id === null) {
@@ -29,7 +38,7 @@ export async function writeShare(ctx: StoreContext, trx: Kysely<any>, input: Par
     return { share: first, created: false };
   }
   return {
-    share: { id, shareType: input.shareType, page: input.page, userId: input.userId, promocode: input.promocode, createdAt: new Date(now) },
+    share: { id, shareType: input.shareType, page: input.page, userId: input.userId, promocode: input.promocode, createdAt: new Date(input.at) },
     created: true,
   };
 }

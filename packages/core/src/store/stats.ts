@@ -1,6 +1,5 @@
 import { type ExpressionBuilder, sql } from 'kysely';
-import { sceneLabel } from '../scenes.js';
-import type { LeaderboardEntry, ShareType, Stats, StatsQuery } from '../types.js';
+import type { LeaderboardEntry, ShareType, Stats, StatsQuery } from '../model/types.js';
 import type { StoreContext } from './context.js';
 import { num } from './rows.js';
 
@@ -20,7 +19,10 @@ function inRange(column: string, { from, to }: Range) {
     ]);
 }
 
-export async function selectStats(ctx: StoreContext, q: StatsQuery): Promise<Stats> {
+/** Stats without scene labels (the tracker adds them). */
+export type StatsRows = Omit<Stats, 'byScene' | 'uniqueVisitorsEstimated'> & { byScene: { scene: string; visits: number }[] };
+
+export async function selectStats(ctx: StoreContext, q: StatsQuery): Promise<StatsRows> {
   const { db, t, d } = ctx;
   const day = sql<number>`created_at${sql.raw(d.intDiv)}${sql.lit(DAY_MS)}`;
   const promocodesOf = (column: 'user_id' | 'appid', value: number | string) =>
@@ -39,13 +41,9 @@ export async function selectStats(ctx: StoreContext, q: StatsQuery): Promise<Sta
     eb.and([
       inRange('created_at', q)(eb),
       byPromo(eb, 'referrer'),
-      ...(ctx.excludeScenes.size ? [eb('scene', 'not in', [...ctx.excludeScenes])] : []),
+      ...(ctx.rules.excludeScenes.size ? [eb('scene', 'not in', [...ctx.rules.excludeScenes])] : []),
     ]);
 
-  // SQLite would count distinct users by walking the (user_id, event_id) index over the whole
-  // table, ignoring the range (1 s at 1M tracks for the last 7 days); `+user_id` is no longer the
-  // indexed column, so it reads only the range through the time index (40 ms).
-  const distinctUsers = d.name === 'sqlite' ? sql`+user_id` : sql.ref('user_id');
   const [visitRows, unique, shareRows, referrals] = await Promise.all([
     db
       .selectFrom(t.track)
@@ -55,7 +53,7 @@ export async function selectStats(ctx: StoreContext, q: StatsQuery): Promise<Sta
       .execute(),
     db
       .selectFrom(t.track)
-      .select((eb) => eb.fn.count(distinctUsers).distinct().as('n'))
+      .select((eb) => eb.fn.count(d.distinctUsers).distinct().as('n'))
       .where(counted)
       .executeTakeFirstOrThrow(),
     db
@@ -106,7 +104,7 @@ export async function selectStats(ctx: StoreContext, q: StatsQuery): Promise<Sta
     shares,
     byScene: [...scenes]
       .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
-      .map(([scene, n]) => ({ scene, label: sceneLabel(scene), visits: n })),
+      .map(([scene, n]) => ({ scene, visits: n })),
     byDay: [...days]
       .sort((a, b) => a[0] - b[0])
       .map(([d, v]) => ({ day: dayString(d), ...v })),
@@ -134,7 +132,7 @@ export async function selectLeaderboard(ctx: StoreContext, q: Range & { limit: n
       eb.and([
         eb('referrer', 'in', ids),
         inRange('created_at', q)(eb),
-        ...(ctx.excludeScenes.size ? [eb('scene', 'not in', [...ctx.excludeScenes])] : []),
+        ...(ctx.rules.excludeScenes.size ? [eb('scene', 'not in', [...ctx.rules.excludeScenes])] : []),
       ]),
     )
     .groupBy('referrer')

@@ -1,4 +1,4 @@
-import { StorageError, TrackError } from '../errors.js';
+import { StorageError, TrackError } from '../model/errors.js';
 
 const UNREACHABLE_CODES = new Set([
   'ECONNREFUSED',

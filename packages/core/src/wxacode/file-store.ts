@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, rename, rm, unlink, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
-import type { WxacodeStore } from './types.js';
+import type { WxacodeStore } from '../model/wxacode.js';
 
 export interface FileStoreOptions {
   /** The folder the images are written to (created when missing). */

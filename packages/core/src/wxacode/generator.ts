@@ -3,7 +3,7 @@ import { postJson, readWechatError } from './http.js';
 import { imageKey, keyFromUrl, normalizePage, SCENE_PATTERN, sniffImageType } from './keys.js';
 import { resolveWxacodeOptions, type WxacodeGeneratorOptions } from './options.js';
 import { createTokenSource } from './token.js';
-import type { WxacodeGenerator, WxacodeRequest } from './types.js';
+import type { WxacodeGenerator, WxacodeRequest } from '../model/wxacode.js';
 
 /**
  * Makes WeChat unlimited mini-program codes (`POST /wxa/getwxacodeunlimit`) with the stable

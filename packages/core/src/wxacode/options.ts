@@ -1,4 +1,4 @@
-import type { WxacodeStore } from './types.js';
+import type { WxacodeStore } from '../model/wxacode.js';
 
 export type WxacodeEnvVersion = 'release' | 'trial' | 'develop';
 

@@ -44,10 +44,13 @@ export class NotFoundError extends TrackError {
 
 export class UnknownPromocodeError extends TrackError {
   readonly promocode: string;
+  /** Names the input it concerns (`promocode`, in a batch `3.promocode`), so a client can drop just that one. */
+  readonly issues: ValidationIssue[];
 
-  constructor(promocode: string) {
+  constructor(promocode: string, path = 'promocode') {
     super('unknown_promocode', `Unknown promocode "${promocode}"`);
     this.promocode = promocode;
+    this.issues = [{ path, message: 'is not a promocode of this service' }];
   }
 }
 

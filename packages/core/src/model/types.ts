@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { WxacodeGenerator } from './wxacode/types.js';
+import type { WxacodeGenerator } from './wxacode.js';
 
 export interface Promo {
   id: number;
@@ -78,6 +78,8 @@ export interface Stats {
   /** `YYYY-MM-DD` in UTC, ascending. */
   byDay: { day: string; visits: number; newUserVisits: number; shares: number }[];
   byShareType: { shareType: ShareType; shares: number }[];
+  /** True when `uniqueVisitors` is an estimate (global stats over closed days). */
+  uniqueVisitorsEstimated: boolean;
 }
 
 export interface LeaderboardEntry {
@@ -102,6 +104,8 @@ export interface RecordTrackInput {
   detail?: string | null;
   /** Makes the call idempotent per user (at most 64 characters). */
   eventId?: string | null;
+  /** When the visit happened (queued offline, imported): at most 5 minutes ahead, at most `backdateDays` back. */
+  occurredAt?: Date;
 }
 
 export interface RecordShareInput {
@@ -110,6 +114,8 @@ export interface RecordShareInput {
   page?: string | null;
   promocode?: string | null;
   eventId?: string | null;
+  /** When the share happened; the same bounds as a visit's. */
+  occurredAt?: Date;
 }
 
 export interface ListReferralsOptions {
@@ -182,6 +188,8 @@ export interface TrackerOptions {
   attribution?: AttributionOptions;
   /** Launch scenes stored but never counted and never binding. Default `['1129']` (WeChat's crawler). */
   excludeScenes?: readonly (string | number)[];
+  /** How far in the past an `occurredAt` may lie, in days. Default 7. */
+  backdateDays?: number;
   /** Called after each write; a throwing listener never breaks the write. */
   onEvent?: (event: TrackerEvent) => void;
 }

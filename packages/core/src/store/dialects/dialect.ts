@@ -1,0 +1,62 @@
+import type { Kysely, RawBuilder } from 'kysely';
+import type { TableNames } from '../../schema/table-names.js';
+
+export type DialectName = 'sqlite' | 'postgres' | 'mysql';
+
+/**
+ * A single statement (atomic on its own) that does the whole work in the common case, run before
+ * any transaction; `null` means it wrote nothing and the transaction is needed after all.
+ */
+export type Shortcut<T> = (db: Kysely<any>) => Promise<T | null>;
+
+/** What the one-statement later visit needs: the visit, and the outcome for each state of its user. */
+export interface LaterVisitParams {
+  promocode: string;
+  scene: string;
+  detail: string | null;
+  userId: number;
+  at: number;
+  /** For a user who did not arrive as a new user. */
+  returning: string;
+  /** For a user who arrived new and is bound / is not; `null`: the statement must not decide it. */
+  newBound: string | null;
+  newUnbound: string | null;
+}
+
+/**
+ * Everything that differs between SQLite, PostgreSQL and MySQL: one object per database, carrying
+ * its capabilities and its strategies (Kysely's `DialectAdapter` shape). Nothing outside
+ * `store/dialects/` asks which database it is talking to.
+ */
+export interface Dialect {
+  name: DialectName;
+  /** INSERT … RETURNING is available. */
+  returning: boolean;
+  /**
+   * Write transactions run one at a time and see everything committed before them (SQLite's
+   * single writer): a batch can read its facts up front and decide in memory.
+   */
+  serializedWrites: boolean;
+  /** Suffix of a read that locks its rows against deletion; of one that locks them for writing. */
+  shareLock: string;
+  updateLock: string;
+  /** Suffix of the cycle check's reads, so they see the latest committed edges (docs/concurrency.md). */
+  chainLock: string;
+  /** SQL integer division (`/` is decimal on MySQL). */
+  intDiv: string;
+  /** The expression `count(distinct …)` of stats counts users by. */
+  distinctUsers: RawBuilder<unknown>;
+  /** Runs a write: `shortcut` first where the database has one, else `work` in a transaction. */
+  write<T>(db: Kysely<any>, work: (trx: Kysely<any>) => Promise<T>, shortcut?: Shortcut<T>): Promise<T>;
+  /** Runs the migrator so that several processes starting at once take turns. */
+  migrate(db: Kysely<any>, run: (db: Kysely<any>) => Promise<void>): Promise<void>;
+  /**
+   * A later visit (the user has a visitor row) without eventId as one statement: the track with the
+   * outcome its user's state selects, or `null` (nothing written) when the statement cannot decide.
+   */
+  laterVisit?(
+    db: Kysely<any>,
+    t: TableNames,
+    p: LaterVisitParams,
+  ): Promise<{ id: number; referrer: number; outcome: string } | null>;
+}

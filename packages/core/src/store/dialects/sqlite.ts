@@ -1,0 +1,46 @@
+import { CompiledQuery, type Kysely, sql } from 'kysely';
+import { inSqliteGroup } from '../sqlite-write-queue.js';
+import type { Dialect } from './dialect.js';
+import { ident, perTables, TRACK_COLUMNS } from './statements.js';
+
+const laterVisitSql = perTables(
+  (t) =>
+    `insert into ${ident(t.track)} ${TRACK_COLUMNS} select 2, ?, ?, ?, p.promocode, p.user_id, null, ?, o.outcome ` +
+    `from ${ident(t.promo)} p, (select case when v.arrived_new = 0 then ? ` +
+    `when exists (select 1 from ${ident(t.referral)} r where r.user_id = v.user_id) then ? else ? end as outcome ` +
+    `from ${ident(t.visitor)} v where v.user_id = ?) o ` +
+    `where p.promocode = ? and o.outcome is not null returning id, referrer, outcome`,
+);
+
+export const sqlite: Dialect = {
+  name: 'sqlite',
+  returning: true,
+  serializedWrites: true,
+  // Every write transaction is BEGIN IMMEDIATE: it holds the single write lock from its start.
+  shareLock: '',
+  updateLock: '',
+  chainLock: '',
+  intDiv: '/',
+  // `+user_id` is not the indexed column: the planner reads the range through the time index instead
+  // of walking the whole (user_id, event_id) index (1 s → 40 ms for 7 days at 1M tracks).
+  distinctUsers: sql`+user_id`,
+  write: inSqliteGroup,
+  async migrate(db, run) {
+    // Kysely's migration lock is in-process only on SQLite: BEGIN IMMEDIATE makes processes take turns.
+    await db.connection().execute(async (conn) => {
+      await conn.executeQuery(CompiledQuery.raw('begin immediate'));
+      try {
+        await run(conn);
+        await conn.executeQuery(CompiledQuery.raw('commit'));
+      } catch (error) {
+        await conn.executeQuery(CompiledQuery.raw('rollback')).catch(() => undefined);
+        throw error;
+      }
+    });
+  },
+  async laterVisit(db: Kysely<any>, t, p) {
+    const params = [p.scene, p.detail, p.userId, p.at, p.returning, p.newBound, p.newUnbound, p.userId, p.promocode];
+    const { rows } = await db.executeQuery<{ id: number; referrer: number; outcome: string }>(CompiledQuery.raw(laterVisitSql(t), params));
+    return rows[0] ?? null;
+  },
+};

@@ -1,0 +1,115 @@
+import { setImmediate as afterThisTurn } from 'node:timers';
+import { CompiledQuery, type Kysely } from 'kysely';
+import type { Shortcut } from './dialects/dialect.js';
+
+// SQLite's group commit: calls that arrive in the same turn of the event loop, or while a
+// transaction runs, share the next BEGIN IMMEDIATE … COMMIT, each in its own SAVEPOINT, so one
+// failing call fails alone. Why and how: docs/concurrency.md.
+
+interface Job {
+  work: (trx: Kysely<any>) => Promise<unknown>;
+  shortcut: Shortcut<unknown> | undefined;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
+type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+
+const BEGIN = CompiledQuery.raw('begin immediate');
+const COMMIT = CompiledQuery.raw('commit');
+const ROLLBACK = CompiledQuery.raw('rollback');
+const SAVEPOINT = CompiledQuery.raw('savepoint promo_track_call');
+const RELEASE = CompiledQuery.raw('release promo_track_call');
+const ROLLBACK_TO = CompiledQuery.raw('rollback to promo_track_call');
+/** Calls per transaction at most, so that no single COMMIT holds the write lock for long. */
+const MAX_GROUP = 64;
+
+const waiting = new WeakMap<Kysely<any>, Job[]>();
+
+export function inSqliteGroup<T>(db: Kysely<any>, work: (trx: Kysely<any>) => Promise<T>, shortcut?: Shortcut<T>): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const job: Job = { work, shortcut, resolve: resolve as (value: unknown) => void, reject };
+    const queue = waiting.get(db);
+    if (queue) {
+      queue.push(job);
+      return;
+    }
+    const fresh = [job];
+    waiting.set(db, fresh);
+    // At the end of this turn, so the calls arriving in it share one COMMIT (docs/concurrency.md);
+    // node:timers' own function, so a host's fake timers cannot stall writes.
+    afterThisTurn(() => void drain(db, fresh));
+  });
+}
+
+async function drain(db: Kysely<any>, queue: Job[]): Promise<void> {
+  try {
+    while (queue.length > 0) await runGroup(db, queue.splice(0, MAX_GROUP));
+  } finally {
+    waiting.delete(db);
+    for (const job of queue.splice(0)) job.reject(new Error('promo-track: the SQLite write queue stopped'));
+  }
+}
+
+async function runGroup(db: Kysely<any>, group: Job[]): Promise<void> {
+  const lone = group.length === 1 ? group[0] : undefined;
+  if (lone?.shortcut) {
+    // Its own statement: the queue runs one group at a time, so no transaction is open now.
+    const done = await lone.shortcut(db).then(
+      (value) => value !== null && (lone.resolve(value), true),
+      (error: unknown) => (lone.reject(error), true),
+    );
+    if (done) return;
+  }
+  const outcomes: Outcome[] = [];
+  try {
+    await db.connection().execute(async (conn) => {
+      await conn.executeQuery(BEGIN);
+      try {
+        if (lone) {
+          outcomes.push({ ok: true, value: await lone.work(conn) });
+        } else {
+          // A shortcut's error fails the group: one statement fails alone only on a constraint,
+          // which these inputs (checked beforehand) cannot break, so it is the disk or the
+          // database, and SQLite may have rolled the whole transaction back.
+          for (const job of group) {
+            const value = job.shortcut ? await job.shortcut(conn) : null;
+            outcomes.push(value === null ? await inSavepoint(conn, job) : { ok: true, value });
+          }
+        }
+        await conn.executeQuery(COMMIT);
+      } catch (error) {
+        await conn.executeQuery(ROLLBACK).catch(() => undefined);
+        throw error;
+      }
+    });
+  } catch (error) {
+    // The transaction as a whole failed, and nothing of it was written.
+    for (const job of group) job.reject(error);
+    return;
+  }
+  group.forEach((job, i) => {
+    const outcome = outcomes[i];
+    if (outcome.ok) job.resolve(outcome.value);
+    else job.reject(outcome.error);
+  });
+}
+
+async function inSavepoint(conn: Kysely<any>, job: Job): Promise<Outcome> {
+  await conn.executeQuery(SAVEPOINT);
+  try {
+    const value = await job.work(conn);
+    await conn.executeQuery(RELEASE);
+    return { ok: true, value };
+  } catch (error) {
+    try {
+      await conn.executeQuery(ROLLBACK_TO);
+      await conn.executeQuery(RELEASE);
+    } catch {
+      // SQLite already rolled the whole transaction back (a full disk, an I/O error): the group
+      // fails as one, with the error that caused it.
+      throw error;
+    }
+    return { ok: false, error };
+  }
+}

@@ -1,0 +1,46 @@
+import type { Kysely } from 'kysely';
+import { laterVisitOutcomes } from '../model/attribution.js';
+import type { DecisionOutcome } from '../model/types.js';
+import type { StoreContext } from './context.js';
+import type { LaterVisitParams } from './dialects/dialect.js';
+import { num } from './rows.js';
+import { trackOf, type TrackWrite, type VisitInput } from './visit-records.js';
+import { writeVisitStepwise } from './visits-stepwise.js';
+import { writeVisitsUpfront } from './visits-upfront.js';
+
+export type { TrackWrite, VisitInput } from './visit-records.js';
+
+/**
+ * The one track writer: `recordTrack` and `recordTracks` on every database. Each visit is decided by
+ * `decide` (model/attribution.ts); a dialect only supplies faster ways to gather its facts and
+ * write the result (docs/architecture.md, "How a visit is recorded").
+ */
+
+/** One visit: the dialect's one-statement later visit where it has one, else the transaction. */
+export function recordVisit(ctx: StoreContext, v: VisitInput): Promise<TrackWrite> {
+  const { laterVisit } = ctx.d;
+  const shortcut = laterVisit && !v.eventId ? (db: Kysely<any>) => writeLaterVisit(ctx, db, v, laterVisit.bind(ctx.d)) : undefined;
+  return ctx.d.write(ctx.db, (trx) => writeVisits(ctx, trx, [v]).then((w) => w[0]!), shortcut);
+}
+
+/** Several visits, in order, in one transaction. */
+export function recordVisits(ctx: StoreContext, visits: VisitInput[]): Promise<TrackWrite[]> {
+  return ctx.d.write(ctx.db, (trx) => writeVisits(ctx, trx, visits));
+}
+
+function writeVisits(ctx: StoreContext, trx: Kysely<any>, visits: VisitInput[]): Promise<TrackWrite[]> {
+  if (ctx.d.serializedWrites) return writeVisitsUpfront(ctx, trx, visits, (v) => writeVisitStepwise(ctx, trx, v));
+  return visits.reduce(async (done, v) => [...(await done), await writeVisitStepwise(ctx, trx, v)], Promise.resolve([] as TrackWrite[]));
+}
+
+type LaterVisitStatement = (db: Kysely<any>, t: StoreContext['t'], p: LaterVisitParams) => Promise<{ id: number; referrer: number; outcome: string } | null>;
+
+/** The outcomes `decide` gives each state of a returning user, for the statement to pick from. */
+async function writeLaterVisit(ctx: StoreContext, db: Kysely<any>, v: VisitInput, statement: LaterVisitStatement): Promise<TrackWrite | null> {
+  const outcomes = laterVisitOutcomes(ctx.rules, { userId: v.userId, candidateId: v.candidateId, scene: v.scene, at: v.at });
+  const row = await statement(db, ctx.t, { ...v, ...outcomes });
+  if (!row) return null;
+  const track = trackOf(v, { id: row.id, trackType: 2, referrerId: num(row.referrer) });
+  return { track, created: true, outcome: row.outcome as DecisionOutcome, binding: null };
+}
+

@@ -1,0 +1,41 @@
+import type { Kysely } from 'kysely';
+import { type Need, settle } from '../model/attribution.js';
+import type { StoreContext } from './context.js';
+import { insertIfAbsent, insertRow } from './insert.js';
+import { bindingOf, trackOf, trackRow, trackTypeOf, type TrackWrite, type VisitInput, writeBinding } from './visit-records.js';
+import { claimVisitor, currentBinding, isAncestor, isBound, promoOwner, takeBindingLock, trackByEvent } from './visit-reads.js';
+
+/**
+ * One visit, one statement per fact, with the locks that make concurrent writers safe
+ * (docs/concurrency.md): owner, eventId, visitor, then what the decision asks for.
+ */
+export async function writeVisitStepwise(ctx: StoreContext, trx: Kysely<any>, v: VisitInput): Promise<TrackWrite> {
+  const owner = await promoOwner(ctx, trx, v.promocode);
+  if (v.eventId) {
+    const repeated = await trackByEvent(ctx, trx, v.userId, v.eventId);
+    if (repeated) return { track: repeated, created: false, outcome: null, binding: null };
+  }
+  const visitor = await claimVisitor(ctx, trx, v.userId, v.at, v.trackType !== 2);
+  let locked = false;
+  const verdict = await settle(ctx.rules, { userId: v.userId, candidateId: owner, scene: v.scene, at: v.at, visitor }, async (need: Need) => {
+    if (need === 'bound') return isBound(ctx, trx, v.userId);
+    if (!locked) await takeBindingLock(ctx, trx);
+    locked = true;
+    return need === 'binding' ? currentBinding(ctx, trx, v.userId) : isAncestor(ctx, trx, v.userId, owner);
+  });
+
+  const trackType = trackTypeOf(visitor);
+  const row = trackRow(v, trackType, owner, verdict.outcome);
+  const id = v.eventId ? await insertIfAbsent(trx, ctx.d, ctx.t.track, row) : await insertRow(trx, ctx.d, ctx.t.track, row);
+  if (id === null) {
+    // A concurrent call with the same eventId got there first.
+    const first = await trackByEvent(ctx, trx, v.userId, v.eventId!, true);
+    if (!first) throw new Error('event_id conflict without a stored track');
+    return { track: first, created: false, outcome: null, binding: null };
+  }
+  const track = trackOf(v, { id, trackType, referrerId: owner });
+  const binding = bindingOf(track, verdict);
+  if (binding) await writeBinding(ctx, trx, binding.referral, binding.previousReferrerId !== null);
+  return { track, created: true, outcome: verdict.outcome, binding };
+}
+
