@@ -7,7 +7,7 @@ import type { Promo, Tracker, TrackerEvent, TrackerOptions } from './model/types
 import { resolveOptions } from './options.js';
 import { markReplayed } from './replays.js';
 import { sceneLabel } from './scenes.js';
-import { migrate } from './schema/migrate.js';
+import { migrate } from './store/migrate.js';
 import { tableNames } from './schema/table-names.js';
 import type { StoreContext } from './store/context.js';
 import { detectDialect } from './store/dialects/detect.js';

@@ -285,26 +285,32 @@ eachDatabase((database) => {
   describe('every attribution outcome is recorded and explained', () => {
     describe.each(scenarios)('$outcome: $setup', (scenario) => {
       const events: TrackerEvent[] = [];
-      const fx = useTracker(database, { ...scenario.options, onEvent: (e) => void events.push(e) });
+      const fx = useTracker(database, { ...scenario.options, backdateDays: 40, onEvent: (e) => void events.push(e) });
 
-      it('records the decision and the binding that results', async () => {
+      // The same decision table through one call per visit, and through one recordTracks batch
+      // (each visit carrying its time as occurredAt): one writer decides both.
+      it.each(['one recordTrack per visit', 'one recordTracks batch'])('records the decision and the binding that results (%s)', async (way) => {
         events.length = 0;
         freezeTime(T0);
         const code = await codes(fx.tracker, [A, B, C]);
         for (const v of scenario.before ?? []) {
           await fx.tracker.recordTrack({ userId: v.user, promocode: code.get(v.through)!, scene: v.scene ?? '1047' });
         }
+        const visitOf = (v: Omit<Visit, 'user'>) => ({
+          userId: A,
+          promocode: code.get(v.through)!,
+          scene: v.scene ?? '1047',
+          ...(v.trackType ? { trackType: v.trackType } : {}),
+        });
         const tracks: Track[] = [];
-        for (const v of scenario.visits) {
-          freezeTime(T0 + (v.day ?? 0) * DAY);
-          tracks.push(
-            await fx.tracker.recordTrack({
-              userId: A,
-              promocode: code.get(v.through)!,
-              scene: v.scene ?? '1047',
-              ...(v.trackType ? { trackType: v.trackType } : {}),
-            }),
-          );
+        if (way === 'one recordTracks batch') {
+          freezeTime(T0 + Math.max(...scenario.visits.map((v) => v.day ?? 0)) * DAY);
+          tracks.push(...(await fx.tracker.recordTracks(scenario.visits.map((v) => ({ ...visitOf(v), occurredAt: new Date(T0 + (v.day ?? 0) * DAY) })))));
+        } else {
+          for (const v of scenario.visits) {
+            freezeTime(T0 + (v.day ?? 0) * DAY);
+            tracks.push(await fx.tracker.recordTrack(visitOf(v)));
+          }
         }
 
         const explained = await fx.tracker.explainReferral(A);

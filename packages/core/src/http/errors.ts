@@ -1,5 +1,5 @@
 import { ERROR_STATUS, TrackError, UnknownPromocodeError, ValidationError } from '../model/errors.js';
-import type { HttpErrorBody, HttpResponse } from './types.js';
+import type { HttpResponse } from './types.js';
 
 /** The one table of error code → HTTP status: the tracker's own, plus what only HTTP can go wrong with. */
 export const HTTP_ERROR_STATUS = {
@@ -10,6 +10,10 @@ export const HTTP_ERROR_STATUS = {
 } as const;
 
 export type HttpErrorCode = keyof typeof HTTP_ERROR_STATUS;
+
+export interface HttpErrorBody {
+  error: { code: HttpErrorCode; message: string; issues?: { path: string; message: string }[] };
+}
 
 /** A request body that could not be read: not JSON, or larger than the limit. */
 export class HttpBodyError extends Error {

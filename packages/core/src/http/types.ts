@@ -1,5 +1,3 @@
-import type { HttpErrorCode } from './errors.js';
-
 /** A request as the framework saw it, relative to the mount point. */
 export interface HttpRequest<Raw = unknown> {
   method: string;
@@ -51,8 +49,4 @@ export interface HttpHandlerOptions<Raw = unknown> {
    * requests for which `admin` answers true; when neither is, everyone who can reach the routes.
    */
   dashboard?: boolean;
-}
-
-export interface HttpErrorBody {
-  error: { code: HttpErrorCode; message: string; issues?: { path: string; message: string }[] };
 }

@@ -14,6 +14,3 @@ export function runCompiled<R = Record<string, unknown>>(
 
 /** A value Kysely passes through as a plain parameter (not an expression it compiles). */
 export const isPlainValue = (v: unknown): boolean => v === null || typeof v !== 'object' || v instanceof Date;
-
-/** A double-quoted identifier (SQLite and PostgreSQL; table names are validated at creation). */
-export const ident = (name: string): string => `"${name.replace(/"/g, '""')}"`;

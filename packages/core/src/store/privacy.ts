@@ -6,16 +6,8 @@ const affected = (r: { numDeletedRows?: bigint; numUpdatedRows?: bigint }[]) =>
   r.reduce((sum, x) => sum + Number(x.numDeletedRows ?? x.numUpdatedRows ?? 0n), 0);
 
 /**
- * Removes every row that names the user, inside the caller's transaction.
- *
- * The promos go first: a visit in flight holds a share lock on the promo it came through
- * (store/visit-reads.ts), so deleting them waits for those visits to commit, and a visit that comes
- * later finds no promo and fails with `unknown_promocode`. The statements after it each see what
- * those visits committed (PostgreSQL runs READ COMMITTED; on MySQL an UPDATE or DELETE reads the
- * latest rows, not the snapshot), so no track, binding or decision naming the user survives.
- * The tables then follow the order in which a visit writes them (visitor, track, referral, then the
- * purged tracks' decisions), so the two do not deadlock, and each statement filters one indexed
- * column (an OR of two columns can make MySQL scan and lock the whole table).
+ * Removes every row that names the user, inside the caller's transaction: promos first, then the
+ * tables in the order a visit writes them (why: docs/concurrency.md, "The promo's share lock").
  */
 export async function forgetRows(ctx: StoreContext, trx: Kysely<any>, userId: number): Promise<ForgetResult & { images: string[] }> {
   const { t } = ctx;
@@ -47,13 +39,7 @@ export async function forgetRows(ctx: StoreContext, trx: Kysely<any>, userId: nu
 
 const PURGE_BATCH = 1000;
 
-/**
- * Deletes old tracks and shares a batch at a time: each batch is one short transaction over at
- * most PURGE_BATCH rows by primary key, so no lock outlives its batch and writers go on in
- * between. Bindings and decisions stay: a track's decision moves into `decision` in the same
- * transaction that deletes the track. The walk goes up the primary key from where the last batch
- * ended, so each batch reads only its own rows (never again the dead ones of earlier batches).
- */
+/** Deletes old tracks and shares in short batches by primary key, keeping decisions (docs/concurrency.md, "Purge"). */
 export async function purgeRows(ctx: StoreContext, before: Date): Promise<PurgeResult> {
   const cutoff = before.getTime();
   const { t } = ctx;

@@ -1,9 +1,9 @@
 import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'kysely';
-import type { Dialect, DialectName } from '../store/dialects/dialect.js';
-import { init } from './0001-init.js';
-import { outcomeOnTrack } from './0002-outcome-on-track.js';
-import { arrivedNewAndUtf8mb4 } from './0003-arrived-new-and-utf8mb4.js';
-import type { TableNames } from './table-names.js';
+import type { Dialect, DialectName } from './dialects/dialect.js';
+import { init } from '../schema/0001-init.js';
+import { outcomeOnTrack } from '../schema/0002-outcome-on-track.js';
+import { arrivedNewAndUtf8mb4 } from '../schema/0003-arrived-new-and-utf8mb4.js';
+import type { TableNames } from '../schema/table-names.js';
 
 /** Every migration, by name, in order; each takes only names and the dialect's name (frozen in time). */
 export function migrations(t: TableNames, dialect: DialectName): Record<string, Migration> {
