@@ -107,6 +107,7 @@ describe('plugins', () => {
     expect(create([{ name: 'bad', routes: [{ method: 'POST', path: '/x', handle: () => text(200, '') }] }])).toThrow(/plugin "bad" has a route/);
     expect(create([{ name: 'bad', routes: [{ method: 'GET', path: 'x', handle: () => text(200, '') }] }])).toThrow(/plugin "bad" has a route/);
     expect(create([echo(), echo()])).toThrow(/two routes are `GET \/echo\/:name`/);
+    expect(() => createHttpHandler(tracker, { dashboard: true } as never)).toThrow(/install @promo-track\/dashboard and pass `plugins: \[dashboard\(\)\]`/);
     expect(create([{ name: 'stats', routes: [{ method: 'GET', path: '/stats', handle: () => text(200, '') }] }])).toThrow(/two routes are `GET \/stats`/);
   });
 });

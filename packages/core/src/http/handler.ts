@@ -19,6 +19,9 @@ export function createHttpHandler<Raw = unknown>(tracker: Tracker, options: Http
       throw new TypeError(`promo-track: \`${name}\` must be a function of the framework's request, e.g. (req) => req.user?.id`);
     }
   }
+  if ('dashboard' in options) {
+    throw new TypeError('promo-track: the `dashboard` option is gone: install @promo-track/dashboard and pass `plugins: [dashboard()]`');
+  }
   const routes: Route<Raw>[] = [...trackerRoutes<Raw>(tracker, { admin: !!settings.admin }), ...pluginRoutes<Raw>(tracker, options.plugins)];
   const table = routes.map((route) => ({ route, path: compilePath(route.path) }));
   const seen = new Set<string>();
