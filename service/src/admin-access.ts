@@ -1,4 +1,6 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import type { Plugin } from '@promo-track/core';
+import { dashboard } from '@promo-track/dashboard';
 import express, { type Request, type Response, Router } from 'express';
 import { ConfigError } from './config.js';
 
@@ -14,7 +16,7 @@ import { ConfigError } from './config.js';
  */
 export interface AdminAccess {
   /** Spread into `createExpressRouter`'s options. */
-  routerOptions: { dashboard: boolean; admin?: (req: Request) => boolean };
+  routerOptions: { plugins: Plugin[]; admin?: (req: Request) => boolean };
   /** The sign-in form, mounted before the routes (empty without `ADMIN_TOKEN`). */
   signIn: Router;
 }
@@ -30,7 +32,7 @@ export function isLoopback(host: string): boolean {
 
 export function createAdminAccess(env: Record<string, string | undefined>, host: string): AdminAccess {
   const token = env.ADMIN_TOKEN?.trim() ?? '';
-  if (token === '') return { routerOptions: { dashboard: isLoopback(host) }, signIn: Router() };
+  if (token === '') return { routerOptions: { plugins: isLoopback(host) ? [dashboard()] : [] }, signIn: Router() };
   if (token.length < MIN_ADMIN_TOKEN_LENGTH) {
     throw new ConfigError(
       `ADMIN_TOKEN is shorter than ${MIN_ADMIN_TOKEN_LENGTH} characters: set it to a long random secret (e.g. \`openssl rand -hex 24\`), or unset it.`,
@@ -82,7 +84,7 @@ export function createAdminAccess(env: Record<string, string | undefined>, host:
     res.redirect(303, '../dashboard');
   });
 
-  return { routerOptions: { dashboard: true, admin }, signIn };
+  return { routerOptions: { plugins: [dashboard()], admin }, signIn };
 }
 
 function readCookie(header: string | undefined, name: string): string | undefined {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { mountOf } from '../../packages/core/src/dashboard/client/api.js';
-import { customRange, eachDay, presetRange, rangeQuery } from '../../packages/core/src/dashboard/client/dates.js';
+import { mountOf } from '../../packages/dashboard/src/client/api.js';
+import { customRange, eachDay, presetRange, rangeQuery } from '../../packages/dashboard/src/client/dates.js';
 
 const NOW = Date.parse('2026-11-25T23:30:00.000Z');
 

@@ -1,13 +1,15 @@
 /**
- * The dashboard through both adapters, mounted below `/api`: the `dashboard` option, access by the
- * `admin` option, assets relative to the mount, and the committed bundle matching its sources.
+ * The dashboard through both adapters, mounted below `/api`: the `plugins` option, access by the
+ * `admin` and `identify` options, assets relative to the mount, and the committed bundle matching
+ * its sources.
  */
 import { execFile } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { createTracker, type Tracker } from '@promo-track/core';
+import { createTracker, type Plugin, type Tracker } from '@promo-track/core';
+import { dashboard } from '@promo-track/dashboard';
 import { createExpressRouter } from '@promo-track/express';
 import { createKoaMiddleware } from '@promo-track/koa';
 import Database from 'better-sqlite3';
@@ -16,7 +18,7 @@ import Koa from 'koa';
 import { Kysely, SqliteDialect } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
-type Options = { dashboard?: boolean; admin?: (raw: any) => boolean };
+type Options = { plugins?: Plugin[]; admin?: (raw: any) => boolean; identify?: (raw: any) => number | undefined };
 
 const hosts = {
   express(tracker: Tracker, options: Options) {
@@ -66,7 +68,7 @@ describe.each(Object.keys(hosts) as (keyof typeof hosts)[])('the dashboard throu
   });
 
   it('serves the page and its bundled assets relative to the mount', async () => {
-    const origin = await serve({ dashboard: true });
+    const origin = await serve({ plugins: [dashboard()] });
     const page = await fetch(`${origin}/api/dashboard`);
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
@@ -93,18 +95,30 @@ describe.each(Object.keys(hosts) as (keyof typeof hosts)[])('the dashboard throu
     const style = await fetch(new URL(css, `${origin}/api/dashboard`));
     expect(style.headers.get('content-type')).toBe('text/css; charset=utf-8');
 
-    expect((await fetch(`${origin}/api/dashboard/app.000000000000.js`)).status).toBe(404);
+    // Any other file below `/dashboard` is not the plugin's: the host answers it.
+    const other = await fetch(`${origin}/api/dashboard/app.000000000000.js`);
+    expect([other.status, await other.text()]).toEqual([404, 'host 404']);
   });
 
   it('sends `/dashboard/` to `/dashboard`, where the relative links work', async () => {
-    const origin = await serve({ dashboard: true });
+    const origin = await serve({ plugins: [dashboard()] });
     const res = await fetch(`${origin}/api/dashboard/`, { redirect: 'manual' });
     expect(res.status).toBe(308);
     expect(new URL(res.headers.get('location')!, `${origin}/api/dashboard/`).href).toBe(`${origin}/api/dashboard`);
   });
 
+  it('answers a caller `identify` does not know with the same page, as 401', async () => {
+    const origin = await serve({ plugins: [dashboard()], identify: (raw) => (raw.headers['x-user'] ? 1 : undefined), admin: () => false });
+    const unknown = await fetch(`${origin}/api/dashboard`);
+    expect([unknown.status, unknown.headers.get('content-type')]).toEqual([401, 'text/html; charset=utf-8']);
+    expect(await unknown.text()).toContain('Operators only');
+    const user = await fetch(`${origin}/api/dashboard`, { headers: { 'x-user': 'yes' } });
+    expect(user.status).toBe(403);
+    expect((await fetch(`${origin}/api/leaderboard`, { headers: { 'x-user': 'yes' } })).status).toBe(403);
+  });
+
   it('follows the admin option', async () => {
-    const origin = await serve({ dashboard: true, admin: (raw) => raw.headers['x-operator'] === 'yes' });
+    const origin = await serve({ plugins: [dashboard()], admin: (raw) => raw.headers['x-operator'] === 'yes' });
     const refused = await fetch(`${origin}/api/dashboard`);
     expect(refused.status).toBe(403);
     expect(await refused.text()).toContain('Operators only');
@@ -118,7 +132,7 @@ describe.each(Object.keys(hosts) as (keyof typeof hosts)[])('the dashboard throu
   });
 });
 
-it('the committed bundle (src/dashboard/assets.generated.ts) matches the client sources', async () => {
-  const script = resolve(__dirname, '../../packages/core/scripts/build-dashboard.mjs');
+it('the committed bundle (packages/dashboard/src/assets.generated.ts) matches the client sources', async () => {
+  const script = resolve(__dirname, '../../packages/dashboard/scripts/build-assets.mjs');
   await expect(promisify(execFile)(process.execPath, [script, '--check'])).resolves.toBeDefined();
 });

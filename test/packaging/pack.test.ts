@@ -1,6 +1,6 @@
 /**
  * The packages as a user gets them: build from a clean copy of the repository (so that no build
- * running at the same time in the working tree can change what is packed), `npm pack` the three packages, install the tarballs into
+ * running at the same time in the working tree can change what is packed), `npm pack` the four packages, install the tarballs into
  * a fresh folder outside the workspace (peers come from the registry / the local npm cache), then
  * import them from `.mjs`, require them from `.cjs`, and type-check `.ts` / `.cts` consumers with
  * the workspace's tsc: a correct call compiles, a wrong argument type fails naming its file.
@@ -26,6 +26,7 @@ const PACKAGES = [
   { name: '@promo-track/core', dir: 'packages/core' },
   { name: '@promo-track/express', dir: 'packages/adapter-express' },
   { name: '@promo-track/koa', dir: 'packages/adapter-koa' },
+  { name: '@promo-track/dashboard', dir: 'packages/dashboard' },
 ];
 
 interface Packed {
@@ -105,12 +106,20 @@ describe('packed tarballs', () => {
     }
   });
 
-  it('install together outside the workspace: the adapters take core from its tarball', () => {
+  it('install together outside the workspace: the adapters and the dashboard take core from its tarball', () => {
     const installed = readdirSync(join(consumer, 'node_modules/@promo-track')).sort();
-    expect(installed).toEqual(['core', 'express', 'koa']);
+    expect(installed).toEqual(['core', 'dashboard', 'express', 'koa']);
     // One copy of core, so `instanceof TrackError` holds across packages.
-    expect(existsSync(join(consumer, 'node_modules/@promo-track/express/node_modules/@promo-track/core'))).toBe(false);
-    expect(existsSync(join(consumer, 'node_modules/@promo-track/koa/node_modules/@promo-track/core'))).toBe(false);
+    for (const dependent of ['express', 'koa', 'dashboard']) {
+      expect(existsSync(join(consumer, `node_modules/@promo-track/${dependent}/node_modules/@promo-track/core`))).toBe(false);
+    }
+  });
+
+  it('core no longer carries the dashboard: its page and Chart.js ship in @promo-track/dashboard only', () => {
+    const [core, dashboard] = ['@promo-track/core', '@promo-track/dashboard'].map((name) => packed.find((p) => p.name === name)!);
+    expect(core.files.map((f) => f.path).sort()).toEqual(['dist/index.cjs', 'dist/index.d.cts', 'dist/index.d.ts', 'dist/index.js', 'package.json']);
+    expect(core.size).toBeLessThan(100 * 1024);
+    expect(dashboard.size).toBeGreaterThan(100 * 1024); // Chart.js is inside
   });
 
   it('import from an .mjs file and serve the routes through Express and Koa', { timeout: 60_000 }, async () => {
@@ -120,6 +129,7 @@ describe('packed tarballs', () => {
       format: 'esm',
       express: { status: 200, promocode: result.promocode },
       koa: { status: 200, promocode: result.promocode },
+      dashboard: { express: 200, koa: 200, script: 200 },
       errors: true,
       scene1047: true,
       handler: 'function',
@@ -133,6 +143,7 @@ describe('packed tarballs', () => {
       format: 'cjs',
       express: { status: 200, promocode: result.promocode },
       koa: { status: 200, promocode: result.promocode },
+      dashboard: 200,
       errors: true,
       handler: 'function',
     });

@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import express, { type Express } from 'express';
 import { Kysely, SqliteDialect } from 'kysely';
 import { createTracker, type Tracker } from '@promo-track/core';
+import { dashboard } from '@promo-track/dashboard';
 import { createExpressRouter } from '@promo-track/express';
 
 export interface BuildAppOptions {
@@ -40,6 +41,7 @@ export async function buildApp(options: BuildAppOptions = {}): Promise<{ app: Ex
         return Number.isInteger(id) && id > 0 ? id : undefined;
       },
       admin: (req) => !!process.env.ADMIN_TOKEN && req.headers['x-admin-token'] === process.env.ADMIN_TOKEN,
+      plugins: [dashboard()], // GET /api/dashboard, for whoever `admin` lets through
     }),
   );
 

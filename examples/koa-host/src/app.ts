@@ -3,6 +3,7 @@ import Database from 'better-sqlite3';
 import Koa from 'koa';
 import { Kysely, SqliteDialect } from 'kysely';
 import { createTracker, type Tracker } from '@promo-track/core';
+import { dashboard } from '@promo-track/dashboard';
 import { createKoaMiddleware } from '@promo-track/koa';
 
 export interface BuildAppOptions {
@@ -33,6 +34,7 @@ export async function buildApp(options: BuildAppOptions = {}): Promise<{ app: Ko
         return Number.isInteger(id) && id > 0 ? id : undefined;
       },
       admin: (ctx) => !!process.env.ADMIN_TOKEN && ctx.get('x-admin-token') === process.env.ADMIN_TOKEN,
+      plugins: [dashboard()], // GET /api/dashboard, for whoever `admin` lets through
     }),
   );
 

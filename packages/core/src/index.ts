@@ -35,4 +35,7 @@ export type {
   HttpHandlerOptions,
   HttpRequest,
   HttpResponse,
+  Plugin,
+  PluginRequest,
+  PluginRoute,
 } from './http/index.js';

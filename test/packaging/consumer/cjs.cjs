@@ -6,6 +6,7 @@ const { Kysely, SqliteDialect } = require('kysely');
 const { createTracker, TrackError, ValidationError, createHttpHandler } = require('@promo-track/core');
 const { createExpressRouter } = require('@promo-track/express');
 const { createKoaMiddleware } = require('@promo-track/koa');
+const { dashboard } = require('@promo-track/dashboard');
 
 (async () => {
   const db = new Kysely({ dialect: new SqliteDialect({ database: new Database(':memory:') }) });
@@ -15,10 +16,11 @@ const { createKoaMiddleware } = require('@promo-track/koa');
   const invalid = await tracker.getOrCreatePromo({ userId: -1 }).catch((e) => e);
 
   const server = await new Promise((resolve) => {
-    const s = express().use(createExpressRouter(tracker)).listen(0, '127.0.0.1', () => resolve(s));
+    const s = express().use(createExpressRouter(tracker, { plugins: [dashboard()] })).listen(0, '127.0.0.1', () => resolve(s));
   });
   const res = await fetch(`http://127.0.0.1:${server.address().port}/promos/${promo.promocode}`);
   const body = await res.json();
+  const page = await fetch(`http://127.0.0.1:${server.address().port}/dashboard`);
   server.close();
   const koaServer = await new Promise((resolve) => {
     const s = new Koa().use(createKoaMiddleware(tracker, { prefix: '/api' })).listen(0, '127.0.0.1', () => resolve(s));
@@ -34,6 +36,7 @@ const { createKoaMiddleware } = require('@promo-track/koa');
       promocode: promo.promocode,
       express: { status: res.status, promocode: body.promocode },
       koa: { status: koaRes.status, promocode: koaBody.promocode },
+      dashboard: page.status,
       errors: invalid instanceof ValidationError && invalid instanceof TrackError && invalid.status === 400,
       handler: typeof createHttpHandler,
     }),

@@ -1,5 +1,5 @@
 // Imports the installed tarballs from ESM and runs them for real: a tracker over SQLite, the routes
-// in Express and in Koa on real ports. Prints one JSON line for the test to check.
+// in Express and in Koa on real ports, with the dashboard. Prints one JSON line for the test to check.
 import Database from 'better-sqlite3';
 import express from 'express';
 import Koa from 'koa';
@@ -7,6 +7,7 @@ import { Kysely, SqliteDialect } from 'kysely';
 import { SCENES, TrackError, UnknownPromocodeError, createTracker, createHttpHandler, sceneLabel } from '@promo-track/core';
 import { createExpressRouter } from '@promo-track/express';
 import { createKoaMiddleware } from '@promo-track/koa';
+import { dashboard } from '@promo-track/dashboard';
 
 const db = new Kysely({ dialect: new SqliteDialect({ database: new Database(':memory:') }) });
 const tracker = createTracker({ db, salt: 'consumer-salt-123' });
@@ -17,14 +18,22 @@ const listen = (app) =>
   new Promise((resolve) => {
     const server = app.listen(0, '127.0.0.1', () => resolve(server));
   });
-const expressServer = await listen(express().use('/api', createExpressRouter(tracker)));
-const koaServer = await listen(new Koa().use(createKoaMiddleware(tracker, { prefix: '/api' })));
+const expressServer = await listen(express().use('/api', createExpressRouter(tracker, { plugins: [dashboard()] })));
+const koaServer = await listen(new Koa().use(createKoaMiddleware(tracker, { prefix: '/api', plugins: [dashboard()] })));
+const fetchFrom = (server, path) => fetch(`http://127.0.0.1:${server.address().port}${path}`);
 const get = async (server, path) => {
-  const res = await fetch(`http://127.0.0.1:${server.address().port}${path}`);
+  const res = await fetchFrom(server, path);
   return { status: res.status, body: await res.json() };
 };
 const viaExpress = await get(expressServer, '/api/tracks/7/1');
 const viaKoa = await get(koaServer, `/api/promos/${promo.promocode}`);
+const page = await fetchFrom(expressServer, '/api/dashboard');
+const script = /src="dashboard\/(app\.\w+\.js)"/.exec(await page.text())?.[1];
+const dashboardStatus = {
+  express: page.status,
+  koa: (await fetchFrom(koaServer, '/api/dashboard')).status,
+  script: (await fetchFrom(koaServer, `/api/dashboard/${script}`)).status,
+};
 const unknown = await tracker.recordTrack({ userId: 8, promocode: 'NoSuchCode99', scene: 1047 }).catch((e) => e);
 expressServer.close();
 koaServer.close();
@@ -36,6 +45,7 @@ console.log(
     promocode: promo.promocode,
     express: { status: viaExpress.status, promocode: viaExpress.body.promocode },
     koa: { status: viaKoa.status, promocode: viaKoa.body.promocode },
+    dashboard: dashboardStatus,
     errors: unknown instanceof UnknownPromocodeError && unknown instanceof TrackError && unknown.status === 422,
     scene1047: sceneLabel('1047') === SCENES['1047'] && typeof SCENES['1047'] === 'string',
     handler: typeof createHttpHandler,

@@ -5,6 +5,7 @@ import type { Kysely } from 'kysely';
 import { createTracker, TrackError, type Promo, type Stats, type Tracker } from '@promo-track/core';
 import { createExpressRouter } from '@promo-track/express';
 import { createKoaMiddleware } from '@promo-track/koa';
+import { dashboard, type DashboardOptions } from '@promo-track/dashboard';
 
 declare const db: Kysely<any>;
 
@@ -24,17 +25,19 @@ export function status(error: unknown): number | undefined {
 }
 
 const app = express();
-app.use('/api', createExpressRouter(tracker, { identify: (req) => Number(req.headers['x-user-id']) || undefined }));
+app.use('/api', createExpressRouter(tracker, { identify: (req) => Number(req.headers['x-user-id']) || undefined, plugins: [dashboard()] }));
 
+const names: DashboardOptions = { displayName: async (ids) => new Map(ids.map((id) => [id, `#${id}`])) };
 const koa = new Koa();
-koa.use(createKoaMiddleware(tracker, { prefix: '/api', admin: (ctx) => ctx.get('x-admin') === 'yes' }));
+koa.use(createKoaMiddleware(tracker, { prefix: '/api', admin: (ctx) => ctx.get('x-admin') === 'yes', plugins: [dashboard(names)] }));
 
 // skipLibCheck hides errors inside .d.ts files (third-party ones have some), so prove here that
 // ours resolved to real types: an unresolved import would have turned these into `any`.
 type IsAny<T> = 0 extends 1 & T ? true : false;
-export const checks: [IsAny<Tracker>, IsAny<Promo>, IsAny<ReturnType<typeof createExpressRouter>>, IsAny<ReturnType<typeof createKoaMiddleware>>] = [
-  false,
-  false,
-  false,
-  false,
-];
+export const checks: [
+  IsAny<Tracker>,
+  IsAny<Promo>,
+  IsAny<ReturnType<typeof createExpressRouter>>,
+  IsAny<ReturnType<typeof createKoaMiddleware>>,
+  IsAny<ReturnType<typeof dashboard>>,
+] = [false, false, false, false, false];

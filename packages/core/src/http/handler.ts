@@ -1,8 +1,9 @@
+import { ForbiddenError, UnauthorizedError } from '../model/errors.js';
 import type { Tracker } from '../model/types.js';
 import { Access } from './access.js';
 import { errorResponse } from './errors.js';
+import { pluginRoutes } from './plugins.js';
 import { compilePath } from './router.js';
-import { dashboardRoutes } from '../dashboard/routes.js';
 import { type Route, trackerRoutes } from './routes.js';
 import type { HttpHandler, HttpHandlerOptions, HttpRequest } from './types.js';
 
@@ -12,18 +13,22 @@ import type { HttpHandler, HttpHandlerOptions, HttpRequest } from './types.js';
  */
 export function createHttpHandler<Raw = unknown>(tracker: Tracker, options: HttpHandlerOptions<Raw> = {}): HttpHandler<Raw> {
   // Read once: a host that changes its options object later does not change the routes.
-  const settings: HttpHandlerOptions<Raw> = { identify: options.identify, admin: options.admin, dashboard: options.dashboard === true };
+  const settings: HttpHandlerOptions<Raw> = { identify: options.identify, admin: options.admin };
   for (const name of ['identify', 'admin'] as const) {
     if (settings[name] !== undefined && typeof settings[name] !== 'function') {
       throw new TypeError(`promo-track: \`${name}\` must be a function of the framework's request, e.g. (req) => req.user?.id`);
     }
   }
-  // Further pages (behind their own options) join this list.
-  const routes: Route<Raw>[] = [
-    ...trackerRoutes<Raw>(tracker, { admin: !!settings.admin }),
-    ...(settings.dashboard ? dashboardRoutes<Raw>() : []),
-  ];
+  if ('dashboard' in options) {
+    throw new TypeError('promo-track: the `dashboard` option is gone: install @promo-track/dashboard and pass `plugins: [dashboard()]`');
+  }
+  const routes: Route<Raw>[] = [...trackerRoutes<Raw>(tracker, { admin: !!settings.admin }), ...pluginRoutes<Raw>(tracker, options.plugins)];
   const table = routes.map((route) => ({ route, path: compilePath(route.path) }));
+  const seen = new Set<string>();
+  for (const { method, path } of routes) {
+    if (seen.has(`${method} ${path}`)) throw new TypeError(`promo-track: two routes are \`${method} ${path}\`: give each plugin once`);
+    seen.add(`${method} ${path}`);
+  }
 
   return async (request) => {
     const method = request.method.toUpperCase();
@@ -48,6 +53,8 @@ export function createHttpHandler<Raw = unknown>(tracker: Tracker, options: Http
         access,
       });
     } catch (error) {
+      const { refused } = found.route;
+      if (refused && (error instanceof UnauthorizedError || error instanceof ForbiddenError)) return refused(error.status as 401 | 403);
       return errorResponse(error, { method, path: request.path });
     }
   };

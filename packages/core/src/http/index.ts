@@ -3,4 +3,12 @@ export { HTTP_ERROR_STATUS, HttpBodyError } from './errors.js';
 export type { HttpErrorBody, HttpErrorCode } from './errors.js';
 export { MAX_BODY_BYTES, readJsonBody } from './read-json-body.js';
 export type { BodyStream } from './read-json-body.js';
-export type { HttpHandler, HttpHandlerOptions, HttpRequest, HttpResponse } from './types.js';
+export type {
+  HttpHandler,
+  HttpHandlerOptions,
+  HttpRequest,
+  HttpResponse,
+  Plugin,
+  PluginRequest,
+  PluginRoute,
+} from './types.js';

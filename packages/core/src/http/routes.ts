@@ -43,6 +43,8 @@ export interface Route<Raw> {
   /** A pattern such as `/users/:user_id/referrer`. */
   path: string;
   handle(context: RouteContext<Raw>): Promise<HttpResponse>;
+  /** Answers a 401 or 403 in the route's own way (a plugin's HTML page) instead of the JSON error. */
+  refused?(status: 401 | 403): HttpResponse;
 }
 
 /** The routes of the contract's HTTP table, over one tracker. */

@@ -1,3 +1,5 @@
+import type { Tracker } from '../model/types.js';
+
 /** A request as the framework saw it, relative to the mount point. */
 export interface HttpRequest<Raw = unknown> {
   method: string;
@@ -43,10 +45,35 @@ export interface HttpHandlerOptions<Raw = unknown> {
    */
   admin?: (raw: Raw) => boolean | Promise<boolean>;
   /**
-   * Serves the operator dashboard at `GET /dashboard` below the mount (default `false`): charts of
-   * `/stats` and `/leaderboard`, and a promocode search. The page is bundled into core (no CDN) and
-   * reads only these routes. Who may open it follows `admin`: when `admin` (or `identify`) is set, only
-   * requests for which `admin` answers true; when neither is, everyone who can reach the routes.
+   * Routes added beside the contract's, under the same mount and the same `identify`/`admin` rules,
+   * e.g. `[dashboard()]` from `@promo-track/dashboard`. A path that a contract route also matches is the contract's.
    */
-  dashboard?: boolean;
+  plugins?: readonly Plugin[];
+}
+
+/** A set of routes that `createHttpHandler` serves beside its own (see `HttpHandlerOptions.plugins`). */
+export interface Plugin {
+  /** Names the plugin in configuration errors, e.g. `'dashboard'`. */
+  name: string;
+  routes: readonly PluginRoute[];
+}
+
+export interface PluginRoute {
+  /** Plugins serve pages and reads; writes go through the contract's routes. */
+  method: 'GET';
+  /** Below the mount, e.g. `/dashboard/:asset`; a `:name` segment arrives percent-decoded in `params`. */
+  path: string;
+  /** For operators only, by the rule of `GET /leaderboard`: `admin` must answer true once `admin` or `identify` is set. */
+  admin?: boolean;
+  handle(request: PluginRequest): HttpResponse | Promise<HttpResponse>;
+  /** The answer to a caller the access rules refuse (401 or 403), e.g. an HTML page; by default the contract's JSON error. */
+  refused?(status: 401 | 403): HttpResponse;
+}
+
+export interface PluginRequest {
+  tracker: Tracker;
+  /** The path below the mount, as sent (e.g. with its trailing slash). */
+  path: string;
+  params: Readonly<Record<string, string>>;
+  query: Readonly<Record<string, unknown>>;
 }

@@ -88,8 +88,8 @@ export function dashboardPage(version: string): string {
 `;
 }
 
-/** Shown instead of the page when the host's `admin` option does not answer true. */
-export function forbiddenPage(): string {
+/** Shown instead of the page when the access rules refuse the caller (401 or 403). */
+export function refusedPage(): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>promo-track · dashboard</title></head>

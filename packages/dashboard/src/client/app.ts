@@ -3,7 +3,7 @@
  * (`<mount>/dashboard` → `<mount>/stats`, …), fills the page's skeleton and keeps the range and the
  * searched promocode in the URL's fragment, so that a view can be bookmarked or sent to a colleague.
  */
-import { sceneLabel } from '../../scenes.js';
+import { sceneLabel } from './scenes.js';
 import { ApiError, getJson, type WireLeaderboard, type WirePromo, type WireReferralPage, type WireStats } from './api.js';
 import { COLORS, applyTheme, dailyChart, scenesChart, sharesChart } from './charts.js';
 import { PRESETS, type Preset, type Range, customRange, eachDay, presetRange, rangeQuery } from './dates.js';

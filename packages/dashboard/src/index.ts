@@ -1,0 +1,2 @@
+export { dashboard } from './dashboard.js';
+export type { DashboardOptions } from './dashboard.js';
