@@ -9,6 +9,7 @@ export default defineConfig({
       '@promo-track/core': src('./packages/core/src/index.ts'),
       '@promo-track/express': src('./packages/adapter-express/src/index.ts'),
       '@promo-track/koa': src('./packages/adapter-koa/src/index.ts'),
+      '@promo-track/miniprogram': src('./packages/miniprogram/src/index.ts'),
     },
   },
   test: {
