@@ -71,8 +71,8 @@ export function createPromoClient(options: PromoClientOptions): PromoClient {
       return;
     }
     try {
-      await ownCode(uid);
       await sendQueue(call, s, uid, () => ownCode(uid), save);
+      await ownCode(uid); // fetched as soon as the user is known, ready for share()
       s.a = s.n = 0;
     } catch {
       const wait = backoff(++s.a);
