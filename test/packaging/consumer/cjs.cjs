@@ -6,6 +6,7 @@ const { Kysely, SqliteDialect } = require('kysely');
 const { createTracker, TrackError, ValidationError, createHttpHandler } = require('@promo-track/core');
 const { createExpressRouter } = require('@promo-track/express');
 const { createKoaMiddleware } = require('@promo-track/koa');
+const { createPromoClient } = require('@promo-track/miniprogram');
 
 (async () => {
   const db = new Kysely({ dialect: new SqliteDialect({ database: new Database(':memory:') }) });
@@ -36,6 +37,7 @@ const { createKoaMiddleware } = require('@promo-track/koa');
       koa: { status: koaRes.status, promocode: koaBody.promocode },
       errors: invalid instanceof ValidationError && invalid instanceof TrackError && invalid.status === 400,
       handler: typeof createHttpHandler,
+      miniprogram: typeof createPromoClient,
     }),
   );
 })().catch((error) => {
