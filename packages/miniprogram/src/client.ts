@@ -107,13 +107,13 @@ export function createPromoClient(options: PromoClientOptions): PromoClient {
     onLaunch: (o) => visit(o, true),
     onShow: (o) => visit(o, false),
     async share(res, defaults) {
-      const at = new Date().toISOString();
       const from = res && res.from;
+      const path = defaults.path || '';
+      // Captured before anything is awaited; its promocode is the sharer's own, added when it is sent.
+      capture({ k: 's', id: eventId(), at: new Date().toISOString(), type: from === 'menu' ? 1 : from === 'button' ? 2 : 0, page: path.split('?')[0].slice(0, 255) });
       const uid = await userId();
       const code = uid ? await ownCode(uid).catch(() => undefined) : undefined;
-      const page = defaults.path.split('?')[0].slice(0, 255);
-      capture({ k: 's', id: eventId(), at, type: from === 'menu' ? 1 : from === 'button' ? 2 : 0, page, code });
-      return code ? { ...defaults, path: withPromocode(defaults.path, code) } : defaults;
+      return code && path ? { ...defaults, path: withPromocode(path, code) } : defaults;
     },
     flush,
   };

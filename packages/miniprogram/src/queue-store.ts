@@ -3,7 +3,7 @@ import type { PromoStorage } from './types.js';
 /** A visit (`k: 'v'`) or a share (`k: 's'`), as captured; `at` is when it happened (ISO 8601). */
 export type QueuedEvent =
   | { k: 'v'; id: string; at: string; code: string; scene: string }
-  | { k: 's'; id: string; at: string; type: 0 | 1 | 2; page: string; code?: string };
+  | { k: 's'; id: string; at: string; type: 0 | 1 | 2; page: string };
 
 /** What survives a restart: the queue, the back-off (attempts, next attempt in ms), the own code. */
 export interface SavedState {

@@ -25,7 +25,7 @@ export async function sendQueue(call: Call, state: SavedState, uid: number, ownC
     save();
   }
   for (const share of state.q.filter((e): e is Share => e.k === 's')) {
-    const promocode = share.code || (await ownCode());
+    const promocode = await ownCode(); // the sharer's own code: fetched once, then kept
     await call('POST', '/shares', { user_id: uid, share_type: share.type, page: share.page, promocode, event_id: share.id, occurred_at: share.at });
     remove(state, [share]);
     save();

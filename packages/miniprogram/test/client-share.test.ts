@@ -60,6 +60,18 @@ describe('share()', () => {
     expect(device.backend.shares).toEqual([expect.objectContaining({ user_id: 7, share_type: 2, promocode: 'Own7x', occurred_at: START.toISOString() })]);
   });
 
+  it('is captured at once: the app killed right after a share, before login, still records it after the restart', async () => {
+    const device = new Device();
+    const first = startApp(device, {});
+    void first.share({ from: 'menu' }, card);
+    device.kill();
+    const session: Session = { userId: 8 };
+    const second = startApp(device, session);
+    second.onLaunch({ scene: 1001 });
+    await advance(5_000);
+    expect(device.backend.shares).toEqual([expect.objectContaining({ user_id: 8, share_type: 1, promocode: 'Own8x', occurred_at: START.toISOString() })]);
+  });
+
   it('a failed share (5xx) is retried with back-off; a refused one (4xx) is dropped', async () => {
     const device = new Device();
     const client = startApp(device, { userId: 42 });
