@@ -83,7 +83,7 @@ describe('delivering visits', () => {
     expect(device.backend.tracks).toEqual([]);
 
     device.online = true;
-    await advance(6 * MINUTE); // back-off is at most 5 min (+20%)
+    await advance(7 * MINUTE); // back-off is at most 5 min (+20%)
     const tracks = device.backend.tracks;
     expect(tracks).toHaveLength(6);
     expect(new Set(tracks.map((t) => t.event_id)).size).toBe(6);
