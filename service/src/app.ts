@@ -4,7 +4,8 @@ import express, { type ErrorRequestHandler, type Express } from 'express';
 import type { Kysely } from 'kysely';
 import { createAdminAccess } from './admin-access.js';
 import { ConfigError, readConfig, type ServiceConfig } from './config.js';
-import { databaseAnswers, openDatabase } from './database.js';
+import { openDatabase } from './database.js';
+import { openHealthCheck } from './health-check.js';
 import { serveWxacodeFiles } from './wxacode-files.js';
 
 export interface Service {
@@ -26,13 +27,14 @@ export function createService(env: Record<string, string | undefined> = process.
   const config = readConfig(env, options.cwd);
   const access = createAdminAccess(env, config.host); // ADMIN_TOKEN, the dashboard
   const db = openDatabase(config.database);
+  const health = openHealthCheck(config.database, db);
   try {
     const tracker = createTracker({ db, salt: config.salt, wxacode: wxacodeGenerator(config) });
     const app = express();
     app.disable('x-powered-by');
 
     app.get('/healthz', async (_req, res) => {
-      const ok = await databaseAnswers(db);
+      const ok = await health.answers();
       res.setHeader('Cache-Control', 'no-store');
       if (ok) res.status(200).json({ status: 'ok' });
       else res.status(503).json({ status: 'unavailable', error: { code: 'storage_unavailable', message: 'The database does not answer.' } });
@@ -55,8 +57,9 @@ export function createService(env: Record<string, string | undefined> = process.
     app.use(onError);
 
     let closing: Promise<void> | undefined;
-    return { app, tracker, db, config, close: () => (closing ??= db.destroy()) };
+    return { app, tracker, db, config, close: () => (closing ??= Promise.all([health.close(), db.destroy()]).then(() => undefined)) };
   } catch (error) {
+    void health.close();
     void db.destroy();
     throw error;
   }
