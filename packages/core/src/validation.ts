@@ -6,8 +6,18 @@ export const MAX_BATCH = 1000;
 
 export const userIdSchema = z.number().int().min(1).max(MAX_INT);
 const positiveInt = z.number().int().min(1).max(MAX_INT);
-/** PostgreSQL cannot store U+0000 in text, so it is refused on every database alike. */
-const text = (max: number) => z.string().max(max).refine((s) => !s.includes('\u0000'), 'must not contain the character U+0000');
+/**
+ * PostgreSQL cannot store U+0000 in text, so it is refused on every database alike; so is a lone
+ * UTF-16 surrogate, which no UTF-8 column can hold (PostgreSQL merged two of them into one value).
+ */
+const text = (max: number) =>
+  z
+    .string()
+    .max(max)
+    .refine((s) => !s.includes('\u0000'), 'must not contain the character U+0000')
+    .refine((s) => !LONE_SURROGATE.test(s), 'must be well-formed Unicode (it has a lone UTF-16 surrogate)');
+/** With the `u` flag a paired surrogate reads as one code point, so only a lone one matches. */
+const LONE_SURROGATE = /\p{Surrogate}/u;
 const optionalText = (max: number) => text(max).nullish();
 
 /** A WeChat launch scene: a number or a numeric string, stored as a string. */
@@ -67,9 +77,19 @@ export const leaderboardQuerySchema = z.object({
   limit: z.number().int().min(1).max(500).default(10),
 });
 
+/**
+ * A cursor as `listReferrals` writes it (store/referrals.ts): base64url of `<bound_at ms>.<track id>`,
+ * checked against the columns' ranges here, so that a crafted one never reaches the database.
+ */
+const LAST_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999); // MySQL's DATETIME ends with year 9999
+const isIssuedCursor = (cursor: string) => {
+  const match = /^(\d{1,15})\.(\d{1,10})$/.exec(Buffer.from(cursor, 'base64url').toString());
+  return !!match && Number(match[1]) <= LAST_MS && Number(match[2]) >= 1 && Number(match[2]) <= MAX_INT;
+};
+
 export const listReferralsSchema = z.object({
   limit: z.number().int().min(1).max(500).default(50),
-  cursor: text(128).nullish().transform((v) => v ?? null),
+  cursor: text(128).refine(isIssuedCursor, 'is not a cursor this API returned').nullish().transform((v) => v ?? null),
 });
 
 export const purgeSchema = z.object({ before: validDate });
