@@ -14,6 +14,8 @@ export interface ServiceConfig {
   saltWarning: string | null;
   /** Set when `WX_APPID` and `WX_SECRET` are both set. */
   wxacode: WxacodeConfig | null;
+  /** `TRUST_PROXY`: Express's `trust proxy` (a hop count, or the proxies' addresses); `false` when unset. */
+  trustProxy: number | string[] | false;
 }
 
 export type DatabaseConfig =
@@ -57,7 +59,22 @@ export function readConfig(env: Env = process.env, cwd: string = process.cwd()):
     salt,
     saltWarning,
     wxacode: readWxacode(env, cwd, host, port),
+    trustProxy: readTrustProxy(env.TRUST_PROXY),
   };
+}
+
+/**
+ * `TRUST_PROXY`: how many proxies stand in front (`1`), or the addresses and subnets they connect
+ * from (`loopback`, `10.0.0.0/8`, comma-separated). Their `X-Forwarded-Proto` / `-For` then count.
+ */
+function readTrustProxy(value: string | undefined): number | string[] | false {
+  const raw = nonEmpty(value);
+  if (raw === undefined || raw === 'false' || raw === '0') return false;
+  if (/^\d+$/.test(raw)) return Number(raw);
+  if (raw === 'true') {
+    throw new ConfigError('TRUST_PROXY is "true", which would believe any client: give the number of proxies in front (e.g. 1) or their addresses (e.g. loopback or 10.0.0.0/8).');
+  }
+  return raw.split(',').map((part) => part.trim()).filter(Boolean);
 }
 
 const nonEmpty = (value: string | undefined) => (value === undefined || value.trim() === '' ? undefined : value.trim());

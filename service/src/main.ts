@@ -20,7 +20,7 @@ async function main(): Promise<void> {
     return fail(error);
   }
   const { app, tracker, config } = service;
-  if (config.saltWarning) console.warn(config.saltWarning);
+  for (const warning of service.warnings) console.warn(warning);
 
   // Signals are handled from here on: one during the migration stops the service right after it.
   let server: Server | undefined;
