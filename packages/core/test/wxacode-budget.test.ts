@@ -78,3 +78,10 @@ it('refuses a maxPerMinute that is not a positive number, naming it', () => {
     expect(() => createWxacodeGenerator({ appid: 'wx1', secret: 's', store: createFileStore({ dir: '/tmp', baseUrl: 'http://x/' }), maxPerMinute })).toThrow(/maxPerMinute/);
   }
 });
+
+it('keeps its budget when the clock is set back', async () => {
+  await open(3);
+  vi.setSystemTime(Date.now() - 31 * 24 * 60 * 60 * 1000);
+  const promos = await Promise.all(Array.from({ length: 4 }, (_, i) => tracker.getOrCreatePromo({ userId: 300 + i })));
+  expect(promos.map((p) => p.wxbcode !== null)).toEqual([true, true, true, false]);
+});

@@ -8,7 +8,8 @@ export function createCodeBudget(perMinute: number): { take(): boolean } {
   return {
     take() {
       const now = Date.now();
-      available = Math.min(perMinute, available + ((now - checkedAt) / 60_000) * perMinute);
+      // A clock set back (NTP, tests) refills nothing, and takes nothing away either.
+      available = Math.min(perMinute, available + (Math.max(0, now - checkedAt) / 60_000) * perMinute);
       checkedAt = now;
       if (available < 1) return false;
       available -= 1;
