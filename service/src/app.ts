@@ -98,10 +98,11 @@ function wxacodeGenerator(config: ServiceConfig) {
       appid: wx.appid,
       secret: wx.secret,
       apiBase: wx.apiBase,
+      maxPerMinute: wx.maxPerMinute,
       store: createFileStore({ dir: wx.dir, baseUrl: wx.baseUrl }),
     });
   } catch (error) {
     // The core names its option (`apiBase`, …); say which variable feeds it.
-    throw new ConfigError(`${error instanceof Error ? error.message : String(error)} (from WX_APPID, WX_SECRET, WXACODE_DIR, WXACODE_BASE_URL, WX_API_BASE)`);
+    throw new ConfigError(`${error instanceof Error ? error.message : String(error)} (from WX_APPID, WX_SECRET, WXACODE_DIR, WXACODE_BASE_URL, WX_API_BASE, WXACODE_PER_MINUTE)`);
   }
 }

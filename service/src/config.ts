@@ -34,6 +34,8 @@ export interface WxacodeConfig {
   mountPath: string;
   /** Replaces https://api.weixin.qq.com (tests point it at a local server). */
   apiBase: string | undefined;
+  /** `WXACODE_PER_MINUTE`: the generator's `maxPerMinute` (its default when unset). */
+  maxPerMinute: number | undefined;
 }
 
 export class ConfigError extends Error {
@@ -155,5 +157,9 @@ function readWxacode(env: Env, cwd: string, host: string, port: number): Wxacode
     throw new ConfigError('WXACODE_BASE_URL must have a path of its own (e.g. https://promo.example.com/wxacode/): "/" would hide the routes.');
   }
   const apiBase = nonEmpty(env.WX_API_BASE);
-  return { appid, secret, dir, baseUrl: base, mountPath: parsed.pathname, apiBase };
+  const perMinute = nonEmpty(env.WXACODE_PER_MINUTE);
+  if (perMinute !== undefined && !/^[1-9]\d*$/.test(perMinute)) {
+    throw new ConfigError(`WXACODE_PER_MINUTE is "${perMinute}": it must be a whole number of WeChat code requests a minute, e.g. 60.`);
+  }
+  return { appid, secret, dir, baseUrl: base, mountPath: parsed.pathname, apiBase, maxPerMinute: perMinute === undefined ? undefined : Number(perMinute) };
 }
