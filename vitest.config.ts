@@ -9,6 +9,8 @@ export default defineConfig({
       '@promo-track/core': src('./packages/core/src/index.ts'),
       '@promo-track/express': src('./packages/adapter-express/src/index.ts'),
       '@promo-track/koa': src('./packages/adapter-koa/src/index.ts'),
+      '@promo-track/fastify': src('./packages/adapter-fastify/src/index.ts'),
+      '@promo-track/fetch': src('./packages/adapter-fetch/src/index.ts'),
     },
   },
   test: {

@@ -1,5 +1,5 @@
 /**
- * The dashboard through both adapters, mounted below `/api`: the `dashboard` option, access by the
+ * The dashboard through every adapter, mounted below `/api`: the `dashboard` option, access by the
  * `admin` option, assets relative to the mount, and the committed bundle matching its sources.
  */
 import { execFile } from 'node:child_process';
@@ -9,12 +9,16 @@ import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { createTracker, type Tracker } from '@promo-track/core';
 import { createExpressRouter } from '@promo-track/express';
+import { promoTrackPlugin } from '@promo-track/fastify';
+import { createFetchHandler } from '@promo-track/fetch';
 import { createKoaMiddleware } from '@promo-track/koa';
 import Database from 'better-sqlite3';
 import express from 'express';
+import Fastify from 'fastify';
 import Koa from 'koa';
 import { Kysely, SqliteDialect } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { fetchBridge } from '../http/support/fetch-bridge.js';
 
 type Options = { dashboard?: boolean; admin?: (raw: any) => boolean };
 
@@ -33,6 +37,21 @@ const hosts = {
       ctx.body = 'host 404';
     });
     return createServer(app.callback());
+  },
+  async fastify(tracker: Tracker, options: Options) {
+    const app = Fastify();
+    await app.register(promoTrackPlugin, { tracker, prefix: '/api', ...options });
+    app.setNotFoundHandler((_req, reply) => void reply.code(404).send('host 404'));
+    await app.ready();
+    return app.server;
+  },
+  fetch(tracker: Tracker, { admin, ...options }: Options) {
+    const handle = createFetchHandler(tracker, {
+      prefix: '/api',
+      ...options,
+      admin: admin && ((req) => admin({ headers: Object.fromEntries(req.headers) })),
+    });
+    return createServer(fetchBridge(async (req) => (await handle(req)) ?? new Response('host 404', { status: 404 })));
   },
 };
 
@@ -53,7 +72,7 @@ describe.each(Object.keys(hosts) as (keyof typeof hosts)[])('the dashboard throu
   });
 
   async function serve(options: Options): Promise<string> {
-    server = hosts[name](tracker, options);
+    server = await hosts[name](tracker, options);
     await new Promise<void>((done) => server!.listen(0, '127.0.0.1', done));
     return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   }

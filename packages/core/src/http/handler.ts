@@ -3,6 +3,7 @@ import { Access } from './access.js';
 import { errorResponse } from './errors.js';
 import { compilePath } from './router.js';
 import { dashboardRoutes } from '../dashboard/routes.js';
+import { withRouteList } from './route-list.js';
 import { type Route, trackerRoutes } from './routes.js';
 import type { HttpHandler, HttpHandlerOptions, HttpRequest } from './types.js';
 
@@ -25,7 +26,7 @@ export function createHttpHandler<Raw = unknown>(tracker: Tracker, options: Http
   ];
   const table = routes.map((route) => ({ route, path: compilePath(route.path) }));
 
-  return async (request) => {
+  return withRouteList<Raw>(routes, async (request) => {
     const method = request.method.toUpperCase();
     let found: { route: Route<Raw>; params: Record<string, string> } | undefined;
     for (const { route, path } of table) {
@@ -50,7 +51,7 @@ export function createHttpHandler<Raw = unknown>(tracker: Tracker, options: Http
     } catch (error) {
       return errorResponse(error, { method, path: request.path });
     }
-  };
+  });
 }
 
 async function requestBody({ body, readBody }: HttpRequest<unknown>): Promise<unknown> {

@@ -1,6 +1,8 @@
 export { createHttpHandler } from './handler.js';
+export { belowPrefix } from './mount.js';
 export { HTTP_ERROR_STATUS, HttpBodyError } from './errors.js';
 export type { HttpErrorCode } from './errors.js';
 export { MAX_BODY_BYTES, readJsonBody } from './read-json-body.js';
 export type { BodyStream } from './read-json-body.js';
-export type { HttpErrorBody, HttpHandler, HttpHandlerOptions, HttpRequest, HttpResponse } from './types.js';
+export { readRequestJsonBody } from './read-web-body.js';
+export type { HttpErrorBody, HttpHandler, HttpHandlerOptions, HttpRequest, HttpResponse, HttpRoute } from './types.js';
