@@ -18,7 +18,7 @@ import Fastify from 'fastify';
 import Koa from 'koa';
 import { Kysely, SqliteDialect } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { fetchBridge } from '../http/support/fetch-bridge.js';
+import { fetchBridge, headersOf } from '../http/support/fetch-bridge.js';
 
 type Options = { dashboard?: boolean; admin?: (raw: any) => boolean };
 
@@ -49,7 +49,7 @@ const hosts = {
     const handle = createFetchHandler(tracker, {
       prefix: '/api',
       ...options,
-      admin: admin && ((req) => admin({ headers: Object.fromEntries(req.headers) })),
+      admin: admin && ((req) => admin({ headers: headersOf(req.headers) })),
     });
     return createServer(fetchBridge(async (req) => (await handle(req)) ?? new Response('host 404', { status: 404 })));
   },

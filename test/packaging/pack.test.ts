@@ -1,6 +1,6 @@
 /**
  * The packages as a user gets them: build from a clean copy of the repository (so that no build
- * running at the same time in the working tree can change what is packed), `npm pack` the three packages, install the tarballs into
+ * running at the same time in the working tree can change what is packed), `npm pack` the packages, install the tarballs into
  * a fresh folder outside the workspace (peers come from the registry / the local npm cache), then
  * import them from `.mjs`, require them from `.cjs`, and type-check `.ts` / `.cts` consumers with
  * the workspace's tsc: a correct call compiles, a wrong argument type fails naming its file.
@@ -26,6 +26,8 @@ const PACKAGES = [
   { name: '@promo-track/core', dir: 'packages/core' },
   { name: '@promo-track/express', dir: 'packages/adapter-express' },
   { name: '@promo-track/koa', dir: 'packages/adapter-koa' },
+  { name: '@promo-track/fastify', dir: 'packages/adapter-fastify' },
+  { name: '@promo-track/fetch', dir: 'packages/adapter-fetch' },
 ];
 
 interface Packed {
@@ -76,6 +78,7 @@ beforeAll(async () => {
       // What a host adds itself: the frameworks (peers), Kysely, and the frameworks' types.
       'express@^5',
       'koa@^3',
+      'fastify@^5',
       'kysely@^0.28',
       '@types/express@^5',
       '@types/koa@^3',
@@ -107,19 +110,22 @@ describe('packed tarballs', () => {
 
   it('install together outside the workspace: the adapters take core from its tarball', () => {
     const installed = readdirSync(join(consumer, 'node_modules/@promo-track')).sort();
-    expect(installed).toEqual(['core', 'express', 'koa']);
+    expect(installed).toEqual(['core', 'express', 'fastify', 'fetch', 'koa']);
     // One copy of core, so `instanceof TrackError` holds across packages.
-    expect(existsSync(join(consumer, 'node_modules/@promo-track/express/node_modules/@promo-track/core'))).toBe(false);
-    expect(existsSync(join(consumer, 'node_modules/@promo-track/koa/node_modules/@promo-track/core'))).toBe(false);
+    for (const adapter of ['express', 'koa', 'fastify', 'fetch']) {
+      expect(existsSync(join(consumer, `node_modules/@promo-track/${adapter}/node_modules/@promo-track/core`)), adapter).toBe(false);
+    }
   });
 
-  it('import from an .mjs file and serve the routes through Express and Koa', { timeout: 60_000 }, async () => {
+  it('import from an .mjs file and serve the routes through Express, Koa, Fastify and the fetch handler', { timeout: 60_000 }, async () => {
     const { stdout } = await run(process.execPath, ['esm.mjs'], { cwd: consumer });
     const result = JSON.parse(stdout);
     expect(result).toMatchObject({
       format: 'esm',
       express: { status: 200, promocode: result.promocode },
       koa: { status: 200, promocode: result.promocode },
+      fastify: { status: 200, promocode: result.promocode },
+      fetch: { status: 200, promocode: result.promocode, other: null },
       errors: true,
       scene1047: true,
       handler: 'function',
@@ -133,6 +139,8 @@ describe('packed tarballs', () => {
       format: 'cjs',
       express: { status: 200, promocode: result.promocode },
       koa: { status: 200, promocode: result.promocode },
+      fastify: { status: 200, promocode: result.promocode },
+      fetch: { status: 200, promocode: result.promocode },
       errors: true,
       handler: 'function',
     });

@@ -16,11 +16,10 @@ export interface PromoTrackPluginOptions extends HttpHandlerOptions<FastifyReque
 export const promoTrackPlugin: FastifyPluginAsync<PromoTrackPluginOptions> = async (app, { tracker, prefix: _prefix, ...options }) => {
   const handle = createHttpHandler<FastifyRequest>(tracker, options);
   const serve = async (request: FastifyRequest, reply: FastifyReply, readBody: () => Promise<unknown>) => {
-    const { path } = request.routeOptions.config as { path: string };
-    const params = request.params as Record<string, string>;
+    const { path } = request.routeOptions.config as unknown as { path: string };
     const response = await handle({
       method: request.method,
-      path: path.replace(/:(\w+)/g, (_, name: string) => encodeURIComponent(params[name])),
+      path: path.replace(/:(\w+)/g, (_, name: string) => encodeURIComponent((request.params as Record<string, string>)[name])),
       query: request.query as Record<string, unknown>,
       headers: request.headers,
       body: request.body,
@@ -38,16 +37,16 @@ export const promoTrackPlugin: FastifyPluginAsync<PromoTrackPluginOptions> = asy
     const code = error.code ?? '';
     if (!code.startsWith('FST_ERR_CTP_')) throw error; // not ours: the host's error handler
     if (code === 'FST_ERR_CTP_EMPTY_JSON_BODY') return serve(request, reply, async () => undefined);
-    const failure =
-      code === 'FST_ERR_CTP_BODY_TOO_LARGE'
-        ? new HttpBodyError('payload_too_large', `The request body is larger than ${MAX_BODY_BYTES} bytes`)
-        : new HttpBodyError('invalid_json', 'The request body is not valid JSON');
+    const failure = code === 'FST_ERR_CTP_BODY_TOO_LARGE'
+      ? new HttpBodyError('payload_too_large', `The request body is larger than ${MAX_BODY_BYTES} bytes`)
+      : new HttpBodyError('invalid_json', 'The request body is not valid JSON');
     return serve(request, reply, () => Promise.reject(failure));
   });
+  // `/a/b/` answers like `/a/b`, as on Express and Koa: a route of its own unless the host's router makes them one.
+  const { ignoreTrailingSlash, routerOptions } = app.initialConfig;
+  const slashes = routerOptions?.ignoreTrailingSlash || ignoreTrailingSlash ? [''] : ['', '/'];
   for (const route of handle.routes) {
-    // `/a/b/` answers like `/a/b`, as on Express and Koa, unless the host already makes them one.
-    for (const url of route.path === '/' ? ['/'] : [route.path, `${route.path}/`]) {
-      if (app.hasRoute({ method: route.method as HTTPMethods, url })) continue;
+    for (const url of route.path === '/' ? ['/'] : slashes.map((slash) => route.path + slash)) {
       app.route({
         method: route.method as HTTPMethods,
         url,

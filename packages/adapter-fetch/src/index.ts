@@ -23,12 +23,18 @@ export function createFetchHandler(tracker: Tracker, { prefix = '', ...options }
       method: request.method,
       path,
       query: queryOf(url.searchParams),
-      headers: Object.fromEntries(request.headers),
+      headers: headersOf(request.headers),
       readBody: () => readRequestJsonBody(request),
       raw: request,
     });
     return response && new Response(response.body, { status: response.status, headers: response.headers });
   };
+}
+
+function headersOf(headers: Headers): Record<string, string> {
+  const record: Record<string, string> = {};
+  headers.forEach((value, name) => (record[name] = value));
+  return record;
 }
 
 /** A string per name, an array when a name repeats (as Express and Koa parse a query). */

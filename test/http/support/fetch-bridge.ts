@@ -15,10 +15,17 @@ export function fetchBridge(handle: (request: Request) => Promise<Response>): Re
     } as RequestInit);
     void handle(request).then(
       async (response) => {
-        res.writeHead(response.status, Object.fromEntries(response.headers));
+        res.writeHead(response.status, headersOf(response.headers));
         res.end(Buffer.from(await response.arrayBuffer()));
       },
       () => res.writeHead(500).end(),
     );
   };
+}
+
+/** A `Headers` as the plain record Node frameworks give (`x-user-id` → value). */
+export function headersOf(headers: Headers): Record<string, string> {
+  const record: Record<string, string> = {};
+  headers.forEach((value, name) => (record[name] = value));
+  return record;
 }

@@ -11,7 +11,7 @@ import { createExpressRouter } from '@promo-track/express';
 import { promoTrackPlugin } from '@promo-track/fastify';
 import { createFetchHandler } from '@promo-track/fetch';
 import { createKoaMiddleware } from '@promo-track/koa';
-import { fetchBridge } from './fetch-bridge.js';
+import { fetchBridge, headersOf } from './fetch-bridge.js';
 
 /** How a test host authenticates: `x-user-id` is the user, `x-admin: 1` an operator. */
 export interface AuthOptions {
@@ -134,11 +134,10 @@ function fetchCase(host: 'hono' | 'node:http'): AdapterCase {
     name: `fetch (${host})`,
     mount,
     async start(tracker, { auth = {} } = {}) {
-      const headersOf = (req: Request) => Object.fromEntries(req.headers);
       const handle = createFetchHandler(tracker, {
         prefix: mount,
-        identify: auth.identify && ((req) => auth.identify!(headersOf(req))),
-        admin: auth.admin && ((req) => auth.admin!(headersOf(req))),
+        identify: auth.identify && ((req) => auth.identify!(headersOf(req.headers))),
+        admin: auth.admin && ((req) => auth.admin!(headersOf(req.headers))),
       });
       if (host === 'node:http') {
         const server = createServer(fetchBridge(async (req) => (await handle(req)) ?? hostRoutes.fetch(req)));

@@ -2,10 +2,13 @@
 const Database = require('better-sqlite3');
 const express = require('express');
 const Koa = require('koa');
+const Fastify = require('fastify');
 const { Kysely, SqliteDialect } = require('kysely');
 const { createTracker, TrackError, ValidationError, createHttpHandler } = require('@promo-track/core');
 const { createExpressRouter } = require('@promo-track/express');
 const { createKoaMiddleware } = require('@promo-track/koa');
+const { promoTrackPlugin } = require('@promo-track/fastify');
+const { createFetchHandler } = require('@promo-track/fetch');
 
 (async () => {
   const db = new Kysely({ dialect: new SqliteDialect({ database: new Database(':memory:') }) });
@@ -26,6 +29,11 @@ const { createKoaMiddleware } = require('@promo-track/koa');
   const koaRes = await fetch(`http://127.0.0.1:${koaServer.address().port}/api/tracks/7/1`);
   const koaBody = await koaRes.json();
   koaServer.close();
+  const fastify = Fastify();
+  await fastify.register(promoTrackPlugin, { tracker, prefix: '/api' });
+  const fastifyRes = await fastify.inject({ url: `/api/promos/${promo.promocode}` });
+  await fastify.close();
+  const fetchRes = await createFetchHandler(tracker)(new Request('http://localhost/tracks/7/1'));
   await db.destroy();
 
   console.log(
@@ -34,6 +42,8 @@ const { createKoaMiddleware } = require('@promo-track/koa');
       promocode: promo.promocode,
       express: { status: res.status, promocode: body.promocode },
       koa: { status: koaRes.status, promocode: koaBody.promocode },
+      fastify: { status: fastifyRes.statusCode, promocode: fastifyRes.json().promocode },
+      fetch: { status: fetchRes.status, promocode: (await fetchRes.json()).promocode },
       errors: invalid instanceof ValidationError && invalid instanceof TrackError && invalid.status === 400,
       handler: typeof createHttpHandler,
     }),

@@ -1,12 +1,15 @@
 // Imports the installed tarballs from ESM and runs them for real: a tracker over SQLite, the routes
-// in Express and in Koa on real ports. Prints one JSON line for the test to check.
+// in Express, Koa and Fastify on real ports and through the fetch handler. Prints one JSON line for the test to check.
 import Database from 'better-sqlite3';
 import express from 'express';
+import Fastify from 'fastify';
 import Koa from 'koa';
 import { Kysely, SqliteDialect } from 'kysely';
 import { SCENES, TrackError, UnknownPromocodeError, createTracker, createHttpHandler, sceneLabel } from '@promo-track/core';
 import { createExpressRouter } from '@promo-track/express';
 import { createKoaMiddleware } from '@promo-track/koa';
+import { promoTrackPlugin } from '@promo-track/fastify';
+import { createFetchHandler } from '@promo-track/fetch';
 
 const db = new Kysely({ dialect: new SqliteDialect({ database: new Database(':memory:') }) });
 const tracker = createTracker({ db, salt: 'consumer-salt-123' });
@@ -25,6 +28,13 @@ const get = async (server, path) => {
 };
 const viaExpress = await get(expressServer, '/api/tracks/7/1');
 const viaKoa = await get(koaServer, `/api/promos/${promo.promocode}`);
+const fastify = Fastify();
+await fastify.register(promoTrackPlugin, { tracker, prefix: '/api' });
+const viaFastify = await fastify.inject({ url: `/api/promos/${promo.promocode}` });
+await fastify.close();
+const handle = createFetchHandler(tracker, { prefix: '/api' });
+const viaFetch = await handle(new Request(`http://localhost/api/promos/${promo.promocode}`));
+const other = await handle(new Request('http://localhost/elsewhere'));
 const unknown = await tracker.recordTrack({ userId: 8, promocode: 'NoSuchCode99', scene: 1047 }).catch((e) => e);
 expressServer.close();
 koaServer.close();
@@ -36,6 +46,8 @@ console.log(
     promocode: promo.promocode,
     express: { status: viaExpress.status, promocode: viaExpress.body.promocode },
     koa: { status: viaKoa.status, promocode: viaKoa.body.promocode },
+    fastify: { status: viaFastify.statusCode, promocode: viaFastify.json().promocode },
+    fetch: { status: viaFetch.status, promocode: (await viaFetch.json()).promocode, other },
     errors: unknown instanceof UnknownPromocodeError && unknown instanceof TrackError && unknown.status === 422,
     scene1047: sceneLabel('1047') === SCENES['1047'] && typeof SCENES['1047'] === 'string',
     handler: typeof createHttpHandler,

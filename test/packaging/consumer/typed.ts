@@ -1,10 +1,13 @@
 // Type-checked with the workspace's tsc against the installed tarballs' .d.ts (ESM resolution).
 import express from 'express';
 import Koa from 'koa';
+import Fastify from 'fastify';
 import type { Kysely } from 'kysely';
 import { createTracker, TrackError, type Promo, type Stats, type Tracker } from '@promo-track/core';
 import { createExpressRouter } from '@promo-track/express';
 import { createKoaMiddleware } from '@promo-track/koa';
+import { promoTrackPlugin } from '@promo-track/fastify';
+import { createFetchHandler } from '@promo-track/fetch';
 
 declare const db: Kysely<any>;
 
@@ -29,12 +32,20 @@ app.use('/api', createExpressRouter(tracker, { identify: (req) => Number(req.hea
 const koa = new Koa();
 koa.use(createKoaMiddleware(tracker, { prefix: '/api', admin: (ctx) => ctx.get('x-admin') === 'yes' }));
 
+const fastify = Fastify();
+void fastify.register(promoTrackPlugin, { tracker, prefix: '/api', identify: (req) => Number(req.headers['x-user-id']) || undefined });
+
+export const handle = createFetchHandler(tracker, { prefix: '/api', admin: (req) => req.headers.get('x-admin') === 'yes' });
+export const answer: Promise<Response | null> = handle(new Request('http://localhost/api/stats'));
+
 // skipLibCheck hides errors inside .d.ts files (third-party ones have some), so prove here that
 // ours resolved to real types: an unresolved import would have turned these into `any`.
 type IsAny<T> = 0 extends 1 & T ? true : false;
-export const checks: [IsAny<Tracker>, IsAny<Promo>, IsAny<ReturnType<typeof createExpressRouter>>, IsAny<ReturnType<typeof createKoaMiddleware>>] = [
-  false,
-  false,
-  false,
-  false,
-];
+export const checks: [
+  IsAny<Tracker>,
+  IsAny<Promo>,
+  IsAny<ReturnType<typeof createExpressRouter>>,
+  IsAny<ReturnType<typeof createKoaMiddleware>>,
+  IsAny<typeof promoTrackPlugin>,
+  IsAny<typeof handle>,
+] = [false, false, false, false, false, false];
