@@ -37,10 +37,11 @@ export interface AdapterCase {
   /** Where the routes answer on the host. */
   mount: string;
   /**
-   * The framework's router refuses a path with broken percent-encoding (`%`, `%E0%A4%A`) itself,
-   * before any route or plugin sees it: Fastify's 400 `FST_ERR_BAD_URL` (its host's `frameworkErrors`).
+   * The answer the framework's own router gives a path before any route or plugin sees it, if it
+   * does: Fastify refuses broken percent-encoding and a segment past its `maxParamLength` (the
+   * host's `frameworkErrors` option words these, not the plugin).
    */
-  refusesMalformedUrls?: boolean;
+  routerRefusal?: (path: string) => { status: number; code: string } | null;
   start(tracker: Tracker, options?: HostOptions): Promise<RunningHost>;
 }
 
@@ -105,7 +106,7 @@ function fastifyCase(): AdapterCase {
   return {
     name: 'fastify',
     mount,
-    refusesMalformedUrls: true,
+    routerRefusal: fastifyRefusal,
     async start(tracker, { auth = {} } = {}) {
       const app = Fastify();
       await app.register(promoTrackPlugin, {
@@ -121,6 +122,17 @@ function fastifyCase(): AdapterCase {
       return listen(app.server, mount);
     },
   };
+}
+
+/** Fastify's router: 400 for a path `decodeURIComponent` refuses, 414 for a segment over 100 characters. */
+function fastifyRefusal(path: string): { status: number; code: string } | null {
+  const segments = path.split('?')[0].split('/');
+  try {
+    const decoded = segments.map((segment) => decodeURIComponent(segment));
+    return decoded.some((segment) => segment.length > 100) ? { status: 414, code: 'FST_ERR_MAX_PARAM_LENGTH' } : null;
+  } catch {
+    return { status: 400, code: 'FST_ERR_BAD_URL' };
+  }
 }
 
 /** The fetch handler in Hono on @hono/node-server, or in a bare node:http server through `fetchBridge`. */
