@@ -27,7 +27,8 @@ export function createFetchHandler(tracker: Tracker, { prefix = '', ...options }
       readBody: () => readRequestJsonBody(request),
       raw: request,
     });
-    return response && new Response(response.body, { status: response.status, headers: response.headers });
+    // An empty body is none: a Response with a 204 or 304 status must not have one.
+    return response && new Response(response.body || null, { status: response.status, headers: response.headers });
   };
 }
 
