@@ -33,17 +33,38 @@ export function jsonResponse(status: number, body: unknown): HttpResponse {
   return { status, headers: { ...JSON_HEADERS }, body: JSON.stringify(body) };
 }
 
+/** Where an unexpected failure goes: the host's `onError`, else `console.error`. */
+interface FailureContext<Raw> {
+  method: string;
+  path: string;
+  raw: Raw;
+  onError?: (error: unknown, raw: Raw) => void;
+}
+
 /**
- * Maps any failure to its response. Unknown failures are logged for the operator and answered as a
- * bare 500: their messages may carry SQL or internals.
+ * Maps any failure to its response. Unknown failures go to the operator (`onError`, else
+ * `console.error`) and are answered as a bare 500: their messages may carry SQL or internals.
  */
-export function errorResponse(error: unknown, context: { method: string; path: string }): HttpResponse {
+export function errorResponse<Raw>(error: unknown, context: FailureContext<Raw>): HttpResponse {
   if (error instanceof TrackError || error instanceof HttpBodyError) {
     const body: HttpErrorBody = { error: { code: error.code, message: error.message } };
     if (error instanceof ValidationError) body.error.issues = error.issues;
     return jsonResponse(HTTP_ERROR_STATUS[error.code], body);
   }
-  console.error(`[promo-track] ${context.method} ${context.path} failed unexpectedly:`, error);
+  report(error, context);
   const body: HttpErrorBody = { error: { code: 'internal', message: 'Internal server error' } };
   return jsonResponse(HTTP_ERROR_STATUS.internal, body);
+}
+
+function report<Raw>(error: unknown, { method, path, raw, onError }: FailureContext<Raw>): void {
+  if (!onError) {
+    console.error(`[promo-track] ${method} ${path} failed unexpectedly:`, error);
+    return;
+  }
+  try {
+    onError(error, raw);
+  } catch (thrown) {
+    // A failing logger must not turn the 500 into an unanswered request.
+    console.error('[promo-track] onError threw while reporting a failure:', thrown, error);
+  }
 }

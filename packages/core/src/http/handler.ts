@@ -12,10 +12,16 @@ import type { HttpHandler, HttpHandlerOptions, HttpRequest } from './types.js';
  */
 export function createHttpHandler<Raw = unknown>(tracker: Tracker, options: HttpHandlerOptions<Raw> = {}): HttpHandler<Raw> {
   // Read once: a host that changes its options object later does not change the routes.
-  const settings: HttpHandlerOptions<Raw> = { identify: options.identify, admin: options.admin, dashboard: options.dashboard === true };
-  for (const name of ['identify', 'admin'] as const) {
+  const settings: HttpHandlerOptions<Raw> = {
+    identify: options.identify,
+    admin: options.admin,
+    onError: options.onError,
+    dashboard: options.dashboard === true,
+  };
+  const examples = { identify: '(req) => req.user?.id', admin: '(req) => req.user?.isAdmin === true', onError: '(error, req) => logger.error(error)' };
+  for (const name of ['identify', 'admin', 'onError'] as const) {
     if (settings[name] !== undefined && typeof settings[name] !== 'function') {
-      throw new TypeError(`promo-track: \`${name}\` must be a function of the framework's request, e.g. (req) => req.user?.id`);
+      throw new TypeError(`promo-track: \`${name}\` must be a function of the framework's request, e.g. ${examples[name]}`);
     }
   }
   // Further pages (behind their own options) join this list.
@@ -48,7 +54,7 @@ export function createHttpHandler<Raw = unknown>(tracker: Tracker, options: Http
         access,
       });
     } catch (error) {
-      return errorResponse(error, { method, path: request.path });
+      return errorResponse(error, { method, path: request.path, raw: request.raw as Raw, onError: settings.onError });
     }
   };
 }

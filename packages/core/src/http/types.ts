@@ -45,6 +45,12 @@ export interface HttpHandlerOptions<Raw = unknown> {
    */
   admin?: (raw: Raw) => boolean | Promise<boolean>;
   /**
+   * Receives every unexpected failure (each one answered 500 `internal`) with the framework's
+   * request, for the host's logger (pino, winston…). Default: `console.error`. Errors with a
+   * contract code (400, 404, 503…) are answers, not failures, and do not come here.
+   */
+  onError?: (error: unknown, raw: Raw) => void;
+  /**
    * Serves the operator dashboard at `GET /dashboard` below the mount (default `false`): charts of
    * `/stats` and `/leaderboard`, and a promocode search. The page is bundled into core (no CDN) and
    * reads only these routes. Who may open it follows `admin`: when `admin` (or `identify`) is set, only
