@@ -16,6 +16,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeCleanCopy } from '../support/clean-copy.js';
+import { expectOneIdentity } from './expect-one-identity.js';
 
 const run = promisify(execFile);
 const root = resolve(import.meta.dirname, '../..');
@@ -136,6 +137,11 @@ describe('packed tarballs', () => {
       errors: true,
       handler: 'function',
     });
+  });
+
+  it('import and require core in one process: every error class is one identity', { timeout: 60_000 }, async () => {
+    const { stdout } = await run(process.execPath, ['mixed.mjs'], { cwd: consumer });
+    expectOneIdentity(JSON.parse(stdout));
   });
 
   it('type-check a correct .ts and .cts consumer with tsc', async () => {

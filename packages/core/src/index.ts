@@ -4,6 +4,7 @@ export {
   ERROR_STATUS,
   ForbiddenError,
   NotFoundError,
+  NotMigratedError,
   StorageError,
   TrackError,
   UnauthorizedError,

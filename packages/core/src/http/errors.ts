@@ -1,4 +1,4 @@
-import { ERROR_STATUS, TrackError, ValidationError } from '../errors.js';
+import { brandErrorClass, ERROR_STATUS, isErrorClassInstance, TrackError, ValidationError } from '../errors.js';
 import type { HttpErrorBody, HttpResponse } from './types.js';
 
 /** The one table of error code → HTTP status: the tracker's own, plus what only HTTP can go wrong with. */
@@ -22,7 +22,13 @@ export class HttpBodyError extends Error {
     this.code = code;
     this.status = HTTP_ERROR_STATUS[code];
   }
+
+  /** `instanceof` holds across the ESM and CommonJS builds of the library. */
+  static [Symbol.hasInstance](value: unknown): boolean {
+    return isErrorClassInstance(this, value);
+  }
 }
+brandErrorClass(HttpBodyError);
 
 export const JSON_HEADERS: Readonly<Record<string, string>> = {
   'content-type': 'application/json; charset=utf-8',

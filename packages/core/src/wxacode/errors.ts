@@ -1,3 +1,5 @@
+import { brandErrorClass, isErrorClassInstance } from '../errors.js';
+
 /** Which of WeChat's APIs a failure came from. */
 export type WxacodeApi = 'stable_token' | 'getwxacodeunlimit';
 
@@ -39,7 +41,13 @@ export class WxacodeError extends Error {
     this.errmsg = init.errmsg;
     this.status = init.status ?? null;
   }
+
+  /** `instanceof` holds across the ESM and CommonJS builds of the library. */
+  static [Symbol.hasInstance](value: unknown): boolean {
+    return isErrorClassInstance(this, value);
+  }
 }
+brandErrorClass(WxacodeError);
 
 /** 40001 invalid credential, 40014 invalid access_token, 42001 access_token expired: worth one refresh. */
 export const INVALID_TOKEN_ERRCODES: ReadonlySet<number> = new Set([40001, 40014, 42001]);
