@@ -10,7 +10,7 @@
  * an optional peer of core).
  */
 import { execFile } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -103,6 +103,28 @@ describe('packed tarballs', () => {
       const paths = p.files.map((f) => f.path);
       expect(paths.filter((f) => !/^(dist\/|package\.json$|README\.md$|LICENSE$)/.test(f))).toEqual([]);
       expect(paths).toEqual(expect.arrayContaining(['dist/index.js', 'dist/index.cjs', 'dist/index.d.ts', 'dist/index.d.cts']));
+    }
+  });
+
+  it('carry a README (install, example, link to the reference), the LICENSE, and the metadata of an npm page', () => {
+    const license = readFileSync(join(root, 'LICENSE'), 'utf8');
+    expect(license).toMatch(/^MIT License/);
+    for (const p of packed) {
+      expect(p.files.map((f) => f.path)).toEqual(expect.arrayContaining(['README.md', 'LICENSE', 'package.json']));
+      // What npm shows is what was installed from the tarball.
+      const installed = join(consumer, 'node_modules', p.name);
+      expect(readFileSync(join(installed, 'LICENSE'), 'utf8'), p.name).toBe(license);
+      const readme = readFileSync(join(installed, 'README.md'), 'utf8');
+      expect(readme, p.name).toMatch(new RegExp(`^# ${p.name}\n`));
+      expect(readme, p.name).toMatch(new RegExp(`npm install [^\n]*${p.name}`));
+      expect(readme, p.name).toMatch(/```ts\n[\s\S]*from '@promo-track\/[\s\S]*```/);
+      expect(readme, p.name).toMatch(/\[API reference\]\(https:\/\/[^)]+\/docs\/api\/README\.md\)/);
+      const manifest = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8'));
+      expect(manifest.description, p.name).toMatch(/\w{3,}/);
+      expect(manifest.license, p.name).toBe('MIT');
+      expect(manifest.keywords?.length, p.name).toBeGreaterThan(2);
+      expect(manifest.repository, p.name).toMatchObject({ type: 'git', url: expect.stringMatching(/^git\+https:\/\/.+\.git$/), directory: PACKAGES.find((x) => x.name === p.name)!.dir });
+      expect(manifest.homepage, p.name).toMatch(/^https:\/\//);
     }
   });
 
