@@ -12,7 +12,8 @@ import { fillWxbcode, getOrCreatePromoRow, selectPromo } from './store/promos.js
 import { selectDecisions, selectReferral, selectReferrals } from './store/referrals.js';
 import { writeShare } from './store/shares.js';
 import { selectLeaderboard, selectStats } from './store/stats.js';
-import { guard } from './store/storage-errors.js';
+import { guard as storageGuard } from './store/storage-errors.js';
+import { schemaGuard } from './schema/schema-version.js';
 import { recordVisit, type TrackWrite, writeTracks } from './store/tracks.js';
 import { transaction } from './store/transaction.js';
 import type { Promo, Tracker, TrackerEvent, TrackerOptions } from './types.js';
@@ -42,6 +43,8 @@ export function createTracker(options: TrackerOptions): Tracker {
     attribution: { model: o.model, windowMs: windowMs(o.windowDays) },
     excludeScenes: o.excludeScenes,
   };
+  // Every call but migrate() first checks, once, that the tables are this version's (NotMigratedError).
+  const { guard, migrated } = schemaGuard(ctx.db, ctx.t, ctx.d);
   const inTransaction = <T>(work: Parameters<typeof transaction<T>>[2]) => guard(() => transaction(ctx.db, ctx.d, work));
 
   const emit = (event: TrackerEvent) => {
@@ -86,7 +89,7 @@ export function createTracker(options: TrackerOptions): Tracker {
   let forgets = 0;
 
   return {
-    migrate: () => guard(() => migrate(ctx.db, ctx.t, ctx.d)),
+    migrate: () => storageGuard(() => migrate(ctx.db, ctx.t, ctx.d)).then(migrated),
 
     async getOrCreatePromo(input) {
       const key = parse(getOrCreatePromoSchema, input);

@@ -7,7 +7,8 @@ import type { TableNames } from './table-names.js';
 
 const MIGRATE_ATTEMPTS = 8;
 
-function provider(t: TableNames, d: Dialect): MigrationProvider {
+/** This version's migrations (`migrate()` runs them; the schema check and `promo-track sql` read them). */
+export function provider(t: TableNames, d: Dialect): MigrationProvider {
   return {
     async getMigrations(): Promise<Record<string, Migration>> {
       return { '0001_init': init(t, d), '0002_outcome_on_track': outcomeOnTrack(t) };

@@ -1,4 +1,5 @@
-import { StorageError, TrackError } from '../errors.js';
+import { NotMigratedError, StorageError, TrackError } from '../errors.js';
+import { isMissingTable } from '../schema/missing-table.js';
 
 const UNREACHABLE_CODES = new Set([
   'ECONNREFUSED',
@@ -42,10 +43,11 @@ export function isUnreachable(error: unknown): boolean {
   return false;
 }
 
-/** Our own errors pass through; a database that cannot be reached becomes `StorageError`. */
+/** Our own errors pass through; a database that cannot be reached becomes `StorageError`, missing tables `NotMigratedError`. */
 export function toStorageError(error: unknown): unknown {
   if (error instanceof TrackError) return error;
   if (isUnreachable(error)) return new StorageError(undefined, { cause: error });
+  if (isMissingTable(error)) return new NotMigratedError(undefined, { cause: error });
   return error;
 }
 
