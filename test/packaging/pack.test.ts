@@ -97,11 +97,11 @@ afterAll(() => {
 });
 
 describe('packed tarballs', () => {
-  it('ship only dist and package.json (plus README / LICENSE), with ESM, CJS, .d.ts and .d.cts', () => {
+  it('ship only dist and package.json (plus README / LICENSE, and core's bin launcher), with ESM, CJS, .d.ts and .d.cts', () => {
     expect(packed.map((p) => p.name)).toEqual(PACKAGES.map((p) => p.name));
     for (const p of packed) {
       const paths = p.files.map((f) => f.path);
-      expect(paths.filter((f) => !/^(dist\/|package\.json$|README\.md$|LICENSE$)/.test(f))).toEqual([]);
+      expect(paths.filter((f) => !/^(dist\/|package\.json$|README\.md$|LICENSE$)/.test(f) && !(p.name === '@promo-track/core' && f === 'bin/promo-track.mjs'))).toEqual([]);
       expect(paths).toEqual(expect.arrayContaining(['dist/index.js', 'dist/index.cjs', 'dist/index.d.ts', 'dist/index.d.cts']));
     }
   });
@@ -164,6 +164,13 @@ describe('packed tarballs', () => {
   it('import and require core in one process: every error class is one identity', { timeout: 60_000 }, async () => {
     const { stdout } = await run(process.execPath, ['mixed.mjs'], { cwd: consumer });
     expectOneIdentity(JSON.parse(stdout));
+  });
+
+  it('run `npx promo-track sql` in the host app: the schema for review, without a database', { timeout: 60_000 }, async () => {
+    const { stdout } = await run('npx', ['--no-install', 'promo-track', 'sql', '--dialect', 'mysql', '--prefix', 'app_'], { cwd: consumer, ...quiet });
+    expect(stdout).toMatch(/^-- promo-track: the SQL tracker\.migrate\(\) runs on an empty mysql database/);
+    expect(stdout).toMatch(/^create table `app_promo` \(.+\);$/m);
+    expect(stdout).toMatch(/^insert into `app_promo_track_migration` .+'0001_init'.+;$/m);
   });
 
   it('type-check a correct .ts and .cts consumer with tsc', async () => {
