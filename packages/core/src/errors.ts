@@ -20,7 +20,7 @@ export class TrackError extends Error {
   readonly code: TrackErrorCode;
   readonly status: number;
 
-  /** `instanceof` holds across the ESM and CommonJS builds of the library (see `isErrorClassInstance`). */
+  /** `instanceof` holds across the ESM and CommonJS builds of the library (see `isErrorClassInstance`). @hidden */
   static [Symbol.hasInstance](value: unknown): boolean {
     return isErrorClassInstance(this, value);
   }

@@ -4,16 +4,22 @@ import type { HttpErrorBody, HttpResponse } from './types.js';
 /** The one table of error code → HTTP status: the tracker's own, plus what only HTTP can go wrong with. */
 export const HTTP_ERROR_STATUS = {
   ...ERROR_STATUS,
+  /** The body is not JSON (or was cut off). */
   invalid_json: 400,
+  /** The body is larger than 1 MiB (`MAX_BODY_BYTES`). */
   payload_too_large: 413,
+  /** An unexpected failure: reported to `onError` (or `console.error`), never described to the client. */
   internal: 500,
 } as const;
 
+/** Every `error.code` a response can carry: the tracker's codes plus the HTTP-only ones. */
 export type HttpErrorCode = keyof typeof HTTP_ERROR_STATUS;
 
 /** A request body that could not be read: not JSON, or larger than the limit. */
 export class HttpBodyError extends Error {
+  /** `invalid_json` (400) or `payload_too_large` (413). */
   readonly code: 'invalid_json' | 'payload_too_large';
+  /** The HTTP status of `code`. */
   readonly status: number;
 
   constructor(code: 'invalid_json' | 'payload_too_large', message: string) {
@@ -23,7 +29,7 @@ export class HttpBodyError extends Error {
     this.status = HTTP_ERROR_STATUS[code];
   }
 
-  /** `instanceof` holds across the ESM and CommonJS builds of the library. */
+  /** `instanceof` holds across the ESM and CommonJS builds of the library. @hidden */
   static [Symbol.hasInstance](value: unknown): boolean {
     return isErrorClassInstance(this, value);
   }

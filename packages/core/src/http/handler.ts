@@ -7,7 +7,7 @@ import { type Route, trackerRoutes } from './routes.js';
 import type { HttpHandler, HttpHandlerOptions, HttpRequest } from './types.js';
 
 /**
- * The contract's HTTP routes, framework-free: adapters turn their request into an `HttpRequest`
+ * promo-track's HTTP routes, framework-free: adapters turn their request into an `HttpRequest`
  * and write back the `HttpResponse`, or hand the request on to the host when this answers `null`.
  */
 export function createHttpHandler<Raw = unknown>(tracker: Tracker, options: HttpHandlerOptions<Raw> = {}): HttpHandler<Raw> {

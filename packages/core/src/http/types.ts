@@ -2,11 +2,13 @@ import type { HttpErrorCode } from './errors.js';
 
 /** A request as the framework saw it, relative to the mount point. */
 export interface HttpRequest<Raw = unknown> {
+  /** The HTTP method, in any case (`GET`, `post`). */
   method: string;
   /** The path below the mount point, without the query string and still URL-encoded, e.g. `/tracks/42/1`. */
   path: string;
   /** The query as the framework parsed it: a string per name, or an array when a name repeats. */
   query: Readonly<Record<string, unknown>>;
+  /** The request headers, names in lower case (as Node's `IncomingMessage` has them). */
   headers: Readonly<Record<string, string | string[] | undefined>>;
   /** A body the host already parsed (`req.body`, `ctx.request.body`); `undefined` when it has not. */
   body?: unknown;
@@ -19,8 +21,11 @@ export interface HttpRequest<Raw = unknown> {
   raw?: Raw;
 }
 
+/** What the adapter writes back: status, headers and the serialized body. */
 export interface HttpResponse {
+  /** The HTTP status code. */
   status: number;
+  /** Response headers (`content-type`, `cache-control`, …), names in lower case. */
   headers: Record<string, string>;
   /** The serialized body (JSON for every route but pages). */
   body: string;
@@ -32,6 +37,10 @@ export interface HttpResponse {
  */
 export type HttpHandler<Raw = unknown> = (request: HttpRequest<Raw>) => Promise<HttpResponse | null>;
 
+/**
+ * Options of `createHttpHandler`, and so of every adapter (`createExpressRouter`,
+ * `createKoaMiddleware`). `Raw` is the framework's request object (Express `req`, Koa `ctx`).
+ */
 export interface HttpHandlerOptions<Raw = unknown> {
   /**
    * The authenticated user's id, or `undefined` when there is none (→ 401 `unauthorized`). When set,
@@ -59,6 +68,15 @@ export interface HttpHandlerOptions<Raw = unknown> {
   dashboard?: boolean;
 }
 
+/** The body of every error response: `{ "error": { "code", "message", "issues"? } }`. */
 export interface HttpErrorBody {
-  error: { code: HttpErrorCode; message: string; issues?: { path: string; message: string }[] };
+  /** What went wrong. */
+  error: {
+    /** The stable code (`validation_failed`, `not_found`, …): branch on this, not on the message. */
+    code: HttpErrorCode;
+    /** A human-readable explanation; for `validation_failed`, every issue as `path: message`. */
+    message: string;
+    /** For `validation_failed`: each refused field, by its wire path (`events.1.user_id`), and what it expects. */
+    issues?: { path: string; message: string }[];
+  };
 }

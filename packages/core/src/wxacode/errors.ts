@@ -15,7 +15,9 @@ export type WxacodeErrorKind = 'errcode' | 'timeout' | 'network' | 'http' | 'bad
 
 /** A failed call to WeChat. The access token and the secret never appear in the message. */
 export class WxacodeError extends Error {
+  /** The WeChat API that failed. */
   readonly api: WxacodeApi;
+  /** How it failed (see `WxacodeErrorKind`). */
   readonly kind: WxacodeErrorKind;
   /** WeChat's `errcode`, or `null` when WeChat gave none (timeout, network, HTTP status). */
   readonly errcode: number | null;
@@ -42,7 +44,7 @@ export class WxacodeError extends Error {
     this.status = init.status ?? null;
   }
 
-  /** `instanceof` holds across the ESM and CommonJS builds of the library. */
+  /** `instanceof` holds across the ESM and CommonJS builds of the library. @hidden */
   static [Symbol.hasInstance](value: unknown): boolean {
     return isErrorClassInstance(this, value);
   }
