@@ -97,7 +97,7 @@ afterAll(() => {
 });
 
 describe('packed tarballs', () => {
-  it('ship only dist and package.json (plus README / LICENSE, and core's bin launcher), with ESM, CJS, .d.ts and .d.cts', () => {
+  it('ship only dist and package.json (plus README / LICENSE, and the bin launcher of core), with ESM, CJS, .d.ts and .d.cts', () => {
     expect(packed.map((p) => p.name)).toEqual(PACKAGES.map((p) => p.name));
     for (const p of packed) {
       const paths = p.files.map((f) => f.path);
