@@ -75,6 +75,7 @@ export class StorageError extends TrackError {
   }
 }
 
+/** `not_migrated` (503): the library's tables are missing or older than this version; call `tracker.migrate()`. */
 export class NotMigratedError extends TrackError {
   constructor(message = "promo-track's tables are missing or older than this version: call `await tracker.migrate()` before using the tracker", options?: { cause?: unknown }) {
     super('not_migrated', message, options);

@@ -3,6 +3,7 @@ import { NotMigratedError } from '../errors.js';
 import type { Dialect } from '../store/dialect.js';
 import { guard } from '../store/storage-errors.js';
 import { provider } from './migrate.js';
+import { isMissingTable } from './missing-table.js';
 import type { TableNames } from './table-names.js';
 
 /**
@@ -29,14 +30,21 @@ export function schemaGuard(db: Kysely<any>, t: TableNames, d: Dialect) {
   };
 
   return {
-    /** `guard` (storage errors mapped), after the schema check. */
-    guard<T>(work: () => Promise<T>): Promise<T> {
-      if (current) return guard(work);
-      checking ??= check().finally(() => (checking = undefined));
-      return guard(async () => {
-        await checking;
-        return work();
-      });
+    /**
+     * `guard` (storage errors mapped), after the schema check; tables missing at any time (dropped
+     * after the check) are `NotMigratedError` too. Not for `migrate()`, whose own failures stay theirs.
+     */
+    async guard<T>(work: () => Promise<T>): Promise<T> {
+      try {
+        if (current) return await guard(work);
+        checking ??= check().finally(() => (checking = undefined));
+        return await guard(async () => {
+          await checking;
+          return work();
+        });
+      } catch (error) {
+        throw isMissingTable(error) ? new NotMigratedError(undefined, { cause: error }) : error;
+      }
     },
     /** Called when `migrate()` has succeeded. */
     migrated(): void {

@@ -1,5 +1,4 @@
-import { NotMigratedError, StorageError, TrackError } from '../errors.js';
-import { isMissingTable } from '../schema/missing-table.js';
+import { StorageError, TrackError } from '../errors.js';
 
 const UNREACHABLE_CODES = new Set([
   'ECONNREFUSED',
@@ -43,11 +42,10 @@ export function isUnreachable(error: unknown): boolean {
   return false;
 }
 
-/** Our own errors pass through; a database that cannot be reached becomes `StorageError`, missing tables `NotMigratedError`. */
+/** Our own errors pass through; a database that cannot be reached becomes `StorageError`. */
 export function toStorageError(error: unknown): unknown {
   if (error instanceof TrackError) return error;
   if (isUnreachable(error)) return new StorageError(undefined, { cause: error });
-  if (isMissingTable(error)) return new NotMigratedError(undefined, { cause: error });
   return error;
 }
 
