@@ -2,6 +2,7 @@ import type { HttpResponse, Plugin } from '@promo-track/core';
 import { DASHBOARD_CSS, DASHBOARD_JS, DASHBOARD_VERSION } from './assets.generated.js';
 import { dashboardPage, refusedPage } from './page.js';
 
+/** The options of `dashboard`. */
 export interface DashboardOptions {
   /** Names to show instead of user ids, for the ids asked (not used by this version of the page). */
   displayName?: (userIds: number[]) => Promise<Map<number, string>>;
