@@ -120,26 +120,29 @@ export function createTracker(options: TrackerOptions): Tracker {
     },
 
     async recordTrack(input) {
-      const visit = toVisit(parse(recordTrackSchema, input), '', Date.now());
-      const write = await guard(() => recordVisit(ctx, visit));
+      const parsed = parse(recordTrackSchema, input);
+      // The code and time are checked inside the guard: before migrate(), every call is NotMigratedError.
+      const write = await guard(() => recordVisit(ctx, toVisit(parsed, '', Date.now())));
       emitTrack(write);
       return write.created ? write.track : markReplayed(write.track);
     },
 
     async recordTracks(inputs) {
+      const parsed = parse(recordTracksSchema, inputs);
+      if (parsed.length === 0) return [];
       const now = Date.now();
-      const visits = parse(recordTracksSchema, inputs).map((input, i) => toVisit(input, `${i}.`, now));
-      if (visits.length === 0) return [];
-      const writes = await guard(() => recordVisits(ctx, visits));
+      const writes = await guard(() => recordVisits(ctx, parsed.map((input, i) => toVisit(input, `${i}.`, now))));
       writes.forEach(emitTrack);
       return writes.map((w) => w.track);
     },
 
     async recordShare(input) {
       const { occurredAt, ...parsed } = parse(recordShareSchema, input ?? {});
-      if (parsed.promocode !== null && !codec.decode(parsed.promocode)) throw new UnknownPromocodeError(parsed.promocode);
-      const at = visitTime(occurredAt, o.backdateDays, Date.now(), 'occurredAt');
-      const { share, created } = await inTransaction((trx) => writeShare(ctx, trx, { ...parsed, at }));
+      const { share, created } = await guard(() => {
+        if (parsed.promocode !== null && !codec.decode(parsed.promocode)) throw new UnknownPromocodeError(parsed.promocode);
+        const at = visitTime(occurredAt, o.backdateDays, Date.now(), 'occurredAt');
+        return ctx.d.write(ctx.db, (trx) => writeShare(ctx, trx, { ...parsed, at }));
+      });
       if (created) emit({ type: 'share.recorded', share });
       return share;
     },
