@@ -32,7 +32,7 @@ beforeAll(async () => {
     outDir: buildDir,
     platform: 'node',
     target: 'node20',
-    external: ['kysely', 'hashids', 'zod'],
+    external: ['kysely', 'hashids', 'zod', 'standardwebhooks'],
     dts: false,
     clean: false,
     silent: true,
