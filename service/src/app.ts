@@ -1,4 +1,11 @@
-import { createFileStore, createTracker, createWxacodeGenerator, type Tracker } from '@promo-track/core';
+import {
+  createFileStore,
+  createTracker,
+  createWxacodeGenerator,
+  type Tracker,
+  type WebhookDelivery,
+  type WebhookEndpoint,
+} from '@promo-track/core';
 import { createExpressRouter } from '@promo-track/express';
 import express, { type ErrorRequestHandler, type Express } from 'express';
 import type { Kysely } from 'kysely';
@@ -13,7 +20,9 @@ export interface Service {
   tracker: Tracker;
   db: Kysely<any>;
   config: ServiceConfig;
-  /** Closes the database. Idempotent. */
+  /** Runs the webhook sender when `WEBHOOK_URL` and `WEBHOOK_SECRET` are set (after the migration). */
+  startWebhookDelivery(): void;
+  /** Stops the webhook sender (its sends in flight finish), then closes the database. Idempotent. */
   close(): Promise<void>;
 }
 
@@ -27,7 +36,7 @@ export function createService(env: Record<string, string | undefined> = process.
   const access = createAdminAccess(env, config.host); // ADMIN_TOKEN, the dashboard
   const db = openDatabase(config.database);
   try {
-    const tracker = createTracker({ db, salt: config.salt, wxacode: wxacodeGenerator(config) });
+    const tracker = trackerFor(db, config);
     const app = express();
     app.disable('x-powered-by');
 
@@ -54,10 +63,38 @@ export function createService(env: Record<string, string | undefined> = process.
     };
     app.use(onError);
 
+    let delivery: WebhookDelivery | undefined;
     let closing: Promise<void> | undefined;
-    return { app, tracker, db, config, close: () => (closing ??= db.destroy()) };
+    return {
+      app,
+      tracker,
+      db,
+      config,
+      startWebhookDelivery() {
+        if (!config.webhook || delivery || closing) return;
+        delivery = tracker.startWebhookDelivery({ onError: (error) => console.warn(`promo-track: ${error instanceof Error ? error.message : String(error)}`) });
+      },
+      close: () => (closing ??= (async () => {
+        await delivery?.stop();
+        await db.destroy();
+      })()),
+    };
   } catch (error) {
     void db.destroy();
+    throw error;
+  }
+}
+
+/** The tracker, with a core option mistake about webhooks reported as the variables that feed it. */
+function trackerFor(db: Kysely<any>, config: ServiceConfig): Tracker {
+  const hook = config.webhook;
+  const webhooks: WebhookEndpoint[] | undefined = hook ? [{ url: hook.url, secret: hook.secret, events: hook.events as WebhookEndpoint['events'] }] : undefined;
+  try {
+    return createTracker({ db, salt: config.salt, wxacode: wxacodeGenerator(config), webhooks });
+  } catch (error) {
+    if (error instanceof TypeError && error.message.includes('`webhooks')) {
+      throw new ConfigError(`${error.message} (from WEBHOOK_URL, WEBHOOK_SECRET, WEBHOOK_EVENTS)`);
+    }
     throw error;
   }
 }

@@ -7,7 +7,7 @@ import { nextAttemptAt } from './schedule.js';
 
 const DEFAULTS = { timeoutMs: 15_000, pollMs: 5_000, concurrency: 16 };
 /** A claimed message stays this sender's for the timeout plus this margin (then another may take it). */
-const LEASE_MARGIN_MS = 45_000;
+const LEASE_MARGIN_MS = 5_000;
 
 /**
  * The sender: keeps up to `concurrency` messages in flight, claiming more as each send ends (so one
