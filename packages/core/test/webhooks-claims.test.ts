@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import { expect, it } from 'vitest';
-import { claimByLease, claimInOneStatement, claimSkippingLocked, type ClaimParams } from '../src/store/dialects/claims.js';
+import { claimByLease, type ClaimedMessage, claimInOneStatement, claimSkippingLocked, type ClaimParams } from '../src/store/dialects/claims.js';
 import { detectDialect } from '../src/store/dialects/detect.js';
 import { tableNames } from '../src/schema/table-names.js';
 import { eachDatabase, useTracker } from './support.js';
@@ -32,9 +32,10 @@ eachDatabase((database) => {
     await f.db.insertInto(`${f.prefix}webhook_message`).values(rows).execute();
   }
 
-  const strategies = {
-    sqlite: { dialect: (...a: Parameters<typeof claimByLease>) => detectDialect(f.db).claimMessages(...a) },
-    postgres: { 'skip locked': (...a: Parameters<typeof claimByLease>) => claimInOneStatement(...a, ' for update skip locked') },
+  type Claim = (...a: Parameters<typeof claimByLease>) => Promise<ClaimedMessage[]>;
+  const strategies: Record<string, Claim> = {
+    sqlite: { dialect: ((...a) => detectDialect(f.db).claimMessages(...a)) as Claim },
+    postgres: { 'skip locked': ((...a) => claimInOneStatement(...a, ' for update skip locked')) as Claim },
     mysql: { 'skip locked': claimSkippingLocked, 'lease only': claimByLease },
   }[database.name];
 
