@@ -63,8 +63,10 @@ export function startSender(ctx: StoreContext, options: WebhookDeliveryOptions =
   async function loop(): Promise<void> {
     while (!stopped) {
       const room = concurrency - inFlight.size;
+      // Claims in batches: once half the slots are free (or none is busy), not one message per freed slot.
+      const claiming = keys.length > 0 && room > 0 && (room * 2 >= concurrency || inFlight.size === 0);
       let claimed: ClaimedMessage[] = [];
-      if (room > 0 && keys.length > 0) {
+      if (claiming) {
         const claim = randomBytes(12).toString('base64url');
         const at = now();
         try {
@@ -82,7 +84,7 @@ export function startSender(ctx: StoreContext, options: WebhookDeliveryOptions =
       }
       // A full claim may leave more due: look again at once; else wait for a free slot, a poll or stop().
       if (stopped) break;
-      if (room > 0 && claimed.length === room) continue;
+      if (claiming && claimed.length === room) continue;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(done, pollMs);
         function done() {
