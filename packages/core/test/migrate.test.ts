@@ -120,6 +120,22 @@ eachDatabase((database) => {
     }
   });
 
+  it('migrates an unprefixed tracker beside another one in another schema of the same database', async () => {
+    const [a, b] = [await openNamespace(database), await openNamespace(database)];
+    try {
+      for (const ns of [a, b]) {
+        const tracker = createTracker({ db: ns.db, salt: SALT });
+        await tracker.migrate();
+        await tracker.migrate();
+        expect(await ns.tables()).toEqual(expect.arrayContaining(OWN_TABLES));
+        expect((await tracker.getOrCreatePromo({ userId: 1 })).userId).toBe(1);
+      }
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
   it('leaves the host’s own Kysely migrations (default kysely_migration tables) untouched', async () => {
     const ns = await openNamespace(database);
     try {

@@ -28,6 +28,7 @@ export async function migrate(db: Kysely<any>, t: TableNames, d: Dialect): Promi
   await d.migrate(db, async (target) => {
     const migrator = new Migrator({
       db: target,
+      migrationTableSchema: await d.migrationSchema?.(target),
       provider: provider(t, d.name),
       migrationTableName: t.migration,
       migrationLockTableName: t.migrationLock,

@@ -54,6 +54,12 @@ export interface Dialect {
    * database has it, a lease-only UPDATE where it does not, the write queue on SQLite).
    */
   claimMessages(db: Kysely<any>, t: TableNames, p: ClaimParams): Promise<ClaimedMessage[]>;
+  /**
+   * The schema the migrator's own tables live in, where the database has schemas: Kysely's Migrator
+   * otherwise takes a table of that name in any schema for its own (two unprefixed trackers in two
+   * PostgreSQL schemas of one database).
+   */
+  migrationSchema?(db: Kysely<any>): Promise<string | undefined>;
   /** Runs the migrator so that several processes starting at once take turns. */
   migrate(db: Kysely<any>, run: (db: Kysely<any>) => Promise<void>): Promise<void>;
   /**
