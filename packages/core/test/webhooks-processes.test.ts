@@ -13,9 +13,9 @@ import { useBuiltCore } from './built-core.js';
 import { SALT } from './support.js';
 
 const WORKER = fileURLToPath(new URL('./workers/webhook-sender-worker.mjs', import.meta.url));
-const MESSAGES = 60;
+const MESSAGES = 48;
 /** Each send takes this long at the receiver, so that the senders' slots, not the CPU, bound throughput. */
-const RECEIVER_MS = 150;
+const RECEIVER_MS = 100;
 const CONCURRENCY = 2;
 
 const servers = [
