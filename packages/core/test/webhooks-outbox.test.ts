@@ -52,7 +52,7 @@ eachDatabase((database) => {
       const c = await f.make({ webhooks: [endpoint(['track.recorded', 'referral.bound'])] }).getOrCreatePromo({ userId: 3 });
       const first = await f.tracker.recordTrack({ userId: 1, promocode: b.promocode, scene: 1047 });
       const second = await f.tracker.recordTrack({ userId: 1, promocode: c.promocode, scene: 1007 });
-      // A later visit that binds nothing: on SQLite and PostgreSQL the one-statement path, skipped for the event.
+      // A later visit that binds nothing: SQLite's one statement inside the transaction, with its event; elsewhere the transaction.
       const third = await f.tracker.recordTrack({ userId: 1, promocode: c.promocode, scene: 1007 });
       const all = await messages(f);
       expect(all.map((m) => m.type)).toEqual(['track.recorded', 'referral.bound', 'track.recorded', 'referral.bound', 'track.recorded']);
@@ -171,6 +171,22 @@ eachDatabase((database) => {
       await f.tracker.recordShare({ userId: 1 });
       await f.tracker.forgetUser(1);
       expect(await types(f)).toEqual([]);
+    });
+
+    it('track.recorded for every later visit too, alone and in calls that share a commit', async () => {
+      const tracker = f.make({ webhooks: [endpoint(['track.recorded'])] });
+      const b = await tracker.getOrCreatePromo({ userId: 2 });
+      const c = await tracker.getOrCreatePromo({ userId: 3 });
+      const tracks = [
+        await tracker.recordTrack({ userId: 1, promocode: b.promocode, scene: 1047 }),
+        await tracker.recordTrack({ userId: 1, promocode: c.promocode, scene: 1047 }), // kept
+        await tracker.recordTrack({ userId: 4, promocode: c.promocode, scene: 1047, trackType: 2 }),
+        await tracker.recordTrack({ userId: 4, promocode: b.promocode, scene: 1047 }), // returning_user
+      ];
+      tracks.push(...(await Promise.all([1, 4, 1, 4].map((userId) => tracker.recordTrack({ userId, promocode: b.promocode, scene: 1001 })))));
+      const recorded = (await messages(f)).filter((m) => m.type === 'track.recorded').map((m) => m.body.data.id);
+      expect(recorded.sort()).toEqual(tracks.map((t) => t.id).sort());
+      expect((await tracker.explainReferral(1)).decisions.map((d) => d.outcome)).toEqual(['bound', 'kept', 'kept', 'kept']);
     });
 
     it('the default events (referral.bound, user.forgotten), one message per endpoint that wants the type', async () => {

@@ -20,12 +20,23 @@ export type { TrackWrite, VisitInput } from './visit-records.js';
 
 /**
  * One visit: the dialect's one-statement later visit where it has one, else the transaction. An
- * endpoint that wants `track.recorded` needs the event in the track's transaction: no shortcut then.
+ * endpoint that wants `track.recorded` needs the event in the track's transaction: where writes are
+ * serialized the one statement then runs inside it, with its event; elsewhere the transaction runs
+ * (a failed statement would abort the server's transaction).
  */
 export function recordVisit(ctx: StoreContext, v: VisitInput): Promise<TrackWrite> {
   const { laterVisit } = ctx.d;
-  const shortcut = laterVisit && !v.eventId && !wants(ctx, 'track.recorded') ? (db: Kysely<any>) => writeLaterVisit(ctx, db, v, laterVisit.bind(ctx.d)) : undefined;
-  return ctx.d.write(ctx.db, (trx) => writeVisits(ctx, trx, [v]).then((w) => w[0]!), shortcut);
+  const whole = (trx: Kysely<any>) => writeVisits(ctx, trx, [v]).then((w) => w[0]!);
+  const oneStatement = laterVisit && !v.eventId ? (db: Kysely<any>) => writeLaterVisit(ctx, db, v, laterVisit.bind(ctx.d)) : undefined;
+  if (!oneStatement) return ctx.d.write(ctx.db, whole);
+  if (!wants(ctx, 'track.recorded')) return ctx.d.write(ctx.db, whole, oneStatement);
+  if (!ctx.d.serializedWrites) return ctx.d.write(ctx.db, whole);
+  return ctx.d.write(ctx.db, async (trx) => {
+    const write = await oneStatement(trx);
+    if (!write) return whole(trx);
+    await writeEvents(ctx, trx, eventsOf(write));
+    return write;
+  });
 }
 
 /** Several visits, in order, in one transaction. */
