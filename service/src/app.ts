@@ -27,7 +27,7 @@ export function createService(env: Record<string, string | undefined> = process.
   const access = createAdminAccess(env, config.host); // ADMIN_TOKEN, the dashboard
   const db = openDatabase(config.database);
   try {
-    const tracker = createTracker({ db, salt: config.salt, wxacode: wxacodeGenerator(config) });
+    const tracker = createTracker({ db, salt: config.salt, timeZone: config.timeZone, wxacode: wxacodeGenerator(config) });
     const app = express();
     app.disable('x-powered-by');
 

@@ -14,6 +14,8 @@ export interface ServiceConfig {
   saltWarning: string | null;
   /** Set when `WX_APPID` and `WX_SECRET` are both set. */
   wxacode: WxacodeConfig | null;
+  /** `TZ_DAYS`: the tracker's `timeZone` (the days of stats, the dashboard and exports). */
+  timeZone: string;
 }
 
 export type DatabaseConfig =
@@ -57,7 +59,18 @@ export function readConfig(env: Env = process.env, cwd: string = process.cwd()):
     salt,
     saltWarning,
     wxacode: readWxacode(env, cwd, host, port),
+    timeZone: readTimeZone(env.TZ_DAYS),
   };
+}
+
+function readTimeZone(value: string | undefined): string {
+  const zone = nonEmpty(value) ?? 'UTC';
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+  } catch {
+    throw new ConfigError(`TZ_DAYS is "${zone}": it must be an IANA time zone, e.g. Asia/Shanghai or UTC.`);
+  }
+  return zone;
 }
 
 const nonEmpty = (value: string | undefined) => (value === undefined || value.trim() === '' ? undefined : value.trim());

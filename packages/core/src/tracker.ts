@@ -5,6 +5,7 @@ import { windowMs } from './model/attribution.js';
 import { UnknownPromocodeError } from './model/errors.js';
 import type { Promo, Tracker, TrackerEvent, TrackerOptions } from './model/types.js';
 import { resolveOptions } from './options.js';
+import { createZone } from './days/time-zone.js';
 import { markReplayed } from './replays.js';
 import { sceneLabel } from './scenes.js';
 import { migrate } from './schema/migrate.js';
@@ -44,6 +45,7 @@ export function createTracker(options: TrackerOptions): Tracker {
     d: detectDialect(o.db),
     t: tableNames(o.tablePrefix),
     rules: { model: o.model, windowMs: windowMs(o.windowDays), excludeScenes: o.excludeScenes },
+    zone: createZone(o.timeZone),
   };
   const codec = createCodec(o.salt, o.codeMinLength);
   const inTransaction = <T>(work: (trx: Kysely<any>) => Promise<T>) => guard(() => ctx.d.write(ctx.db, work));

@@ -75,7 +75,7 @@ export interface Stats {
   shares: number;
   /** Most visits first. */
   byScene: { scene: string; label: string | null; visits: number }[];
-  /** `YYYY-MM-DD` in UTC, ascending. */
+  /** `YYYY-MM-DD` in the tracker's `timeZone`, ascending. */
   byDay: { day: string; visits: number; newUserVisits: number; shares: number }[];
   byShareType: { shareType: ShareType; shares: number }[];
   /** True when `uniqueVisitors` is an estimate (global stats over closed days). */
@@ -190,6 +190,11 @@ export interface TrackerOptions {
   excludeScenes?: readonly (string | number)[];
   /** How far in the past an `occurredAt` may lie, in days. Default 7. */
   backdateDays?: number;
+  /**
+   * The IANA time zone (e.g. `'Asia/Shanghai'`) whose calendar days `stats().byDay`, the dashboard
+   * and the exports use, right across daylight-saving changes. Default `'UTC'`.
+   */
+  timeZone?: string;
   /** Called after each write; a throwing listener never breaks the write. */
   onEvent?: (event: TrackerEvent) => void;
 }

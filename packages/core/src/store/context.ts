@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type { Zone } from '../days/time-zone.js';
 import type { AttributionRules } from '../model/attribution.js';
 import type { TableNames } from '../schema/table-names.js';
 import type { Dialect } from './dialects/dialect.js';
@@ -9,4 +10,6 @@ export interface StoreContext {
   d: Dialect;
   t: TableNames;
   rules: AttributionRules;
+  /** The zone whose calendar days `stats`, rollups and exports use. */
+  zone: Zone;
 }

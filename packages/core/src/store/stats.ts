@@ -1,10 +1,10 @@
-import { type ExpressionBuilder, sql } from 'kysely';
+import { type ExpressionBuilder } from 'kysely';
 import type { LeaderboardEntry, ShareType, Stats, StatsQuery } from '../model/types.js';
 import type { StoreContext } from './context.js';
+import { localDay } from './day-buckets.js';
 import { num } from './rows.js';
+import { dayString } from '../days/time-zone.js';
 
-const DAY_MS = 86_400_000;
-const dayString = (day: number) => new Date(day * DAY_MS).toISOString().slice(0, 10);
 
 interface Range {
   from?: Date;
@@ -24,7 +24,7 @@ export type StatsRows = Omit<Stats, 'byScene' | 'uniqueVisitorsEstimated'> & { b
 
 export async function selectStats(ctx: StoreContext, q: StatsQuery): Promise<StatsRows> {
   const { db, t, d } = ctx;
-  const day = sql<number>`created_at${sql.raw(d.intDiv)}${sql.lit(DAY_MS)}`;
+  const day = localDay(ctx, 'created_at', q);
   const promocodesOf = (column: 'user_id' | 'appid', value: number | string) =>
     db.selectFrom(t.promo).select('promocode').where(column, '=', value);
 
