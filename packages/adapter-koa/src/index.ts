@@ -1,4 +1,5 @@
 import { createHttpHandler, type HttpHandlerOptions, readJsonBody, type Tracker } from '@promo-track/core';
+import { Readable } from 'node:stream';
 import type { Context, Middleware } from 'koa';
 
 export interface KoaMiddlewareOptions extends HttpHandlerOptions<Context> {
@@ -31,7 +32,8 @@ export function createKoaMiddleware(tracker: Tracker, { prefix = '', ...options 
     if (!response) return next();
     ctx.status = response.status;
     ctx.set(response.headers);
-    ctx.body = response.body;
+    // A streamed body (the CSV exports) goes to Koa as a stream, which it writes and ends.
+    ctx.body = typeof response.body === 'string' ? response.body : Readable.from(response.body);
   };
 }
 

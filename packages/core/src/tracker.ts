@@ -17,10 +17,12 @@ import { createPromoCache } from './store/promo-cache.js';
 import { fillWxbcode, getOrCreatePromoRow, selectPromo } from './store/promos.js';
 import { selectDecisions, selectReferral, selectReferrals } from './store/referrals.js';
 import { writeShare } from './store/shares.js';
+import { exportReferralRows, exportTrackRows } from './store/exports.js';
 import { selectLeaderboard, selectStats } from './store/stats.js';
 import { guard } from './store/storage-errors.js';
 import { recordVisit, recordVisits, type TrackWrite, type VisitInput } from './store/track-writer.js';
 import {
+  exportQuerySchema,
   getOrCreatePromoSchema,
   leaderboardQuerySchema,
   listReferralsSchema,
@@ -99,6 +101,7 @@ export function createTracker(options: TrackerOptions): Tracker {
   let forgets = 0;
 
   return {
+    timeZone: o.timeZone,
     migrate: () => guard(() => migrate(ctx.db, ctx.t, ctx.d)),
 
     async getOrCreatePromo(input) {
@@ -168,6 +171,10 @@ export function createTracker(options: TrackerOptions): Tracker {
     async leaderboard(query = {}) {
       return guard(() => selectLeaderboard(ctx, parse(leaderboardQuerySchema, query)));
     },
+
+    // Checked at the call, so bad input throws before anything is read.
+    exportTracks: (query = {}) => exportTrackRows(ctx, parse(exportQuerySchema, query)),
+    exportReferrals: (query = {}) => exportReferralRows(ctx, parse(exportQuerySchema, query)),
 
     async explainReferral(userId) {
       const id = parse(userIdSchema, userId, 'userId');

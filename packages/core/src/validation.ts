@@ -69,6 +69,11 @@ export const leaderboardQuerySchema = z.object({
   limit: z.number().int().min(1).max(500).default(10),
 });
 
+export const exportQuerySchema = z.object({
+  from: validDate.optional(),
+  to: validDate.optional(),
+});
+
 export const listReferralsSchema = z.object({
   limit: z.number().int().min(1).max(500).default(50),
   cursor: text(128).nullish().transform((v) => v ?? null),

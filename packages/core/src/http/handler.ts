@@ -3,6 +3,7 @@ import { Access } from './access.js';
 import { errorResponse } from './errors.js';
 import { compilePath } from './router.js';
 import { dashboardRoutes } from '../dashboard/routes.js';
+import { exportRoutes } from './export-routes.js';
 import { type Route, trackerRoutes } from './routes.js';
 import type { HttpHandler, HttpHandlerOptions, HttpRequest } from './types.js';
 
@@ -21,6 +22,7 @@ export function createHttpHandler<Raw = unknown>(tracker: Tracker, options: Http
   // Further pages (behind their own options) join this list.
   const routes: Route<Raw>[] = [
     ...trackerRoutes<Raw>(tracker, { admin: !!settings.admin }),
+    ...exportRoutes<Raw>(tracker),
     ...(settings.dashboard ? dashboardRoutes<Raw>() : []),
   ];
   const table = routes.map((route) => ({ route, path: compilePath(route.path) }));

@@ -94,6 +94,11 @@ export const leaderboardQuery = z.object({
   limit: integerText(leaderboardQuerySchema.shape.limit.unwrap()).optional(),
 });
 
+export const exportQuery = z.object({
+  from: isoDateText.optional(),
+  to: isoDateText.optional(),
+});
+
 export type TrackBody = z.output<typeof trackBody>;
 
 export const toTrackInput = (t: TrackBody) => ({

@@ -144,6 +144,13 @@ export interface LeaderboardQuery {
   limit?: number;
 }
 
+export interface ExportQuery {
+  /** Inclusive. */
+  from?: Date;
+  /** Exclusive. */
+  to?: Date;
+}
+
 export interface ForgetResult {
   promos: number;
   tracks: number;
@@ -211,6 +218,12 @@ export interface Tracker {
   listReferrals(referrerId: number, options?: ListReferralsOptions): Promise<Page<Referral>>;
   stats(query?: StatsQuery): Promise<Stats>;
   leaderboard(query?: LeaderboardQuery): Promise<LeaderboardEntry[]>;
+  /** Every track in range, oldest first (ties by id), read in pages: memory stays flat however many. */
+  exportTracks(query?: ExportQuery): AsyncIterable<Track>;
+  /** Every binding whose `boundAt` is in range, oldest first, read in pages. */
+  exportReferrals(query?: ExportQuery): AsyncIterable<Referral>;
+  /** The `timeZone` option: whose calendar days `stats().byDay` and the CSV exports use. */
+  readonly timeZone: string;
   explainReferral(userId: number): Promise<{ referral: Referral | null; decisions: Decision[] }>;
   forgetUser(userId: number): Promise<ForgetResult>;
   purge(options: { before: Date }): Promise<PurgeResult>;
