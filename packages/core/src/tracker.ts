@@ -118,7 +118,12 @@ export function createTracker(options: TrackerOptions): Tracker {
 
     async findPromo(promocode) {
       if (typeof promocode !== 'string' || !codec.decode(promocode)) return null;
-      return guard(() => selectPromo(ctx, promocode));
+      const cached = promos.byCode(promocode);
+      if (cached) return cached;
+      const epoch = forgets;
+      const promo = await guard(() => selectPromo(ctx, promocode));
+      if (promo && (promo.wxbcode || !o.wxacode) && epoch === forgets) promos.set(promo);
+      return promo;
     },
 
     async recordTrack(input) {
