@@ -13,6 +13,7 @@ import { tableNames } from './schema/table-names.js';
 import type { StoreContext } from './store/context.js';
 import { detectDialect } from './store/dialects/detect.js';
 import { forgetRows, purgeRows } from './store/privacy.js';
+import { invalidateBefore, invalidateTimes, LATE_MS } from './store/rollups.js';
 import { createPromoCache } from './store/promo-cache.js';
 import { fillWxbcode, getOrCreatePromoRow, selectPromo } from './store/promos.js';
 import { selectDecisions, selectReferral, selectReferrals } from './store/referrals.js';
@@ -95,6 +96,16 @@ export function createTracker(options: TrackerOptions): Tracker {
     return pending;
   };
 
+  /**
+   * After a write has committed: rows that landed on a day whose rollup may exist already (backdated,
+   * or committed late) void that day's rollup (store/rollups.ts).
+   */
+  const voidLateDays = async (times: Date[]) => {
+    const cutoff = Date.now() - LATE_MS;
+    const late = times.map((at) => at.getTime()).filter((at) => at < cutoff);
+    if (late.length) await guard(() => invalidateTimes(ctx, late));
+  };
+
   // Complete promos (a code image, when a generator is set) change only by forgetUser. `forgets`
   // counts its starts and ends, so that a read that overlapped one is not cached.
   const promos = createPromoCache();
@@ -129,6 +140,7 @@ export function createTracker(options: TrackerOptions): Tracker {
     async recordTrack(input) {
       const visit = toVisit(parse(recordTrackSchema, input), '', Date.now());
       const write = await guard(() => recordVisit(ctx, visit));
+      if (write.created) await voidLateDays([write.track.createdAt]);
       emitTrack(write);
       return write.created ? write.track : markReplayed(write.track);
     },
@@ -138,6 +150,7 @@ export function createTracker(options: TrackerOptions): Tracker {
       const visits = parse(recordTracksSchema, inputs).map((input, i) => toVisit(input, `${i}.`, now));
       if (visits.length === 0) return [];
       const writes = await guard(() => recordVisits(ctx, visits));
+      await voidLateDays(writes.filter((w) => w.created).map((w) => w.track.createdAt));
       writes.forEach(emitTrack);
       return writes.map((w) => w.track);
     },
@@ -147,6 +160,7 @@ export function createTracker(options: TrackerOptions): Tracker {
       if (parsed.promocode !== null && !codec.decode(parsed.promocode)) throw new UnknownPromocodeError(parsed.promocode);
       const at = visitTime(occurredAt, o.backdateDays, Date.now(), 'occurredAt');
       const { share, created } = await inTransaction((trx) => writeShare(ctx, trx, { ...parsed, at }));
+      if (created) await voidLateDays([share.createdAt]);
       if (created) emit({ type: 'share.recorded', share });
       return share;
     },
@@ -166,11 +180,7 @@ export function createTracker(options: TrackerOptions): Tracker {
 
     async stats(query = {}) {
       const stats = await guard(() => selectStats(ctx, parse(statsQuerySchema, query)));
-      return {
-        ...stats,
-        byScene: stats.byScene.map((s) => ({ scene: s.scene, label: sceneLabel(s.scene), visits: s.visits })),
-        uniqueVisitorsEstimated: false,
-      };
+      return { ...stats, byScene: stats.byScene.map((s) => ({ scene: s.scene, label: sceneLabel(s.scene), visits: s.visits })) };
     },
 
     async leaderboard(query = {}) {
@@ -190,10 +200,11 @@ export function createTracker(options: TrackerOptions): Tracker {
     async forgetUser(userId) {
       const id = parse(userIdSchema, userId, 'userId');
       forgets++;
-      const { images, ...removed } = await inTransaction((trx) => forgetRows(ctx, trx, id)).finally(() => {
+      const { images, times, ...removed } = await inTransaction((trx) => forgetRows(ctx, trx, id)).finally(() => {
         promos.forget(id);
         forgets++;
       });
+      await guard(() => invalidateTimes(ctx, times));
       // Images live outside the database: removed once the rows are gone for good.
       await Promise.all(images.map((url) => o.wxacode?.remove(url).catch(() => undefined)));
       emit({ type: 'user.forgotten', userId: id, removed });
@@ -202,7 +213,9 @@ export function createTracker(options: TrackerOptions): Tracker {
 
     async purge(options) {
       const { before } = parse(purgeSchema, options);
-      return guard(() => purgeRows(ctx, before));
+      const removed = await guard(() => purgeRows(ctx, before));
+      await guard(() => invalidateBefore(ctx, before.getTime()));
+      return removed;
     },
   };
 }

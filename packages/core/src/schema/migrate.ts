@@ -3,6 +3,7 @@ import type { Dialect, DialectName } from '../store/dialects/dialect.js';
 import { init } from './0001-init.js';
 import { outcomeOnTrack } from './0002-outcome-on-track.js';
 import { arrivedNewAndUtf8mb4 } from './0003-arrived-new-and-utf8mb4.js';
+import { rollups } from './0005-rollups.js';
 import type { TableNames } from './table-names.js';
 
 /** Every migration, by name, in order; each takes only names and the dialect's name (frozen in time). */
@@ -11,6 +12,7 @@ export function migrations(t: TableNames, dialect: DialectName): Record<string, 
     '0001_init': init(t, dialect),
     '0002_outcome_on_track': outcomeOnTrack(t),
     '0003_arrived_new_and_utf8mb4': arrivedNewAndUtf8mb4(t, dialect),
+    '0005_rollups': rollups(t, dialect),
   };
 }
 

@@ -11,6 +11,10 @@ export interface TableNames {
   decision: string;
   /** A single row locked to serialise referral bindings (cycle checks) on PostgreSQL and MySQL. */
   lock: string;
+  /** Daily rollups of closed days (store/rollups.ts): a row per (scope, day), and its scenes and share types. */
+  rollupDay: string;
+  rollupScene: string;
+  rollupShareType: string;
   migration: string;
   migrationLock: string;
 }
@@ -24,6 +28,9 @@ export function tableNames(prefix: string): TableNames {
     referral: `${prefix}referral`,
     decision: `${prefix}decision`,
     lock: `${prefix}promo_track_lock`,
+    rollupDay: `${prefix}promo_track_rollup_day`,
+    rollupScene: `${prefix}promo_track_rollup_scene`,
+    rollupShareType: `${prefix}promo_track_rollup_share_type`,
     migration: `${prefix}promo_track_migration`,
     migrationLock: `${prefix}promo_track_migration_lock`,
   };
