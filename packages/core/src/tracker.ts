@@ -128,9 +128,10 @@ export function createTracker(options: TrackerOptions): Tracker {
     },
 
     async findPromo(promocode) {
-      if (typeof promocode !== 'string' || !codec.decode(promocode)) return null;
-      const cached = promos.byCode(promocode);
+      // Only codes this salt issued are ever cached: a hit needs no decoding.
+      const cached = typeof promocode === 'string' ? promos.byCode(promocode) : undefined;
       if (cached) return cached;
+      if (typeof promocode !== 'string' || !codec.decode(promocode)) return null;
       const epoch = forgets;
       const promo = await guard(() => selectPromo(ctx, promocode));
       if (promo && (promo.wxbcode || !o.wxacode) && epoch === forgets) promos.set(promo);
