@@ -126,6 +126,18 @@ if (selected(statsSqlite)) {
   }
 }
 
+// 10M tracks: seeded once and kept between runs; only without --quick.
+let big = null;
+if (!args.quick && (!args.only || '10M tracks'.includes(args.only) || args.only === '10M')) {
+  const { runBig } = await import('./cases/big.mjs');
+  try {
+    big = await runBig(env);
+  } catch (error) {
+    log(`FAILED: 10M tracks: ${error.stack ?? error}`);
+    process.exit(1);
+  }
+}
+
 // ---- output -------------------------------------------------------------------------------
 const lines = [];
 const rows = [];
@@ -193,6 +205,24 @@ if (stats) {
   });
 }
 
+if (big) {
+  const bigRows = [];
+  for (const db of ['sqlite', 'postgres']) {
+    const r = big[db];
+    if (!r || r.skipped) {
+      bigRows.push([`${db}`, 'skipped', '', '', r?.skipped ?? '']);
+      continue;
+    }
+    for (const [label, { ms, first }] of Object.entries(r)) {
+      const target = label === 'global, last 30 days' ? (ms <= 50 ? 'met (≤ 50 ms)' : 'MISSED (≤ 50 ms)') : '';
+      bigRows.push([`${db}: ${label}`, ms.toFixed(2), first.toFixed(0), target]);
+    }
+  }
+  out += '\n\nstats at 10M tracks (ms per call, median; first call: builds missing rollups)\n' + table(['call', 'ms', 'first call ms', 'target'], bigRows);
+  const e = big.export;
+  out += `\n\nCSV export of ${e.rows} tracks (GET /export/tracks.csv through core's handler, own process): ${e.rows_per_sec} rows/s, ${e.secs} s, ${e.mb} MB of CSV, heap ${e.start_heap_mb} MB at start, peak ${e.peak_heap_mb} MB (target ≤ 150 MB: ${e.peak_heap_mb <= 150 ? 'met' : 'MISSED'})`;
+  lines.push({ case: 'stats 10M', ...big });
+}
 if (args['no-statement-cache']) out += '\n\n--no-statement-cache: the library side gives Kysely the bare better-sqlite3 handle (every query prepared again).';
 out += `\n\n${env.rounds} interleaved rounds of ${env.seconds} s per side; ratio = median over rounds of (promo-track rate / twin rate in the same round). Total ${((Date.now() - t0) / 1000).toFixed(0)} s.`;
 if (args.json) {

@@ -89,7 +89,7 @@ export const statsSqlite = (() => {
         fill(size);
         // Rows written behind the library's back: its rollups of closed days are rebuilt from them
         // (the first global call pays that, reported apart as "first call").
-        for (const table of ['promo_track_rollup_day', 'promo_track_rollup_scene', 'promo_track_rollup_share_type']) raw.prepare(`delete from ${table}`).run();
+        for (const table of ['rollup_day', 'rollup_scene', 'rollup_share_type']) raw.prepare(`delete from ${table}`).run();
         raw.pragma('wal_checkpoint(TRUNCATE)');
         raw.pragma('synchronous = NORMAL');
         raw.pragma('cache_size = -2000');

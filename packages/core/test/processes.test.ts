@@ -160,7 +160,7 @@ describe.each(targets)('$name, from several processes at once', (target) => {
       expect(answers.map((a) => a.error)).toEqual(answers.map(() => undefined));
       const own = await listTables(db, target.name === 'sqlite-file' ? 'sqlite' : target.name, prefix);
       expect(own).toEqual(
-        ['promo', 'track', 'share', 'visitor', 'referral', 'decision', 'promo_track_lock', 'promo_track_rollup_day', 'promo_track_rollup_scene', 'promo_track_rollup_share_type', 'promo_track_migration', 'promo_track_migration_lock']
+        ['promo', 'track', 'share', 'visitor', 'referral', 'decision', 'promo_track_lock', 'rollup_day', 'rollup_scene', 'rollup_share_type', 'promo_track_migration', 'promo_track_migration_lock']
           .map((t) => prefix + t)
           .sort(),
       );

@@ -123,7 +123,7 @@ eachDatabase((database) => {
       }
       await check('the end');
       // Rollups were used: closed days have rows in the library's rollup table.
-      const { rows } = await sql<{ n: unknown }>`select count(*) as n from ${sql.table(`${f.prefix}promo_track_rollup_day`)}`.execute(f.db);
+      const { rows } = await sql<{ n: unknown }>`select count(*) as n from ${sql.table(`${f.prefix}rollup_day`)}`.execute(f.db);
       expect(Number(rows[0]!.n)).toBeGreaterThan(3);
       vi.useRealTimers();
     }, 120_000);

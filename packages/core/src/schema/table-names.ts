@@ -28,9 +28,9 @@ export function tableNames(prefix: string): TableNames {
     referral: `${prefix}referral`,
     decision: `${prefix}decision`,
     lock: `${prefix}promo_track_lock`,
-    rollupDay: `${prefix}promo_track_rollup_day`,
-    rollupScene: `${prefix}promo_track_rollup_scene`,
-    rollupShareType: `${prefix}promo_track_rollup_share_type`,
+    rollupDay: `${prefix}rollup_day`,
+    rollupScene: `${prefix}rollup_scene`,
+    rollupShareType: `${prefix}rollup_share_type`,
     migration: `${prefix}promo_track_migration`,
     migrationLock: `${prefix}promo_track_migration_lock`,
   };

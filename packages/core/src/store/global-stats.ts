@@ -12,11 +12,13 @@ import { addDay, emptyTally, type Range, shape, type StatsRows, tallyRows } from
 export async function selectGlobalStats(ctx: StoreContext, q: StatsQuery): Promise<StatsRows> {
   const { zone } = ctx;
   const now = Date.now();
-  const from = q.from?.getTime() ?? (await earliestRow(ctx));
+  // Days before the earliest row are empty: no rollup is built for them.
+  const earliest = await earliestRow(ctx);
+  const from = earliest === null ? null : Math.max(q.from?.getTime() ?? earliest, earliest);
   const closedUntil = Math.min(q.to?.getTime() ?? Infinity, now - CLOSED_MARGIN);
   let first = from === null ? 0 : zone.dayOf(from);
   // A range's partial first day is read live; without `from`, the earliest row's day is whole.
-  if (q.from && zone.startOf(first) < from!) first++;
+  if (q.from && zone.startOf(first) < q.from.getTime()) first++;
   let last = zone.dayOf(closedUntil);
   if (zone.startOf(last + 1) > closedUntil) last--;
 
