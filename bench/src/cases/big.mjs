@@ -172,7 +172,7 @@ async function seedPostgres(pool, promos) {
               case when i % 5 = 0 then 200000 + i / 5 else 200000 + floor(random() * (i / 5 + 1))::int end,
               pr.promocode, pr.user_id, null, ${start}::bigint + i::bigint * ${step}
        from generate_series(${from}, ${from + 999_999}) i
-       join ${p}promo pr on pr.user_id = 1 + (i * 7919) % ${OWNERS} and pr.promo_type = 1 and pr.appid = ''`,
+       join ${p}promo pr on pr.user_id = 1 + (i::bigint * 7919) % ${OWNERS} and pr.promo_type = 1 and pr.appid = ''`,
     );
     log(`  10M: PostgreSQL ${(from + 1_000_000) / 1e6}M tracks`);
   }

@@ -136,7 +136,8 @@ export async function tallyRows(
           .then((r) => num(r.n))
       : db
           .selectFrom(t.track)
-          .select('user_id')
+          // The dialect's expression: on SQLite it keeps the planner on the range's time index.
+          .select(d.distinctUsers.as('user_id'))
           .distinct()
           .where(counted)
           .execute()
