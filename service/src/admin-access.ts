@@ -4,7 +4,7 @@ import { ConfigError } from './config.js';
 
 /**
  * Who may see the dashboard and call the operator-only routes (`GET /stats` without `user_id`,
- * `GET /leaderboard`, `DELETE /users/:user_id`, `GET /dashboard`):
+ * `GET /leaderboard`, the CSV exports, `DELETE /users/:user_id`, `GET /dashboard`):
  *
  * - `ADMIN_TOKEN` set: requests with `Authorization: Bearer <token>`, or with the HttpOnly cookie
  *   that the dashboard's sign-in form sets. Everyone else gets 403 from those routes, and a

@@ -97,15 +97,15 @@ export const statsSqlite = (() => {
         for (const [label, call] of Object.entries(calls)) {
           const lat = [];
           const budget = now() + env.statsSeconds * 1e9;
-          // At least one call; more while the budget lasts (the first one warms the cache).
-          while (lat.length < 1 || (now() < budget && lat.length < 2000)) {
+          // At least three calls (the first one warms the cache and may build rollups); more while the budget lasts.
+          while (lat.length < 3 || (now() < budget && lat.length < 2000)) {
             const t = now();
             const s = await call();
             if (!(s.visits >= 0)) throw new Error(`stats answered ${JSON.stringify(s)}`);
             lat.push(now() - t);
           }
           const first = lat[0] / 1e6;
-          if (lat.length > 2) lat.shift();
+          lat.shift();
           (results[label] ??= {})[size] = { ms: median(lat) / 1e6, first, lat };
         }
       }
