@@ -120,6 +120,20 @@ export function createTracker(options: TrackerOptions): Tracker {
   const promos = createPromoCache();
   let forgets = 0;
 
+  /** Rows read in pages, each page through the guard (NotMigratedError, StorageError). */
+  async function* guardedRows<T>(rows: AsyncIterable<T>): AsyncIterable<T> {
+    const it = rows[Symbol.asyncIterator]();
+    try {
+      for (;;) {
+        const next = await guard(() => it.next());
+        if (next.done) return;
+        yield next.value;
+      }
+    } finally {
+      await it.return?.();
+    }
+  }
+
   return {
     timeZone: o.timeZone,
     migrate: () => storageGuard(() => migrate(ctx.db, ctx.t, ctx.d)).then(migrated),
@@ -201,8 +215,8 @@ export function createTracker(options: TrackerOptions): Tracker {
     },
 
     // Checked at the call, so bad input throws before anything is read.
-    exportTracks: (query = {}) => exportTrackRows(ctx, parse(exportQuerySchema, query)),
-    exportReferrals: (query = {}) => exportReferralRows(ctx, parse(exportQuerySchema, query)),
+    exportTracks: (query = {}) => guardedRows(exportTrackRows(ctx, parse(exportQuerySchema, query))),
+    exportReferrals: (query = {}) => guardedRows(exportReferralRows(ctx, parse(exportQuerySchema, query))),
 
     async explainReferral(userId) {
       const id = parse(userIdSchema, userId, 'userId');
