@@ -74,17 +74,24 @@ export function decide(rules: AttributionRules, v: VisitFacts): Verdict {
   return { outcome: binding ? 'rebound' : 'bound', bind: true, previousReferrerId: binding?.referrerId ?? null };
 }
 
-/** Asks `read` for each fact `decide` needs until it answers. */
-export async function settle(
-  rules: AttributionRules,
-  facts: VisitFacts,
-  read: (need: Need) => Promise<boolean | BindingFacts | null>,
-): Promise<Exclude<Verdict, { need: Need }>> {
+type Settled = Exclude<Verdict, { need: Need }>;
+type Fact = boolean | BindingFacts | null;
+
+/**
+ * Asks `read` for each fact `decide` needs until it answers. Synchronous while `read` answers
+ * synchronously (facts already in memory), so a batch decided in memory pays no promise per visit.
+ */
+export function settle(rules: AttributionRules, facts: VisitFacts, read: (need: Need) => Fact | Promise<Fact>): Settled | Promise<Settled> {
   let v = facts;
   for (;;) {
     const verdict = decide(rules, v);
     if (!('need' in verdict)) return verdict;
-    v = { ...v, [verdict.need]: await read(verdict.need) };
+    const fact = read(verdict.need);
+    if (fact instanceof Promise) {
+      const need = verdict.need;
+      return fact.then((value) => settle(rules, { ...v, [need]: value }, read));
+    }
+    v = { ...v, [verdict.need]: fact };
   }
 }
 

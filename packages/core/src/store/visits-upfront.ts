@@ -51,13 +51,14 @@ export async function writeVisitsUpfront(
     const seen = facts.visitors.get(v.userId);
     const visitor: VisitorFacts = seen ? { ...seen, firstVisit: false } : { firstVisit: true, arrivedNew: v.trackType !== 2, firstSeenAt: v.at };
     if (!seen) facts.visitors.set(v.userId, visitor);
-    const verdict = await settle(ctx.rules, { userId: v.userId, candidateId: owner, scene: v.scene, at: v.at, visitor }, async (need: Need) => {
+    const settled = settle(ctx.rules, { userId: v.userId, candidateId: owner, scene: v.scene, at: v.at, visitor }, (need: Need) => {
       if (need === 'bound') return facts.bindings.has(v.userId);
       if (need === 'binding') return facts.bindings.get(v.userId) ?? null;
       if (!facts.referring.has(v.userId)) return false;
-      await pending.flush();
-      return isAncestor(ctx, trx, v.userId, owner);
+      // Someone is bound to this user: walk the chain in the database, once the writes before are in.
+      return pending.flush().then(() => isAncestor(ctx, trx, v.userId, owner));
     });
+    const verdict = settled instanceof Promise ? await settled : settled;
     pending.add({ index, v, owner, visitor, outcome: verdict.outcome, bind: verdict.bind ? verdict.previousReferrerId : undefined });
     if (verdict.bind) remember(facts, v.userId, { referrerId: owner, boundAt: v.at });
   }
