@@ -60,19 +60,19 @@ export function dashboardPage(version: string): string {
       <div class="chart tall"><canvas id="chart-daily" role="img" ${attr('aria-label', 'daily.title')}></canvas></div>
       ${dataTable('table-daily', 'col.day', 'col.new', 'col.returning', 'col.shares')}
     </section>
-    <section class="card" aria-labelledby="scenes-title">
+    <section class="card scenes" aria-labelledby="scenes-title">
       <h2 id="scenes-title">${t('scenes.title')} <small lang="zh-CN">场景值</small></h2>
       <div class="chart" id="scenes-box"><canvas id="chart-scenes" role="img" ${attr('aria-label', 'scenes.title')}></canvas></div>
       ${dataTable('table-scenes', 'col.scene', 'col.label', 'col.visits')}
+    </section>
+    <section class="card" aria-labelledby="leaders-title">
+      <h2 id="leaders-title">${t('leaders.title')} ${t('leaders.note', 'small')}</h2>
+      <table class="list ranking"><thead><tr>${th('col.rank')}${th('col.promoter')}${th('col.referrals')}${th('col.visits')}</tr></thead><tbody id="table-leaders"></tbody></table>
     </section>
     <section class="card" aria-labelledby="shares-title">
       <h2 id="shares-title">${t('shares.title')}</h2>
       <div class="chart"><canvas id="chart-shares" role="img" ${attr('aria-label', 'shares.title')}></canvas></div>
       ${dataTable('table-shares', 'col.type', 'col.shares')}
-    </section>
-    <section class="card" aria-labelledby="leaders-title">
-      <h2 id="leaders-title">${t('leaders.title')} ${t('leaders.note', 'small')}</h2>
-      <table class="list ranking"><thead><tr>${th('col.rank')}${th('col.promoter')}${th('col.referrals')}${th('col.visits')}</tr></thead><tbody id="table-leaders"></tbody></table>
     </section>
     <section class="card" aria-labelledby="webhooks-title" id="webhooks" hidden>
       <h2 id="webhooks-title">${t('webhooks.title')}</h2>
