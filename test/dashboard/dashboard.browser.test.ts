@@ -11,6 +11,9 @@ import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { presetRange, rangeQuery, eachDay, type Range } from '../../packages/dashboard/src/client/dates.js';
 import { MESSAGES, format, type Language } from '../../packages/dashboard/src/client/messages.js';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createService, type Service } from '../../service/src/app.js';
 import { type Host, NAMES, OPERATOR_COOKIE, SPECIAL, startHost } from './host.js';
 import { charts, drawn, redraw, rows, sceneLabels, settled, tiles } from './page-probes.js';
 
@@ -24,6 +27,8 @@ const WIDTHS = [360, 390, 1280, 1920] as const;
 const LANGUAGES: Language[] = ['zh-CN', 'en'];
 const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 
+const ADMIN_TOKEN = 'dashboard-test-admin-token-0123456789';
+
 const t = (lang: Language, key: keyof (typeof MESSAGES)['en'], values?: Record<string, string | number>) => format(MESSAGES[lang][key], values);
 
 describe.skipIf(!existsSync(CHROMIUM))('the dashboard in headless Chromium', () => {
@@ -32,6 +37,9 @@ describe.skipIf(!existsSync(CHROMIUM))('the dashboard in headless Chromium', () 
   let context: BrowserContext;
   let page: Page;
   let dashboardUrl: string;
+  let service: Service;
+  let serviceServer: Server;
+  let serviceOrigin: string;
   const consoleErrors: string[] = [];
   const requests: string[] = [];
   const refused: string[] = [];
@@ -40,6 +48,12 @@ describe.skipIf(!existsSync(CHROMIUM))('the dashboard in headless Chromium', () 
     mkdirSync(OUTPUT, { recursive: true });
     host = await startHost();
     dashboardUrl = `${host.origin}/api/dashboard`;
+    // The standalone service too, with ADMIN_TOKEN: its sign-in form's cookie must open the page's routes.
+    service = createService({ HOST: '127.0.0.1', DATABASE_URL: 'sqlite::memory:', PROMO_SALT: 'dashboard-browser-service-salt', ADMIN_TOKEN });
+    await service.tracker.migrate();
+    serviceServer = createServer(service.app);
+    await new Promise<void>((done) => serviceServer.listen(0, '127.0.0.1', done));
+    serviceOrigin = `http://127.0.0.1:${(serviceServer.address() as AddressInfo).port}`;
     profile = mkdtempSync(join(tmpdir(), 'dashboard-chromium-'));
     context = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
@@ -72,6 +86,11 @@ describe.skipIf(!existsSync(CHROMIUM))('the dashboard in headless Chromium', () 
   afterAll(async () => {
     await context?.close();
     await host?.close();
+    if (serviceServer) {
+      serviceServer.closeAllConnections();
+      await new Promise((done) => serviceServer.close(done));
+    }
+    await service?.close();
     if (profile) rmSync(profile, { recursive: true, force: true });
   });
 
@@ -387,12 +406,31 @@ describe.skipIf(!existsSync(CHROMIUM))('the dashboard in headless Chromium', () 
     }
   });
 
+  it("opens in the standalone service after its sign-in form, reading the plugin's routes with the cookie", async () => {
+    const signIn = await page.goto(`${serviceOrigin}/dashboard`);
+    expect(signIn?.status()).toBe(401);
+    await page.fill('input[name=token]', 'not-the-token');
+    await page.click('button[type=submit]');
+    await expect.poll(() => page.textContent('[role=alert]')).toContain('not the admin token');
+    await page.fill('input[name=token]', ADMIN_TOKEN);
+    await Promise.all([page.waitForURL(`${serviceOrigin}/dashboard`), page.click('button[type=submit]')]);
+    await drawn(page, 0);
+    expect(await page.isHidden('#alert')).toBe(true);
+    expect(await page.textContent('#range-zone')).toContain('UTC');
+    expect((await tiles(page, 'totals')).visits).toEqual({ value: 0, text: '0' });
+  });
+
   it('made no request off 127.0.0.1 and logged no console error but the unknown promocode’s 404', () => {
     expect(refused).toEqual([]);
     expect(requests.length).toBeGreaterThan(20);
     for (const url of requests) expect(new URL(url).hostname).toBe('127.0.0.1');
     const notFound = (path: string) => `Failed to load resource: the server responded with a status of 404 (Not Found) ${host.origin}/api${path}`;
-    const expected = [notFound('/promos/NoSuchCode123')];
+    const expected = [
+      notFound('/promos/NoSuchCode123'),
+      // The service's sign-in form (401), and 401 again for the wrong token.
+      `Failed to load resource: the server responded with a status of 401 (Unauthorized) ${serviceOrigin}/dashboard`,
+      `Failed to load resource: the server responded with a status of 401 (Unauthorized) ${serviceOrigin}/dashboard/sign-in`,
+    ];
     expect(consoleErrors.filter((e) => !/\/export\/|\/webhooks\//.test(e))).toEqual(expected);
   });
 });
