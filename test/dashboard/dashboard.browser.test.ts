@@ -15,6 +15,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createService, type Service } from '../../service/src/app.js';
 import { type Host, NAMES, OPERATOR_COOKIE, SPECIAL, startHost } from './host.js';
+import { parseCsv } from './csv.js';
 import { charts, drawn, redraw, rows, sceneLabels, settled, tiles } from './page-probes.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -368,9 +369,37 @@ describe.skipIf(!existsSync(CHROMIUM))('the dashboard in headless Chromium', () 
     expect(page.url()).toContain(`promo=${promo.promocode}`);
   });
 
-  it('hides the export buttons and the webhook panel where the service has no such routes', async () => {
-    expect(await page.isHidden('#exports')).toBe(true);
-    expect(await page.isHidden('#webhooks')).toBe(true);
+  it("downloads the range's tracks and referrals as CSV (or hides the buttons where the service has no exports)", async () => {
+    const range = await stateRange();
+    const q = rangeQuery(range, ZONE);
+    const probe = await fetch(`${host.origin}/api/export/tracks.csv?from=${q.from}&to=${q.from}`, { headers: { cookie: `${OPERATOR_COOKIE.name}=${OPERATOR_COOKIE.value}` } });
+    await probe.body?.cancel();
+    if (probe.status === 404) {
+      expect(await page.isHidden('#exports')).toBe(true);
+      return;
+    }
+    expect(probe.status).toBe(200);
+    expect(await page.isVisible('#exports')).toBe(true);
+    const download = async (id: string) => {
+      const [file] = await Promise.all([page.waitForEvent('download'), page.click(`#${id}`)]);
+      return parseCsv(readFileSync((await file.path())!, 'utf8'));
+    };
+    // The contract's exportTracks / exportReferrals (this core answers the export routes, so it has them).
+    const exporter = host.tracker as unknown as {
+      exportTracks(q: { from?: Date; to?: Date }): AsyncIterable<{ id: number }>;
+      exportReferrals(q: { from?: Date; to?: Date }): AsyncIterable<{ userId: number }>;
+    };
+    const tracks = await download('export-tracks');
+    expect(tracks.bom).toBe(true);
+    const expectedTracks: number[] = [];
+    for await (const track of exporter.exportTracks(query(range))) expectedTracks.push(track.id);
+    expect(expectedTracks.length).toBeGreaterThan(1000);
+    expect(tracks.rows.map((r) => Number(r.id))).toEqual(expectedTracks);
+
+    const referrals = await download('export-referrals');
+    const expectedReferrals: number[] = [];
+    for await (const referral of exporter.exportReferrals(query(range))) expectedReferrals.push(referral.userId);
+    expect(referrals.rows.map((r) => Number(r.user_id))).toEqual(expectedReferrals);
   });
 
   it('takes the screenshots of both languages at 1280 and 390 px for docs/', async () => {

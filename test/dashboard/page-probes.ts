@@ -86,7 +86,8 @@ export const sceneLabels = (page: Page) =>
     };
   });
 
-export const tiles = (page: Page, id: string) =>
+/** Each tile's number (`data-value`) and the text shown for it. */
+export const tiles = (page: Page, id: string): Promise<Record<string, { value: number; text: string | null }>> =>
   page.$$eval(`#${id} [data-kpi]`, (nodes) =>
     Object.fromEntries(nodes.map((n) => [(n as HTMLElement).dataset.kpi, { value: Number((n as HTMLElement).dataset.value), text: n.querySelector('.value')!.textContent }])),
   );
