@@ -290,13 +290,14 @@ describe.skipIf(!existsSync(CHROMIUM))('the dashboard in headless Chromium', () 
     await expectOverview();
   });
 
-  it('explains each attribution decision in words, in both languages', async () => {
+  it('explains each attribution decision in words, in both languages (bound, kept, self, cycle, excluded_scene, returning_user)', async () => {
     const cases: [number, string[]][] = [
       [SPECIAL.bound, ['bound', 'kept']],
       [SPECIAL.self, ['self']],
       [SPECIAL.cycleTop, ['cycle']],
       [SPECIAL.cycleChild, ['bound']],
       [SPECIAL.crawler, ['excluded_scene']],
+      [SPECIAL.returning, ['returning_user', 'returning_user']],
     ];
     for (const l of LANGUAGES) {
       await switchTo(l);

@@ -41,6 +41,8 @@ export const SPECIAL = {
   cycleChild: 900_011,
   /** New, first visit from WeChat's crawler (scene 1129) through 1001's code. */
   crawler: 900_020,
+  /** Known to the host before promo-track (first visit `trackType: 2`), then through another code. */
+  returning: 900_040,
 } as const;
 
 export interface Host {
@@ -120,4 +122,7 @@ async function seedSpecialUsers(tracker: Tracker, seeded: Seeded): Promise<void>
   await tracker.recordTrack({ userId: SPECIAL.cycleTop, promocode: child, scene: 1008 });
 
   await tracker.recordTrack({ userId: SPECIAL.crawler, promocode: code(1001), scene: 1129 });
+
+  await tracker.recordTrack({ userId: SPECIAL.returning, promocode: code(1005), scene: 1007, trackType: 2 });
+  await tracker.recordTrack({ userId: SPECIAL.returning, promocode: code(1003), scene: 1008 });
 }
