@@ -135,7 +135,7 @@ async function refresh(): Promise<void> {
     const [stats, leaders, messages] = await Promise.all([
       getJson<WireStats>('/stats', query),
       getJson<WireLeaderboard>('/leaderboard', { ...query, limit: 10 }),
-      features.webhooks ? loadMessages() : null,
+      features.webhooks ? loadMessages().catch(() => null) : null,
     ]);
     await loadNames(leaders.items.map((l) => l.referrer));
     if (ticket !== latest) return; // a newer view was asked for while this one loaded
@@ -144,6 +144,7 @@ async function refresh(): Promise<void> {
     showLeaders(leaders, locale, openUser);
     showExports(query);
     if (messages) showMessages(messages, locale, redeliver);
+    else byId('webhooks').hidden = true;
     await refreshUser(ticket);
   } catch (error) {
     if (ticket === latest) showAlert(error);
@@ -254,8 +255,8 @@ async function start(): Promise<void> {
   applyTheme(state.lang);
   // Routes of later versions: shown when this service answers them.
   const now = new Date().toISOString();
-  const [exports, messages] = await Promise.all([routeExists('/export/tracks.csv', { from: now, to: now }), loadMessages().catch(() => null)]);
-  features = { exports, webhooks: messages !== null };
+  const [exports, webhooks] = await Promise.all([routeExists('/export/tracks.csv', { from: now, to: now }), routeExists('/webhooks/messages', { limit: 1 })]);
+  features = { exports, webhooks };
   await refresh();
 }
 

@@ -1,6 +1,7 @@
 /**
  * The webhook panel: how many messages wait or failed, the last error, and "Redeliver" for a failed
- * one. Shown when `GET /webhooks/messages` answers (a service without webhooks answers 404).
+ * one. Shown when `GET /webhooks/messages` answers (older services answer 404) and the outbox holds
+ * any message: a tracker without webhook endpoints never writes one.
  */
 import { ApiError, getJson, postJson, type WireMessage, type WireMessagePage } from './api.js';
 import { byId, el, fillTable } from './dom.js';
@@ -11,16 +12,20 @@ const LIMIT = 100;
 export interface Messages {
   pending: WireMessagePage;
   failed: WireMessagePage;
+  /** Whether any message was ever delivered (one is enough to know). */
+  delivered: boolean;
 }
 
-/** Both lists, or `null` when this service has no webhook routes. */
+/** The pending and failed lists, or `null` when this service has no webhook routes or no messages. */
 export async function loadMessages(): Promise<Messages | null> {
   try {
-    const [pending, failed] = await Promise.all([
+    const [pending, failed, delivered] = await Promise.all([
       getJson<WireMessagePage>('/webhooks/messages', { status: 'pending', limit: LIMIT }),
       getJson<WireMessagePage>('/webhooks/messages', { status: 'failed', limit: LIMIT }),
+      getJson<WireMessagePage>('/webhooks/messages', { status: 'delivered', limit: 1 }),
     ]);
-    return { pending, failed };
+    if (pending.items.length + failed.items.length + delivered.items.length === 0) return null;
+    return { pending, failed, delivered: delivered.items.length > 0 };
   } catch (error) {
     if (error instanceof ApiError && error.status === 404) return null;
     throw error;
