@@ -427,13 +427,17 @@ describe.skipIf(!existsSync(CHROMIUM))('the dashboard in headless Chromium', () 
     await resize(1280);
   });
 
-  it('has no serious or critical accessibility violation (axe-core), in both languages, wide and narrow', async () => {
+  it('has no serious or critical accessibility violation (axe-core), in both languages, wide and narrow, light and dark', async () => {
     await page.click('#table-scenes >> xpath=ancestor::details/summary');
     for (const [l, width] of [['zh-CN', 390], ['en', 1280]] as const) {
       await switchTo(l);
       await resize(width);
       await axe(`${l} at ${width}px`);
     }
+    // And in the dark theme, which follows the system.
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await axe('en at 1280px, dark');
+    await page.emulateMedia({ colorScheme: 'light' });
   });
 
   it("opens in the standalone service after its sign-in form, reading the plugin's routes with the cookie", async () => {
