@@ -36,7 +36,7 @@ export function dashboardPage(version: string): string {
 </head>
 <body data-busy="true" data-generation="0">
 <header class="top">
-  <div class="brand"><strong>promo-track</strong>${t('brand.subtitle')}</div>
+  <h1 class="brand"><strong>promo-track</strong>${t('brand.subtitle')}</h1>
   <form class="range" id="range" autocomplete="off">
     <label><span data-t="range">Range</span><select id="range-preset" name="preset"></select></label>
     <label><span data-t="range.from">From</span><input type="date" id="range-first" name="first"></label>
