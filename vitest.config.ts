@@ -10,6 +10,7 @@ export default defineConfig({
       '@promo-track/express': src('./packages/adapter-express/src/index.ts'),
       '@promo-track/koa': src('./packages/adapter-koa/src/index.ts'),
       '@promo-track/dashboard': src('./packages/dashboard/src/index.ts'),
+      '@promo-track/miniprogram': src('./packages/miniprogram/src/index.ts'),
     },
   },
   test: {

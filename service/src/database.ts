@@ -12,7 +12,8 @@ export function openDatabase(config: DatabaseConfig): Kysely<any> {
   switch (config.kind) {
     case 'sqlite': {
       if (config.file !== ':memory:') mkdirSync(dirname(config.file), { recursive: true });
-      const database = new Database(config.file, { timeout: 5000 });
+      // A short busy timeout: the library waits for another process's write lock without blocking the event loop.
+      const database = new Database(config.file, { timeout: 20 });
       // WAL: readers never wait for the writer, and a killed process loses nothing it committed.
       database.pragma('journal_mode = WAL');
       database.pragma('synchronous = FULL');

@@ -27,6 +27,26 @@ describeHosts('routes', { mountedOnly: true }, (ctx) => {
     expect(other.body).toMatchObject({ promo_type: 1, appid: null, page: null });
   });
 
+  it('occurred_at on POST /tracks, /tracks/batch and /shares becomes created_at; out of range is validation_failed', async () => {
+    const promocode = await promoOf(newUserId());
+    const at = new Date(Date.now() - 3_600_000).toISOString();
+    const track = await ctx.api('POST', '/tracks', { json: { user_id: newUserId(), promocode, scene: 1047, occurred_at: at } });
+    expect(track.status).toBe(201);
+    expect(track.body.created_at).toBe(at);
+    const batch = await ctx.api('POST', '/tracks/batch', { json: { events: [{ user_id: newUserId(), promocode, scene: 1047, occurred_at: at }] } });
+    expect(batch.body.items[0].created_at).toBe(at);
+    const share = await ctx.api('POST', '/shares', { json: { user_id: newUserId(), promocode, occurred_at: at } });
+    expect(share.body.created_at).toBe(at);
+    const future = new Date(Date.now() + 3_600_000).toISOString();
+    const refused = await ctx.api('POST', '/tracks/batch', {
+      json: { events: [{ user_id: newUserId(), promocode, scene: 1047 }, { user_id: newUserId(), promocode, scene: 1047, occurred_at: future }] },
+    });
+    expect(refused.status).toBe(400);
+    expect(refused.body.error).toMatchObject({ code: 'validation_failed', issues: [{ path: 'events.1.occurred_at', message: expect.any(String) }] });
+    const badDate = await ctx.api('POST', '/tracks', { json: { user_id: newUserId(), promocode, scene: 1047, occurred_at: 'yesterday' } });
+    expect(badDate.body.error.issues).toEqual([{ path: 'occurred_at', message: expect.any(String) }]);
+  });
+
   it('POST /tracks records a visit (201) and answers a repeated event_id with the first record (200)', async () => {
     const referrer = newUserId();
     const visitor = newUserId();

@@ -1,6 +1,6 @@
 /**
  * The packages as a user gets them: build from a clean copy of the repository (so that no build
- * running at the same time in the working tree can change what is packed), `npm pack` the four packages, install the tarballs into
+ * running at the same time in the working tree can change what is packed), `npm pack` the packages, install the tarballs into
  * a fresh folder outside the workspace (peers come from the registry / the local npm cache), then
  * import them from `.mjs`, require them from `.cjs`, and type-check `.ts` / `.cts` consumers with
  * the workspace's tsc: a correct call compiles, a wrong argument type fails naming its file.
@@ -10,10 +10,11 @@
  * an optional peer of core).
  */
 import { execFile } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { parse } from 'acorn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeCleanCopy } from '../support/clean-copy.js';
 
@@ -27,6 +28,7 @@ const PACKAGES = [
   { name: '@promo-track/express', dir: 'packages/adapter-express' },
   { name: '@promo-track/koa', dir: 'packages/adapter-koa' },
   { name: '@promo-track/dashboard', dir: 'packages/dashboard' },
+  { name: '@promo-track/miniprogram', dir: 'packages/miniprogram' },
 ];
 
 interface Packed {
@@ -108,7 +110,7 @@ describe('packed tarballs', () => {
 
   it('install together outside the workspace: the adapters and the dashboard take core from its tarball', () => {
     const installed = readdirSync(join(consumer, 'node_modules/@promo-track')).sort();
-    expect(installed).toEqual(['core', 'dashboard', 'express', 'koa']);
+    expect(installed).toEqual(['core', 'dashboard', 'express', 'koa', 'miniprogram']);
     // One copy of core, so `instanceof TrackError` holds across packages.
     for (const dependent of ['express', 'koa', 'dashboard']) {
       expect(existsSync(join(consumer, `node_modules/@promo-track/${dependent}/node_modules/@promo-track/core`))).toBe(false);
@@ -133,6 +135,7 @@ describe('packed tarballs', () => {
       errors: true,
       scene1047: true,
       handler: 'function',
+      miniprogram: 7, // the client's visit bound user 8 to user 7
     });
   });
 
@@ -146,7 +149,42 @@ describe('packed tarballs', () => {
       dashboard: 200,
       errors: true,
       handler: 'function',
+      miniprogram: 'function',
     });
+  });
+
+  it('@promo-track/miniprogram as WeChat\'s npm build takes it: its `miniprogram` folder, ES2017, CommonJS that requires nothing, running on wx alone', async () => {
+    const dir = join(consumer, 'node_modules/@promo-track/miniprogram');
+    const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+    expect(manifest.dependencies ?? {}).toEqual({});
+    const entry = join(dir, manifest.miniprogram, 'index.js'); // what miniprogram_npm/@promo-track/miniprogram/index.js becomes
+    // Every build parses as ES2017 (the syntax of later editions is a SyntaxError here).
+    for (const [file, sourceType] of [[entry, 'script'], [join(dir, 'dist/index.cjs'), 'script'], [join(dir, 'dist/index.js'), 'module']] as const) {
+      expect(() => parse(readFileSync(file, 'utf8'), { ecmaVersion: 2017, sourceType }), file).not.toThrow();
+    }
+
+    // The mini-program runtime: a CommonJS module, `wx` a global, no Node module to require.
+    const requests: { method: string; url: string; data: unknown }[] = [];
+    const storage = new Map<string, unknown>();
+    const wx = {
+      request(o: { method: string; url: string; data: unknown; success: (r: { statusCode: number; data: unknown }) => void }) {
+        requests.push({ method: o.method, url: o.url, data: o.data });
+        setTimeout(() => o.success(o.method === 'GET' ? { statusCode: 200, data: { promocode: 'Own9x' } } : { statusCode: 201, data: {} }), 1);
+      },
+      getStorageSync: (key: string) => storage.get(key) ?? '',
+      setStorageSync: (key: string, value: unknown) => storage.set(key, value),
+    };
+    const module = { exports: {} as { createPromoClient: typeof import('@promo-track/miniprogram').createPromoClient } };
+    const refuse = (name: string) => {
+      throw new Error(`require('${name}')`);
+    };
+    new Function('module', 'exports', 'require', 'wx', readFileSync(entry, 'utf8'))(module, module.exports, refuse, wx);
+    const client = module.exports.createPromoClient({ baseUrl: 'https://api.example.com/api', getUserId: () => 9 });
+    client.onLaunch({ scene: 1047, query: { scene: 'AbCd1234' } });
+    await client.flush();
+    expect(requests.map((r) => `${r.method} ${r.url}`)).toEqual(['POST https://api.example.com/api/tracks/batch', 'GET https://api.example.com/api/tracks/9/1']);
+    expect(requests[0].data).toEqual({ events: [expect.objectContaining({ user_id: 9, promocode: 'AbCd1234', scene: '1047' })] });
+    expect(storage.get('promo-track')).toMatchObject({ q: [], u: 9, c: 'Own9x' });
   });
 
   it('type-check a correct .ts and .cts consumer with tsc', async () => {

@@ -7,6 +7,7 @@ const { createTracker, TrackError, ValidationError, createHttpHandler } = requir
 const { createExpressRouter } = require('@promo-track/express');
 const { createKoaMiddleware } = require('@promo-track/koa');
 const { dashboard } = require('@promo-track/dashboard');
+const { createPromoClient } = require('@promo-track/miniprogram');
 
 (async () => {
   const db = new Kysely({ dialect: new SqliteDialect({ database: new Database(':memory:') }) });
@@ -39,6 +40,7 @@ const { dashboard } = require('@promo-track/dashboard');
       dashboard: page.status,
       errors: invalid instanceof ValidationError && invalid instanceof TrackError && invalid.status === 400,
       handler: typeof createHttpHandler,
+      miniprogram: typeof createPromoClient,
     }),
   );
 })().catch((error) => {

@@ -8,6 +8,7 @@ import { SCENES, TrackError, UnknownPromocodeError, createTracker, createHttpHan
 import { createExpressRouter } from '@promo-track/express';
 import { createKoaMiddleware } from '@promo-track/koa';
 import { dashboard } from '@promo-track/dashboard';
+import { createPromoClient } from '@promo-track/miniprogram';
 
 const db = new Kysely({ dialect: new SqliteDialect({ database: new Database(':memory:') }) });
 const tracker = createTracker({ db, salt: 'consumer-salt-123' });
@@ -35,6 +36,20 @@ const dashboardStatus = {
   script: (await fetchFrom(koaServer, `/api/dashboard/${script}`)).status,
 };
 const unknown = await tracker.recordTrack({ userId: 8, promocode: 'NoSuchCode99', scene: 1047 }).catch((e) => e);
+// The mini-program client in Node (request over fetch, storage in memory): user 8 scans user 7's code.
+const stored = new Map();
+const client = createPromoClient({
+  baseUrl: `http://127.0.0.1:${expressServer.address().port}/api`,
+  getUserId: () => 8,
+  request: async ({ url, method, data, header }) => {
+    const res = await fetch(url, { method, headers: header, body: data === undefined ? undefined : JSON.stringify(data) });
+    return { statusCode: res.status, data: await res.json() };
+  },
+  storage: { get: (key) => stored.get(key), set: (key, value) => stored.set(key, value) },
+});
+client.onLaunch({ scene: 1047, query: { scene: promo.promocode } });
+await client.flush();
+const referral = await tracker.getReferrer(8);
 expressServer.close();
 koaServer.close();
 await db.destroy();
@@ -49,5 +64,6 @@ console.log(
     errors: unknown instanceof UnknownPromocodeError && unknown instanceof TrackError && unknown.status === 422,
     scene1047: sceneLabel('1047') === SCENES['1047'] && typeof SCENES['1047'] === 'string',
     handler: typeof createHttpHandler,
+    miniprogram: referral?.referrerId,
   }),
 );

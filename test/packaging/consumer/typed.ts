@@ -6,6 +6,7 @@ import { createTracker, TrackError, type Promo, type Stats, type Tracker } from 
 import { createExpressRouter } from '@promo-track/express';
 import { createKoaMiddleware } from '@promo-track/koa';
 import { dashboard, type DashboardOptions } from '@promo-track/dashboard';
+import { createPromoClient, type PromoClient } from '@promo-track/miniprogram';
 
 declare const db: Kysely<any>;
 
@@ -31,6 +32,16 @@ const names: DashboardOptions = { displayName: async (ids) => new Map(ids.map((i
 const koa = new Koa();
 koa.use(createKoaMiddleware(tracker, { prefix: '/api', admin: (ctx) => ctx.get('x-admin') === 'yes', plugins: [dashboard(names)] }));
 
+// The mini-program client, typed without miniprogram-api-typings (a dev dependency of ours only).
+export const client: PromoClient = createPromoClient({
+  baseUrl: 'https://api.example.com/api',
+  getUserId: () => Promise.resolve(42),
+  header: () => ({ Authorization: 'Bearer t' }),
+  request: async (o) => ({ statusCode: 201, data: o.data }),
+  storage: { get: () => '', set: () => undefined },
+});
+export const card: Promise<{ title: string; path: string }> = client.share({ from: 'menu' }, { title: 'Hi', path: '/pages/index/index' });
+
 // skipLibCheck hides errors inside .d.ts files (third-party ones have some), so prove here that
 // ours resolved to real types: an unresolved import would have turned these into `any`.
 type IsAny<T> = 0 extends 1 & T ? true : false;
@@ -40,4 +51,5 @@ export const checks: [
   IsAny<ReturnType<typeof createExpressRouter>>,
   IsAny<ReturnType<typeof createKoaMiddleware>>,
   IsAny<ReturnType<typeof dashboard>>,
-] = [false, false, false, false, false];
+  IsAny<PromoClient>,
+] = [false, false, false, false, false, false];

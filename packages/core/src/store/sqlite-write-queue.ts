@@ -1,4 +1,5 @@
 import { setImmediate as afterThisTurn } from 'node:timers';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { CompiledQuery, type Kysely } from 'kysely';
 import type { Shortcut } from './dialects/dialect.js';
 
@@ -55,16 +56,19 @@ async function runGroup(db: Kysely<any>, group: Job[]): Promise<void> {
   const lone = group.length === 1 ? group[0] : undefined;
   if (lone?.shortcut) {
     // Its own statement: the queue runs one group at a time, so no transaction is open now.
-    const done = await lone.shortcut(db).then(
+    const done = await whileBusy(() => lone.shortcut!(db), () => true).then(
       (value) => value !== null && (lone.resolve(value), true),
       (error: unknown) => (lone.reject(error), true),
     );
     if (done) return;
   }
   const outcomes: Outcome[] = [];
+  let begun = false;
   try {
-    await db.connection().execute(async (conn) => {
+    // Only a BEGIN that met another process's write lock is tried again: nothing was written.
+    await whileBusy(() => db.connection().execute(async (conn) => {
       await conn.executeQuery(BEGIN);
+      begun = true;
       try {
         if (lone) {
           outcomes.push({ ok: true, value: await lone.work(conn) });
@@ -82,7 +86,7 @@ async function runGroup(db: Kysely<any>, group: Job[]): Promise<void> {
         await conn.executeQuery(ROLLBACK).catch(() => undefined);
         throw error;
       }
-    });
+    }), () => !begun);
   } catch (error) {
     // The transaction as a whole failed, and nothing of it was written.
     for (const job of group) job.reject(error);
@@ -94,6 +98,28 @@ async function runGroup(db: Kysely<any>, group: Job[]): Promise<void> {
     else job.reject(outcome.error);
   });
 }
+
+/** How long a write waits for another process's write lock before it fails (503). */
+const BUSY_DEADLINE_MS = 5000;
+
+/**
+ * Runs `attempt` again while another process holds SQLite's write lock, waiting without blocking
+ * the event loop (the host's busy timeout, kept short, would block it): reads and health checks
+ * go on meanwhile. The clock is performance's: a host's fake Date must not stop the deadline.
+ */
+async function whileBusy<T>(attempt: () => Promise<T>, retryable: () => boolean): Promise<T> {
+  const start = performance.now();
+  for (let wait = 2; ; wait = Math.min(wait * 2, 50)) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (!isBusy(error) || !retryable() || performance.now() - start > BUSY_DEADLINE_MS) throw error;
+      await sleep(wait);
+    }
+  }
+}
+
+const isBusy = (error: unknown) => /^SQLITE_BUSY/.test(String((error as { code?: unknown } | null)?.code ?? ''));
 
 async function inSavepoint(conn: Kysely<any>, job: Job): Promise<Outcome> {
   await conn.executeQuery(SAVEPOINT);

@@ -1,0 +1,47 @@
+import type { PromoStorage } from './types.js';
+
+/** A visit (`k: 'v'`) or a share (`k: 's'`), as captured; `at` is when it happened (ISO 8601). */
+export type QueuedEvent =
+  | { k: 'v'; id: string; at: string; code: string; scene: string }
+  | { k: 's'; id: string; at: string; type: 0 | 1 | 2; page: string };
+
+/** What survives a restart: the queue, the back-off (attempts, next attempt in ms), the own code. */
+export interface SavedState {
+  q: QueuedEvent[];
+  a: number;
+  n: number;
+  u?: number;
+  c?: string;
+}
+
+export const KEY = 'promo-track';
+export const MAX_QUEUE = 200;
+
+export function loadState(storage: PromoStorage): SavedState {
+  let saved: Partial<SavedState> | undefined;
+  try {
+    saved = storage.get(KEY) as Partial<SavedState> | undefined;
+  } catch {
+    // unreadable storage: start empty
+  }
+  const s = saved && typeof saved === 'object' ? saved : {};
+  return { q: Array.isArray(s.q) ? s.q : [], a: s.a || 0, n: s.n || 0, u: s.u, c: s.c };
+}
+
+export function saveState(storage: PromoStorage, state: SavedState): void {
+  try {
+    storage.set(KEY, state);
+  } catch {
+    // storage full or gone: the queue still lives in memory
+  }
+}
+
+/** Adds an event, dropping the oldest beyond MAX_QUEUE. */
+export function enqueue(state: SavedState, event: QueuedEvent): void {
+  state.q.push(event);
+  if (state.q.length > MAX_QUEUE) state.q.splice(0, state.q.length - MAX_QUEUE);
+}
+
+export function remove(state: SavedState, events: QueuedEvent[]): void {
+  state.q = state.q.filter((e) => events.indexOf(e) < 0);
+}
