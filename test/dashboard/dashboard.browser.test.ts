@@ -26,7 +26,7 @@ const DOCS = join(ROOT, 'docs');
 const ZONE = 'UTC';
 const WIDTHS = [360, 390, 1280, 1920] as const;
 const LANGUAGES: Language[] = ['zh-CN', 'en'];
-const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+const AXE = readFileSync(join(ROOT, 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
 
 const ADMIN_TOKEN = 'dashboard-test-admin-token-0123456789';
 
