@@ -61,7 +61,7 @@ export function dashboardPage(version: string): string {
       ${dataTable('table-daily', 'col.day', 'col.new', 'col.returning', 'col.shares')}
     </section>
     <section class="card scenes" aria-labelledby="scenes-title">
-      <h2 id="scenes-title">${t('scenes.title')} <small lang="zh-CN">场景值</small></h2>
+      <h2 id="scenes-title">${t('scenes.title')} <small lang="zh-CN" class="scenes-hint">场景值</small></h2>
       <div class="chart" id="scenes-box"><canvas id="chart-scenes" role="img" ${attr('aria-label', 'scenes.title')}></canvas></div>
       ${dataTable('table-scenes', 'col.scene', 'col.label', 'col.visits')}
     </section>
