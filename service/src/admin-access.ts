@@ -1,38 +1,41 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Plugin } from '@promo-track/core';
 import { dashboard } from '@promo-track/dashboard';
 import express, { type Request, type Response, Router } from 'express';
 import { ConfigError } from './config.js';
+import { isLocalCaller, isLoopback } from './loopback.js';
+import { createSessions } from './sessions.js';
+import { createSignInLimit } from './sign-in-limit.js';
+
+export { isLoopback } from './loopback.js';
 
 /**
  * Who may see the dashboard and call the operator-only routes (`GET /stats` without `user_id`,
  * `GET /leaderboard`, `DELETE /users/:user_id`, `GET /dashboard`):
  *
  * - `ADMIN_TOKEN` set: requests with `Authorization: Bearer <token>`, or with the HttpOnly cookie
- *   that the dashboard's sign-in form sets. Everyone else gets 403 from those routes, and a
- *   sign-in form at `/dashboard`.
- * - `ADMIN_TOKEN` unset: the dashboard is served only when the service listens on a loopback
- *   address (only this machine can reach it); on any other address there is no dashboard.
+ *   of a session that the dashboard's sign-in form opened. Everyone else gets 403 from those
+ *   routes, and a sign-in form at `/dashboard`. Failed sign-ins are limited per client.
+ * - `ADMIN_TOKEN` unset: local callers only (a loopback connection whose `Host` names a loopback
+ *   address, so DNS rebinding fails); the dashboard is served only on a loopback `HOST`. On any
+ *   other `HOST` that is a warning, and in production a refusal to start.
  */
 export interface AdminAccess {
   /** Spread into `createExpressRouter`'s options. */
-  routerOptions: { plugins: Plugin[]; admin?: (req: Request) => boolean };
+  routerOptions: { plugins: Plugin[]; admin: (req: Request) => boolean };
   /** The sign-in form, mounted before the routes (empty without `ADMIN_TOKEN`). */
   signIn: Router;
+  /** Printed at start: the operator routes of a non-loopback `HOST` without `ADMIN_TOKEN`. */
+  warning: string | null;
 }
 
 export const SESSION_COOKIE = 'promo_track_admin';
 const SESSION_SECONDS = 12 * 60 * 60;
 export const MIN_ADMIN_TOKEN_LENGTH = 16;
 
-export function isLoopback(host: string): boolean {
-  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
-  return h === 'localhost' || h === '::1' || /^127\.\d+\.\d+\.\d+$/.test(h) || /^::ffff:127\.\d+\.\d+\.\d+$/.test(h);
-}
-
 export function createAdminAccess(env: Record<string, string | undefined>, host: string): AdminAccess {
   const token = env.ADMIN_TOKEN?.trim() ?? '';
-  if (token === '') return { routerOptions: { plugins: isLoopback(host) ? [dashboard()] : [] }, signIn: Router() };
+  if (token === '') return localAccess(env, host);
   if (token.length < MIN_ADMIN_TOKEN_LENGTH) {
     throw new ConfigError(
       `ADMIN_TOKEN is shorter than ${MIN_ADMIN_TOKEN_LENGTH} characters: set it to a long random secret (e.g. \`openssl rand -hex 24\`), or unset it.`,
@@ -43,22 +46,14 @@ export function createAdminAccess(env: Record<string, string | undefined>, host:
   const tokenDigest = digest(token);
   // Compared as digests: equal lengths, and no timing hint about the token's length.
   const isToken = (value: string) => timingSafeEqual(digest(value), tokenDigest);
-  // The cookie holds an expiry and its HMAC under the token, never the token itself; changing
-  // ADMIN_TOKEN signs every session out.
-  const sign = (expires: number) => createHmac('sha256', token).update(`promo-track dashboard session ${expires}`).digest('base64url');
-  const isSession = (value: string) => {
-    const [expires, mac] = value.split('.');
-    if (!/^\d+$/.test(expires ?? '') || !mac || Number(expires) * 1000 < Date.now()) return false;
-    const wanted = Buffer.from(sign(Number(expires)));
-    const given = Buffer.from(mac);
-    return given.length === wanted.length && timingSafeEqual(given, wanted);
-  };
+  const sessions = createSessions({ seconds: SESSION_SECONDS });
+  const limit = createSignInLimit();
 
   const admin = (req: Request): boolean => {
     const bearer = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1]?.trim();
     if (bearer !== undefined) return isToken(bearer);
     const session = readCookie(req.headers.cookie, SESSION_COOKIE);
-    return session !== undefined && isSession(session);
+    return session !== undefined && sessions.isOpen(session);
   };
 
   const signIn = Router();
@@ -69,22 +64,47 @@ export function createAdminAccess(env: Record<string, string | undefined>, host:
     sendSignIn(res, 401, 'dashboard/sign-in', null);
   });
   signIn.post('/dashboard/sign-in', express.urlencoded({ extended: false, limit: '4kb' }), async (req, res) => {
+    // `req.ip`: the connection's address, or with TRUST_PROXY the client's as the proxy reports it.
+    const client = req.ip ?? 'unknown';
+    const wait = limit.retryAfter(client);
+    if (wait > 0) {
+      res.setHeader('Retry-After', String(wait));
+      return sendSignIn(res, 429, 'sign-in', `Too many failed sign-ins. Try again in ${Math.ceil(wait / 60)} min.`);
+    }
     const token: unknown = (req.body as { token?: unknown } | undefined)?.token;
     const given = typeof token === 'string' ? token.trim() : '';
     if (!given || !isToken(given)) {
-      await new Promise((resolve) => setTimeout(resolve, 300)); // slows down guessing a little
+      limit.failed(client);
+      await new Promise((resolve) => setTimeout(resolve, 300)); // slows down guessing a little more
       return sendSignIn(res, 401, 'sign-in', 'That is not the admin token.');
     }
-    const expires = Math.floor(Date.now() / 1000) + SESSION_SECONDS;
-    res.setHeader('Set-Cookie', cookie(req, `${expires}.${sign(expires)}`, SESSION_SECONDS));
+    res.setHeader('Set-Cookie', cookie(req, sessions.open(), SESSION_SECONDS));
     res.redirect(303, '../dashboard');
   });
   signIn.post('/dashboard/sign-out', (req, res) => {
+    const session = readCookie(req.headers.cookie, SESSION_COOKIE);
+    if (session !== undefined) sessions.close(session);
     res.setHeader('Set-Cookie', cookie(req, '', 0));
     res.redirect(303, '../dashboard');
   });
 
-  return { routerOptions: { plugins: [dashboard()], admin }, signIn };
+  return { routerOptions: { plugins: [dashboard()], admin }, signIn, warning: null };
+}
+
+/** Without `ADMIN_TOKEN`: the operator routes answer local callers only. */
+function localAccess(env: Record<string, string | undefined>, host: string): AdminAccess {
+  let warning: string | null = null;
+  if (!isLoopback(host)) {
+    const problem = `HOST is ${host}, reachable from the network, and ADMIN_TOKEN is not set`;
+    if (env.NODE_ENV === 'production') {
+      throw new ConfigError(`${problem}. In production the service refuses to start so: set ADMIN_TOKEN to a secret of at least ${MIN_ADMIN_TOKEN_LENGTH} characters (e.g. \`openssl rand -hex 24\`), or listen on 127.0.0.1.`);
+    }
+    warning =
+      `WARNING: ${problem}. The operator routes (DELETE /users/:id, GET /stats, GET /leaderboard, the exports) answer ` +
+      `only callers on this machine, and the dashboard is off. Set ADMIN_TOKEN before exposing this service ` +
+      '(NODE_ENV=production refuses to start without it).';
+  }
+  return { routerOptions: { plugins: isLoopback(host) ? [dashboard()] : [], admin: isLocalCaller }, signIn: Router(), warning };
 }
 
 function readCookie(header: string | undefined, name: string): string | undefined {

@@ -4,7 +4,8 @@ import express, { type ErrorRequestHandler, type Express } from 'express';
 import type { Kysely } from 'kysely';
 import { createAdminAccess } from './admin-access.js';
 import { ConfigError, readConfig, type ServiceConfig } from './config.js';
-import { databaseAnswers, openDatabase } from './database.js';
+import { openDatabase } from './database.js';
+import { openHealthCheck } from './health-check.js';
 import { serveWxacodeFiles } from './wxacode-files.js';
 
 export interface Service {
@@ -13,6 +14,8 @@ export interface Service {
   tracker: Tracker;
   db: Kysely<any>;
   config: ServiceConfig;
+  /** Printed at start (a development salt, operator routes without ADMIN_TOKEN on the network). */
+  warnings: string[];
   /** Closes the database. Idempotent. */
   close(): Promise<void>;
 }
@@ -26,13 +29,19 @@ export function createService(env: Record<string, string | undefined> = process.
   const config = readConfig(env, options.cwd);
   const access = createAdminAccess(env, config.host); // ADMIN_TOKEN, the dashboard
   const db = openDatabase(config.database);
+  const health = openHealthCheck(config.database, db);
   try {
     const tracker = createTracker({ db, salt: config.salt, wxacode: wxacodeGenerator(config) });
     const app = express();
     app.disable('x-powered-by');
+    trustProxy(app, config.trustProxy);
+    app.use((_req, res, next) => {
+      res.setHeader('X-Content-Type-Options', 'nosniff'); // no answer of ours is to be read as another type
+      next();
+    });
 
     app.get('/healthz', async (_req, res) => {
-      const ok = await databaseAnswers(db);
+      const ok = await health.answers();
       res.setHeader('Cache-Control', 'no-store');
       if (ok) res.status(200).json({ status: 'ok' });
       else res.status(503).json({ status: 'unavailable', error: { code: 'storage_unavailable', message: 'The database does not answer.' } });
@@ -42,23 +51,42 @@ export function createService(env: Record<string, string | undefined> = process.
     app.use(createExpressRouter(tracker, access.routerOptions));
 
     // What the routes do not own: JSON answers in the contract's error shape, never Express's HTML page.
-    app.use((req, res) => {
-      res.status(404).json({ error: { code: 'not_found', message: `No route for ${req.method} ${req.path}.` } });
+    // The path is not echoed: an answer should never repeat what a stranger put in a link.
+    app.use((_req, res) => {
+      res.status(404).json({ error: { code: 'not_found', message: 'No such route.' } });
     });
     const onError: ErrorRequestHandler = (error, _req, res, next) => {
       if (res.headersSent) return next(error);
       const status = typeof error?.status === 'number' && error.status >= 400 && error.status < 500 ? error.status : 500;
-      // Only the status reaches the client; never a stack, a path or SQL.
+      // Only the status and its code reach the client; never a stack, a path or SQL.
       if (status === 500) console.error(error);
-      res.status(status).json({ error: { code: status === 500 ? 'internal' : 'bad_request', message: status === 500 ? 'Internal error.' : 'Bad request.' } });
+      const [code, message] = ERROR_CODES[status] ?? ['bad_request', 'Bad request.'];
+      res.status(status).json({ error: { code, message } });
     };
     app.use(onError);
 
     let closing: Promise<void> | undefined;
-    return { app, tracker, db, config, close: () => (closing ??= db.destroy()) };
+    const warnings = [config.saltWarning, access.warning].filter((w): w is string => w !== null);
+    return { app, tracker, db, config, warnings, close: () => (closing ??= Promise.all([health.close(), db.destroy()]).then(() => undefined)) };
   } catch (error) {
+    void health.close();
     void db.destroy();
     throw error;
+  }
+}
+
+/** The contract's codes for what Express's own body parsers (the sign-in form's) refuse. */
+const ERROR_CODES: Record<number, [string, string]> = {
+  413: ['payload_too_large', 'The request body is too large.'],
+  415: ['unsupported_media_type', 'The request body has a type or encoding this route does not read.'],
+  500: ['internal', 'Internal error.'],
+};
+
+function trustProxy(app: Express, setting: ServiceConfig['trustProxy']): void {
+  try {
+    app.set('trust proxy', setting);
+  } catch (error) {
+    throw new ConfigError(`TRUST_PROXY is not a number of proxies or a list of addresses (${error instanceof Error ? error.message : String(error)}): use e.g. 1, loopback or 10.0.0.0/8.`);
   }
 }
 
@@ -70,10 +98,11 @@ function wxacodeGenerator(config: ServiceConfig) {
       appid: wx.appid,
       secret: wx.secret,
       apiBase: wx.apiBase,
+      maxPerMinute: wx.maxPerMinute,
       store: createFileStore({ dir: wx.dir, baseUrl: wx.baseUrl }),
     });
   } catch (error) {
     // The core names its option (`apiBase`, …); say which variable feeds it.
-    throw new ConfigError(`${error instanceof Error ? error.message : String(error)} (from WX_APPID, WX_SECRET, WXACODE_DIR, WXACODE_BASE_URL, WX_API_BASE)`);
+    throw new ConfigError(`${error instanceof Error ? error.message : String(error)} (from WX_APPID, WX_SECRET, WXACODE_DIR, WXACODE_BASE_URL, WX_API_BASE, WXACODE_PER_MINUTE)`);
   }
 }

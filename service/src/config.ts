@@ -14,6 +14,8 @@ export interface ServiceConfig {
   saltWarning: string | null;
   /** Set when `WX_APPID` and `WX_SECRET` are both set. */
   wxacode: WxacodeConfig | null;
+  /** `TRUST_PROXY`: Express's `trust proxy` (a hop count, or the proxies' addresses); `false` when unset. */
+  trustProxy: number | string[] | false;
 }
 
 export type DatabaseConfig =
@@ -32,6 +34,8 @@ export interface WxacodeConfig {
   mountPath: string;
   /** Replaces https://api.weixin.qq.com (tests point it at a local server). */
   apiBase: string | undefined;
+  /** `WXACODE_PER_MINUTE`: the generator's `maxPerMinute` (its default when unset). */
+  maxPerMinute: number | undefined;
 }
 
 export class ConfigError extends Error {
@@ -57,7 +61,22 @@ export function readConfig(env: Env = process.env, cwd: string = process.cwd()):
     salt,
     saltWarning,
     wxacode: readWxacode(env, cwd, host, port),
+    trustProxy: readTrustProxy(env.TRUST_PROXY),
   };
+}
+
+/**
+ * `TRUST_PROXY`: how many proxies stand in front (`1`), or the addresses and subnets they connect
+ * from (`loopback`, `10.0.0.0/8`, comma-separated). Their `X-Forwarded-Proto` / `-For` then count.
+ */
+function readTrustProxy(value: string | undefined): number | string[] | false {
+  const raw = nonEmpty(value);
+  if (raw === undefined || raw === 'false' || raw === '0') return false;
+  if (/^\d+$/.test(raw)) return Number(raw);
+  if (raw === 'true') {
+    throw new ConfigError('TRUST_PROXY is "true", which would believe any client: give the number of proxies in front (e.g. 1) or their addresses (e.g. loopback or 10.0.0.0/8).');
+  }
+  return raw.split(',').map((part) => part.trim()).filter(Boolean);
 }
 
 const nonEmpty = (value: string | undefined) => (value === undefined || value.trim() === '' ? undefined : value.trim());
@@ -138,5 +157,9 @@ function readWxacode(env: Env, cwd: string, host: string, port: number): Wxacode
     throw new ConfigError('WXACODE_BASE_URL must have a path of its own (e.g. https://promo.example.com/wxacode/): "/" would hide the routes.');
   }
   const apiBase = nonEmpty(env.WX_API_BASE);
-  return { appid, secret, dir, baseUrl: base, mountPath: parsed.pathname, apiBase };
+  const perMinute = nonEmpty(env.WXACODE_PER_MINUTE);
+  if (perMinute !== undefined && !/^[1-9]\d*$/.test(perMinute)) {
+    throw new ConfigError(`WXACODE_PER_MINUTE is "${perMinute}": it must be a whole number of WeChat code requests a minute, e.g. 60.`);
+  }
+  return { appid, secret, dir, baseUrl: base, mountPath: parsed.pathname, apiBase, maxPerMinute: perMinute === undefined ? undefined : Number(perMinute) };
 }

@@ -1,11 +1,12 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { Kysely, MysqlDialect, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { Kysely, MysqlDialect, PostgresDialect, sql } from 'kysely';
 import { createPool } from 'mysql2';
 import pg from 'pg';
 import { withStatementCache } from '@promo-track/core';
 import type { DatabaseConfig } from './config.js';
+import { YieldingSqliteDialect } from './yielding-sqlite-dialect.js';
 
 /** Opens the Kysely database the configuration names. Nothing is connected yet for PostgreSQL / MySQL. */
 export function openDatabase(config: DatabaseConfig): Kysely<any> {
@@ -17,7 +18,7 @@ export function openDatabase(config: DatabaseConfig): Kysely<any> {
       // WAL: readers never wait for the writer, and a killed process loses nothing it committed.
       database.pragma('journal_mode = WAL');
       database.pragma('synchronous = FULL');
-      return new Kysely({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
+      return new Kysely({ dialect: new YieldingSqliteDialect({ database: withStatementCache(database) }) });
     }
     case 'postgres': {
       const pool = new pg.Pool({ connectionString: config.url, max: 10, connectionTimeoutMillis: 5000 });

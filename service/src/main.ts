@@ -1,16 +1,13 @@
 /**
  * `npm start`: the standalone tracking service. Reads the environment, migrates, listens, logs one
  * line with the URL. On SIGTERM / SIGINT it stops accepting connections, lets the requests in
- * flight finish, closes the database and exits 0.
+ * flight finish (their connections closing after them), closes the database and exits 0.
  */
-import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createService, type Service } from './app.js';
 import { ConfigError } from './config.js';
 import { describeDatabase } from './database.js';
-
-/** How long in-flight requests get after a stop signal before their connections are cut. */
-const SHUTDOWN_GRACE_MS = 30_000;
+import { createStoppableServer, type StoppableServer } from './graceful-stop.js';
 
 async function main(): Promise<void> {
   let service: Service;
@@ -20,15 +17,15 @@ async function main(): Promise<void> {
     return fail(error);
   }
   const { app, tracker, config } = service;
-  if (config.saltWarning) console.warn(config.saltWarning);
+  for (const warning of service.warnings) console.warn(warning);
 
   // Signals are handled from here on: one during the migration stops the service right after it.
-  let server: Server | undefined;
+  let serving: StoppableServer | undefined;
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) return;
     stopping = true;
-    if (server) drain(server, service, signal);
+    serving?.stop(signal, () => void closeAndExit(service));
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
@@ -41,33 +38,16 @@ async function main(): Promise<void> {
   }
   if (stopping) return closeAndExit(service);
 
-  server = createServer(app);
+  serving = createStoppableServer(app);
+  const { server } = serving;
   server.on('error', async (error) => {
     await service.close().catch(() => undefined);
     fail(error, `could not listen on ${config.host}:${config.port}`);
   });
   server.listen(config.port, config.host, () => {
-    const { address, port } = server!.address() as AddressInfo;
+    const { address, port } = server.address() as AddressInfo;
     const host = address.includes(':') ? `[${address}]` : address;
     console.log(`promo-track listening on http://${host}:${port} (${describeDatabase(config.database)}, pid ${process.pid})`);
-  });
-}
-
-/**
- * No new connections; idle keep-alive connections are closed now, busy ones once their response is
- * written (checked every 100 ms, since a busy socket turns idle after it). Then the database closes.
- */
-function drain(server: Server, service: Service, signal: NodeJS.Signals) {
-  const sweeper = setInterval(() => server.closeIdleConnections(), 100);
-  const deadline = setTimeout(() => {
-    console.error(`promo-track: requests still running ${SHUTDOWN_GRACE_MS / 1000}s after ${signal}; closing their connections`);
-    server.closeAllConnections();
-  }, SHUTDOWN_GRACE_MS);
-  deadline.unref();
-  server.close(() => {
-    clearInterval(sweeper);
-    clearTimeout(deadline);
-    void closeAndExit(service);
   });
 }
 

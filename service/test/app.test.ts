@@ -64,7 +64,7 @@ describe('the service host', () => {
     });
     expect(track.status).toBe(201);
     const missing = await fetch(`${base}/no/such/route`);
-    expect([missing.status, await missing.json()]).toEqual([404, { error: { code: 'not_found', message: 'No route for GET /no/such/route.' } }]);
+    expect([missing.status, await missing.json()]).toEqual([404, { error: { code: 'not_found', message: 'No such route.' } }]);
   });
 });
 

@@ -58,7 +58,10 @@ describe('readConfig', () => {
       baseUrl: 'http://127.0.0.1:8080/wxacode/',
       mountPath: '/wxacode/',
       apiBase: undefined,
+      maxPerMinute: undefined,
     });
+    expect(readConfig({ WX_APPID: 'wx1', WX_SECRET: 's', WXACODE_PER_MINUTE: '600' }, cwd).wxacode).toMatchObject({ maxPerMinute: 600 });
+    for (const bad of ['0', '-5', 'lots', '1.5']) expect(() => readConfig({ WX_APPID: 'wx1', WX_SECRET: 's', WXACODE_PER_MINUTE: bad }, cwd)).toThrow(/WXACODE_PER_MINUTE/);
     expect(
       readConfig({ WX_APPID: 'wx1', WX_SECRET: 's', WXACODE_DIR: '/codes', WXACODE_BASE_URL: 'https://cdn.example.com/qr', WX_API_BASE: 'http://127.0.0.1:9' }, cwd)
         .wxacode,

@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { request } from 'node:http';
+import { Agent, request } from 'node:http';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -45,9 +45,9 @@ async function npmStart(env: Record<string, string | undefined>): Promise<Starte
 function slowTrack(url: string, body: object) {
   const json = JSON.stringify(body);
   const half = Math.floor(json.length / 2);
-  let settle!: (value: { status: number; body: any }) => void;
+  let settle!: (value: { status: number; body: any; connection: string | undefined }) => void;
   let fail!: (error: Error) => void;
-  const answered = new Promise<{ status: number; body: any }>((resolve, reject) => {
+  const answered = new Promise<{ status: number; body: any; connection: string | undefined }>((resolve, reject) => {
     settle = resolve;
     fail = reject;
   });
@@ -58,7 +58,7 @@ function slowTrack(url: string, body: object) {
   req.on('response', (res) => {
     let text = '';
     res.on('data', (c: Buffer) => (text += c.toString()));
-    res.on('end', () => settle({ status: res.statusCode!, body: JSON.parse(text) }));
+    res.on('end', () => settle({ status: res.statusCode!, body: JSON.parse(text), connection: res.headers.connection }));
   });
   req.on('error', fail);
   req.flushHeaders();
@@ -125,6 +125,62 @@ describe('npm start from a clean copy', () => {
     expect(db.prepare("select count(*) as n from track where event_id like 'drain-%'").get()).toEqual({ n: 20 });
     db.close();
   }, 300_000);
+
+  it('SIGTERM under keep-alive load: in flight answered with Connection: close, nothing new served on open connections, exit 0', async () => {
+    const started = await npmStart({ PROMO_SALT: SALT, DATABASE_URL: `sqlite:${join(copy, 'data/keep-alive.db')}` });
+    const { promocode } = await (await fetch(`${started.url}/tracks/1/1`)).json();
+    const inFlight = slowTrack(started.url, { user_id: 2, promocode, scene: 1047, event_id: 'keep-alive-in-flight' });
+
+    // Four keep-alive connections, each sending its next request as soon as the last is answered.
+    const agent = new Agent({ keepAlive: true, maxSockets: 4 });
+    let signalledAt = Infinity;
+    let loading = true;
+    const late: number[] = []; // statuses of requests sent well after the signal (0: no answer)
+    const get = () =>
+      new Promise<number>((resolve) => {
+        request(`${started.url}/tracks/1/1`, { agent }, (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode!));
+        })
+          .on('error', () => resolve(0))
+          .end();
+      });
+    const loops = Array.from({ length: 4 }, async () => {
+      while (loading) {
+        const sentAt = Date.now();
+        const status = await get();
+        if (sentAt > signalledAt + 300) late.push(status);
+        if (status === 0) await sleep(20);
+      }
+    });
+    await sleep(500);
+
+    signalledAt = Date.now();
+    started.child.kill('SIGTERM');
+    await sleep(1500);
+    expect(started.child.exitCode).toBeNull(); // still waiting for the request in flight
+    inFlight.finish();
+    expect(await inFlight.answered).toMatchObject({ status: 201, connection: 'close' });
+    expect(await started.exited).toEqual({ code: 0, signal: null });
+    loading = false;
+    await Promise.all(loops);
+    agent.destroy();
+    expect(late.length).toBeGreaterThan(0);
+    expect(late.filter((status) => status === 200)).toEqual([]);
+  }, 300_000);
+
+  it('HOST=0.0.0.0 without ADMIN_TOKEN: a warning naming ADMIN_TOKEN; in production, a refusal to start', async () => {
+    const started = await npmStart({ PROMO_SALT: SALT, HOST: '0.0.0.0', DATABASE_URL: `sqlite:${join(copy, 'data/open.db')}` });
+    expect(started.output()).toMatch(/WARNING: .*ADMIN_TOKEN/);
+    process.kill(started.pid, 'SIGINT');
+    expect(await started.exited).toEqual({ code: 0, signal: null });
+
+    const env = { NODE_ENV: 'production', PROMO_SALT: SALT, HOST: '0.0.0.0', PORT: '0', DATABASE_URL: `sqlite:${join(copy, 'data/open.db')}` };
+    const refused = await runToEnd(copy, ['npm', 'start'], env);
+    expect(refused.code).not.toBe(0);
+    expect(refused.output).toMatch(/ADMIN_TOKEN/);
+    expect(refused.output).not.toMatch(/listening on/);
+  }, 240_000);
 
   it.each([
     ['missing', undefined],

@@ -77,3 +77,15 @@ it('an image path outside the folder is a 404', async () => {
     expect((await fetch(`${origin}${path}`)).status).toBe(404);
   }
 });
+
+it('200 GETs of new promos spend at most the per-minute budget of WeChat calls; the rest get wxbcode null', async () => {
+  const startedAt = Date.now();
+  const answers = await Promise.all(
+    Array.from({ length: 200 }, async (_, i) => (await (await fetch(`${origin}/tracks/${1000 + i}/1`)).json()) as { wxbcode: string | null }),
+  );
+  // 60 at once, then one a second as the budget refills.
+  const allowed = 60 + Math.ceil((Date.now() - startedAt) / 1000);
+  expect(wechat.codeRequests.length).toBeLessThanOrEqual(allowed);
+  expect(answers.filter((a) => a.wxbcode !== null)).toHaveLength(wechat.codeRequests.length);
+  expect(answers.filter((a) => a.wxbcode === null).length).toBeGreaterThanOrEqual(200 - allowed);
+});

@@ -45,7 +45,8 @@ describe('createHttpHandler', () => {
   it('maps a failing body read through the same table', async () => {
     const handle = createHttpHandler(failingTracker(new Error('unused')));
     for (const [code, status] of [['invalid_json', 400], ['payload_too_large', 413]] as const) {
-      const response = await handle(request({ method: 'POST', path: '/tracks', readBody: () => Promise.reject(new HttpBodyError(code, 'x')) }));
+      const headers = { 'content-type': 'application/json' };
+      const response = await handle(request({ method: 'POST', path: '/tracks', headers, readBody: () => Promise.reject(new HttpBodyError(code, 'x')) }));
       expect(response!.status).toBe(status);
       expect(JSON.parse(response!.body).error.code).toBe(code);
     }

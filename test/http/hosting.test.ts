@@ -16,9 +16,9 @@ for (const bodyParser of ['before', 'after'] as const) {
       expect(batch).toMatchObject({ status: 201, body: { items: [{ track_type: 2 }] } });
     });
 
-    it('reads a body the host parser left unread (a content type it does not handle)', async () => {
+    it('reads a body the host parser left unread only when it is JSON', async () => {
       const res = await ctx.api('POST', '/shares', { raw: '{"share_type":2}', headers: { 'content-type': 'text/plain' } });
-      expect(res).toMatchObject({ status: 201, body: { share_type: 2 } });
+      expect(res).toMatchObject({ status: 415, body: { error: { code: 'unsupported_media_type' } } });
       const empty = await ctx.api('POST', '/shares', { json: {} });
       expect(empty).toMatchObject({ status: 201, body: { share_type: 0 } });
     });
@@ -47,9 +47,9 @@ for (const bodyParser of ['before', 'after'] as const) {
 }
 
 describeHosts('mounting', { sqliteOnly: true }, (ctx) => {
-  it('reads a body without a JSON content type as JSON when the host has not parsed it', async () => {
+  it('refuses a body without a JSON content type when the host has not parsed it (415)', async () => {
     const res = await ctx.api('POST', '/shares', { raw: '{"share_type":2}', headers: { 'content-type': 'text/plain' } });
-    expect(res).toMatchObject({ status: 201, body: { share_type: 2 } });
+    expect(res).toMatchObject({ status: 415, body: { error: { code: 'unsupported_media_type' } } });
   });
 
   it('serves the routes at the mount point', async () => {

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import { createCodec } from './codes.js';
-import { decodeCursor, encodeCursor } from './cursors.js';
+import { encodeCursor, readCursor } from './cursors.js';
 import { windowMs } from './model/attribution.js';
 import { UnknownPromocodeError } from './model/errors.js';
 import type { Promo, Tracker, TrackerEvent, TrackerOptions } from './model/types.js';
@@ -149,7 +149,7 @@ export function createTracker(options: TrackerOptions): Tracker {
     async listReferrals(referrerId, options = {}) {
       const id = parse(userIdSchema, referrerId, 'referrerId');
       const { limit, cursor } = parse(listReferralsSchema, options);
-      const after = cursor === null ? null : decodeCursor(cursor);
+      const after = cursor === null ? null : readCursor(cursor); // checked by listReferralsSchema
       const { items, next } = await guard(() => selectReferrals(ctx, id, limit, after));
       return { items, nextCursor: next && encodeCursor(next) };
     },

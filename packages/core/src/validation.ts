@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { readCursor } from './cursors.js';
 import { ValidationError, type ValidationIssue } from './model/errors.js';
 
 export const MAX_INT = 2_147_483_647;
@@ -8,8 +9,18 @@ const validDate = z.date().refine((d) => !Number.isNaN(d.getTime()), 'must be a 
 
 export const userIdSchema = z.number().int().min(1).max(MAX_INT);
 const positiveInt = z.number().int().min(1).max(MAX_INT);
-/** PostgreSQL cannot store U+0000 in text, so it is refused on every database alike. */
-const text = (max: number) => z.string().max(max).refine((s) => !s.includes('\u0000'), 'must not contain the character U+0000');
+/**
+ * PostgreSQL cannot store U+0000 in text, so it is refused on every database alike; so is a lone
+ * UTF-16 surrogate, which no UTF-8 column can hold (PostgreSQL merged two of them into one value).
+ */
+const text = (max: number) =>
+  z
+    .string()
+    .max(max)
+    .refine((s) => !s.includes('\u0000'), 'must not contain the character U+0000')
+    .refine((s) => !LONE_SURROGATE.test(s), 'must be well-formed Unicode (it has a lone UTF-16 surrogate)');
+/** With the `u` flag a paired surrogate reads as one code point, so only a lone one matches. */
+const LONE_SURROGATE = /\p{Surrogate}/u;
 const optionalText = (max: number) => text(max).nullish();
 
 /** A WeChat launch scene: a number or a numeric string, stored as a string. */
@@ -71,7 +82,7 @@ export const leaderboardQuerySchema = z.object({
 
 export const listReferralsSchema = z.object({
   limit: z.number().int().min(1).max(500).default(50),
-  cursor: text(128).nullish().transform((v) => v ?? null),
+  cursor: text(128).refine((c) => readCursor(c) !== null, 'is not a cursor this API returned').nullish().transform((v) => v ?? null),
 });
 
 export const purgeSchema = z.object({ before: validDate });

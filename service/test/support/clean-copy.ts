@@ -5,7 +5,7 @@ export { makeCleanCopy, repoRoot } from '../../../test/support/clean-copy.js';
 /** The environment of a started service: ours minus anything that would configure it by accident. */
 export function serviceEnv(env: Record<string, string | undefined>): NodeJS.ProcessEnv {
   const base = { ...process.env };
-  for (const name of ['PORT', 'HOST', 'DATABASE_URL', 'PROMO_SALT', 'NODE_ENV', 'WX_APPID', 'WX_SECRET', 'WXACODE_DIR', 'WXACODE_BASE_URL', 'WX_API_BASE', 'ADMIN_TOKEN']) {
+  for (const name of ['PORT', 'HOST', 'DATABASE_URL', 'PROMO_SALT', 'NODE_ENV', 'WX_APPID', 'WX_SECRET', 'WXACODE_DIR', 'WXACODE_BASE_URL', 'WX_API_BASE', 'WXACODE_PER_MINUTE', 'ADMIN_TOKEN', 'TRUST_PROXY']) {
     delete base[name];
   }
   for (const [name, value] of Object.entries(env)) {

@@ -6,6 +6,7 @@ export const HTTP_ERROR_STATUS = {
   ...ERROR_STATUS,
   invalid_json: 400,
   payload_too_large: 413,
+  unsupported_media_type: 415,
   internal: 500,
 } as const;
 
@@ -15,12 +16,14 @@ export interface HttpErrorBody {
   error: { code: HttpErrorCode; message: string; issues?: { path: string; message: string }[] };
 }
 
-/** A request body that could not be read: not JSON, or larger than the limit. */
+export type HttpBodyErrorCode = 'invalid_json' | 'payload_too_large' | 'unsupported_media_type';
+
+/** A request body that could not be read: not JSON, larger than the limit, or not sent as JSON. */
 export class HttpBodyError extends Error {
-  readonly code: 'invalid_json' | 'payload_too_large';
+  readonly code: HttpBodyErrorCode;
   readonly status: number;
 
-  constructor(code: 'invalid_json' | 'payload_too_large', message: string) {
+  constructor(code: HttpBodyErrorCode, message: string) {
     super(message);
     this.name = 'HttpBodyError';
     this.code = code;
@@ -31,6 +34,7 @@ export class HttpBodyError extends Error {
 export const JSON_HEADERS: Readonly<Record<string, string>> = {
   'content-type': 'application/json; charset=utf-8',
   'cache-control': 'no-store',
+  'x-content-type-options': 'nosniff',
 };
 
 export function jsonResponse(status: number, body: unknown): HttpResponse {

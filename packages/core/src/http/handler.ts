@@ -5,7 +5,8 @@ import { errorResponse } from './errors.js';
 import { pluginRoutes } from './plugins.js';
 import { compilePath } from './router.js';
 import { type Route, trackerRoutes } from './routes.js';
-import type { HttpHandler, HttpHandlerOptions, HttpRequest } from './types.js';
+import { requestBody } from './request-body.js';
+import type { HttpHandler, HttpHandlerOptions } from './types.js';
 
 /**
  * The contract's HTTP routes, framework-free: adapters turn their request into an `HttpRequest`
@@ -59,15 +60,3 @@ export function createHttpHandler<Raw = unknown>(tracker: Tracker, options: Http
     }
   };
 }
-
-async function requestBody({ body, readBody }: HttpRequest<unknown>): Promise<unknown> {
-  if (!readBody || (body !== undefined && !isEmptyObject(body))) return body;
-  // An empty object may be a parser's placeholder for a body it left unread (@koa/bodyparser does
-  // this for content types it does not handle): then the stream still holds the body. A stream
-  // the parser did read reads as `undefined`, and its `{}` stands.
-  const read = await readBody();
-  return read === undefined ? body : read;
-}
-
-const isEmptyObject = (value: unknown) =>
-  typeof value === 'object' && value !== null && !Array.isArray(value) && Object.keys(value).length === 0;

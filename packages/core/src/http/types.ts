@@ -12,7 +12,8 @@ export interface HttpRequest<Raw = unknown> {
   body?: unknown;
   /**
    * Reads and parses the body when the host has not, only for routes that take one. Throws an
-   * `HttpBodyError` (`invalid_json`, `payload_too_large`); see `readJsonBody`.
+   * `HttpBodyError` (`invalid_json`, `payload_too_large`); see `readJsonBody`. A body it reads must come as
+   * `application/json` (else 415 `unsupported_media_type`); a body the host parsed is taken as it is.
    */
   readBody?: () => Promise<unknown>;
   /** The framework's own request object (Express `req`, Koa `ctx`), handed to `identify` and `admin`. */

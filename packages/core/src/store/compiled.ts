@@ -11,6 +11,3 @@ export function runCompiled<R = Record<string, unknown>>(
 ): Promise<QueryResult<R>> {
   return db.executeQuery<R>(CompiledQuery.raw(sqlText, parameters as unknown[]));
 }
-
-/** A value Kysely passes through as a plain parameter (not an expression it compiles). */
-export const isPlainValue = (v: unknown): boolean => v === null || typeof v !== 'object' || v instanceof Date;

@@ -7,9 +7,10 @@ export type WxacodeApi = 'stable_token' | 'getwxacodeunlimit';
  * - `timeout`: no complete answer within `timeoutMs`;
  * - `network`: the connection failed;
  * - `http`: an HTTP status other than 200 without a WeChat error body;
- * - `bad_answer`: a 200 answer that is neither an image nor a WeChat error (or a token answer without a token).
+ * - `bad_answer`: a 200 answer that is neither an image nor a WeChat error (or a token answer without a token);
+ * - `budget`: not sent: this process has spent its `maxPerMinute` for now.
  */
-export type WxacodeErrorKind = 'errcode' | 'timeout' | 'network' | 'http' | 'bad_answer';
+export type WxacodeErrorKind = 'errcode' | 'timeout' | 'network' | 'http' | 'bad_answer' | 'budget';
 
 /** A failed call to WeChat. The access token and the secret never appear in the message. */
 export class WxacodeError extends Error {

@@ -1,3 +1,4 @@
+import { createCodeBudget } from './budget.js';
 import { isInvalidToken, WxacodeError } from './errors.js';
 import { postJson, readWechatError } from './http.js';
 import { imageKey, keyFromUrl, normalizePage, SCENE_PATTERN, sniffImageType } from './keys.js';
@@ -18,10 +19,13 @@ import type { WxacodeGenerator, WxacodeRequest } from '../model/wxacode.js';
  *   retry within the call (the tracker tries again on a later `getOrCreatePromo`);
  * - no answer within `timeoutMs`, a refused connection, a non-200 status, anything else → a
  *   `WxacodeError` (`kind` says which).
+ * Past `maxPerMinute` code requests a minute, `generate` fails at once (`kind: 'budget'`) without
+ * calling WeChat: the tracker answers the promo with `wxbcode: null` and fills it on a later call.
  */
 export function createWxacodeGenerator(options: WxacodeGeneratorOptions): WxacodeGenerator {
   const o = resolveWxacodeOptions(options);
   const tokens = createTokenSource(o);
+  const budget = createCodeBudget(o.maxPerMinute);
 
   const fetchImage = async (token: string, body: Record<string, unknown>) => {
     const answer = await postJson('getwxacodeunlimit', `${o.apiBase}/wxa/getwxacodeunlimit?access_token=${encodeURIComponent(token)}`, body, o.timeoutMs);
@@ -52,6 +56,13 @@ export function createWxacodeGenerator(options: WxacodeGeneratorOptions): Wxacod
         env_version: o.envVersion,
         width: o.width,
       };
+      if (!budget.take()) {
+        throw new WxacodeError({
+          api: 'getwxacodeunlimit',
+          kind: 'budget',
+          errmsg: `not sent: this process's budget of ${o.maxPerMinute} codes a minute (maxPerMinute) is spent; a later call tries again`,
+        });
+      }
       const token = await tokens.get();
       let image: Awaited<ReturnType<typeof fetchImage>>;
       try {

@@ -24,6 +24,13 @@ export interface WxacodeGeneratorOptions {
   checkPath?: boolean;
   /** Deadline of every call to WeChat, in ms. Default 10 000. */
   timeoutMs?: number;
+  /**
+   * At most this many code requests to WeChat a minute from this process (a burst may spend a
+   * minute's worth at once). Promos beyond it are answered with `wxbcode: null`, and a later
+   * `getOrCreatePromo` fills them. Default 60, far below WeChat's 5000 a minute (errcode 45009),
+   * so that strangers asking for promos cannot spend the app's quota. `Infinity` turns it off.
+   */
+  maxPerMinute?: number;
 }
 
 export interface ResolvedWxacodeOptions {
@@ -35,6 +42,7 @@ export interface ResolvedWxacodeOptions {
   width: number;
   checkPath: boolean;
   timeoutMs: number;
+  maxPerMinute: number;
 }
 
 export const WECHAT_API_BASE = 'https://api.weixin.qq.com';
@@ -46,7 +54,7 @@ function fail(option: string, problem: string, fix: string): never {
 /** Checks every option once, at creation, with a message that names the option and the fix. */
 export function resolveWxacodeOptions(options: WxacodeGeneratorOptions): ResolvedWxacodeOptions {
   if (!options || typeof options !== 'object') fail('options', 'is missing', 'Pass `{ appid, secret, store }`.');
-  const { appid, secret, store, apiBase = WECHAT_API_BASE, envVersion = 'release', width = 430, timeoutMs = 10_000 } = options;
+  const { appid, secret, store, apiBase = WECHAT_API_BASE, envVersion = 'release', width = 430, timeoutMs = 10_000, maxPerMinute = 60 } = options;
 
   if (typeof appid !== 'string' || appid.trim() === '') fail('appid', 'is missing', "Pass the mini-program's AppID (e.g. from WX_APPID).");
   if (typeof secret !== 'string' || secret.trim() === '') fail('secret', 'is missing', "Pass the mini-program's AppSecret (e.g. from WX_SECRET).");
@@ -74,6 +82,10 @@ export function resolveWxacodeOptions(options: WxacodeGeneratorOptions): Resolve
     fail('timeoutMs', `is ${JSON.stringify(timeoutMs)}`, 'Use a positive number of milliseconds, e.g. 10000.');
   }
 
+  if (typeof maxPerMinute !== 'number' || Number.isNaN(maxPerMinute) || maxPerMinute <= 0) {
+    fail('maxPerMinute', `is ${JSON.stringify(maxPerMinute)}`, 'Use a positive number of codes a minute, e.g. 60 (or Infinity for no budget).');
+  }
+
   // A path prefix (a proxy) is kept; only trailing slashes go, so `${apiBase}/cgi-bin/…` is one URL.
-  return { appid, secret, store, apiBase: (apiBase as string).replace(/\/+$/, ''), envVersion, width, checkPath, timeoutMs };
+  return { appid, secret, store, apiBase: (apiBase as string).replace(/\/+$/, ''), envVersion, width, checkPath, timeoutMs, maxPerMinute };
 }
