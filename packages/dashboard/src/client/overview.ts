@@ -53,8 +53,12 @@ export function showOverview(
   locale: Locale,
 ): void {
   fillTiles(byId('totals'), stats as unknown as Record<string, unknown>, locale.number);
-  const unique = byId('totals').querySelector<HTMLElement>('[data-kpi="unique_visitors"] .label')!;
-  unique.title = stats.unique_visitors_estimated ? locale.t('kpi.estimated') : '';
+  // Global unique visitors over closed days may be an estimate (±1%): say so.
+  const unique = byId('totals').querySelector<HTMLElement>('[data-kpi="unique_visitors"]')!;
+  if (stats.unique_visitors_estimated) {
+    unique.querySelector('.value')!.textContent = `≈ ${locale.number(stats.unique_visitors)}`;
+    unique.title = locale.t('kpi.estimated');
+  } else unique.removeAttribute('title');
   showDaily(charts.daily, stats, range, locale);
   fillTable(
     byId<HTMLTableSectionElement>('table-daily'),
