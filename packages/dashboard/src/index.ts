@@ -1,2 +1,3 @@
 export { dashboard } from './dashboard.js';
 export type { DashboardOptions } from './dashboard.js';
+export type { DisplayName } from './names.js';
