@@ -11,6 +11,8 @@ export default defineConfig({
       '@promo-track/koa': src('./packages/adapter-koa/src/index.ts'),
       '@promo-track/dashboard': src('./packages/dashboard/src/index.ts'),
       '@promo-track/miniprogram': src('./packages/miniprogram/src/index.ts'),
+      '@promo-track/fastify': src('./packages/adapter-fastify/src/index.ts'),
+      '@promo-track/fetch': src('./packages/adapter-fetch/src/index.ts'),
     },
   },
   test: {

@@ -1,4 +1,4 @@
-// One HTTP server for the bench, in its own process: `node http-server.mjs <express|koa> <lib|twin> <db file>`.
+// One HTTP server for the bench, in its own process: `node http-server.mjs <express|koa|fastify|hono> <lib|twin> <db file>`.
 // Answers its port over IPC once listening; exits when the parent disconnects.
 import http from 'node:http';
 import Database from 'better-sqlite3';
@@ -32,7 +32,7 @@ const wire = (t) => ({
   created_at: t.createdAt.toISOString(),
 });
 
-/** The twin's request → response, shared by both frameworks' hand-written routes. */
+/** The twin's request → response, shared by every framework's hand-written route. */
 function twinHandler(twin) {
   return (body) => {
     const parsed = trackBody.safeParse(body);
@@ -72,6 +72,32 @@ async function build() {
       });
       return app;
     }
+    if (framework === 'fastify') {
+      // Fastify's own JSON parser (1 MiB limit) and reply serialization, as a Fastify user writes a route.
+      const { default: Fastify } = await import('fastify');
+      const app = Fastify();
+      app.post('/tracks', (req, reply) => {
+        const [status, body] = handle(req.body);
+        reply.code(status).send(body);
+      });
+      return fastifyListener(app);
+    }
+    if (framework === 'hono') {
+      // Hono's body-limit middleware (1 MiB, as the library's) and `c.req.json()`.
+      const { Hono } = await import('hono');
+      const { bodyLimit } = await import('hono/body-limit');
+      const app = new Hono();
+      app.post('/tracks', bodyLimit({ maxSize: 1024 * 1024 }), async (c) => {
+        const parsed = await c.req.json().then(
+          (value) => ({ value }),
+          () => null,
+        );
+        if (!parsed) return c.json({ error: { code: 'invalid_json', message: 'not JSON' } }, 400);
+        const [status, body] = handle(parsed.value);
+        return c.json(body, status);
+      });
+      return honoListener(app);
+    }
     const { default: Koa } = await import('koa');
     const { bodyParser } = await import('@koa/bodyparser');
     const app = new Koa();
@@ -96,11 +122,37 @@ async function build() {
     app.use(createExpressRouter(tracker));
     return app;
   }
+  if (framework === 'fastify') {
+    const { default: Fastify } = await import('fastify');
+    const { promoTrackPlugin } = await import('@promo-track/fastify');
+    const app = Fastify();
+    await app.register(promoTrackPlugin, { tracker });
+    return fastifyListener(app);
+  }
+  if (framework === 'hono') {
+    const { Hono } = await import('hono');
+    const { createFetchHandler } = await import('@promo-track/fetch');
+    const promoTrack = createFetchHandler(tracker);
+    const app = new Hono();
+    app.use(async (c, next) => (await promoTrack(c.req.raw)) ?? next());
+    return honoListener(app);
+  }
   const { default: Koa } = await import('koa');
   const { createKoaMiddleware } = await import('@promo-track/koa');
   const app = new Koa();
   app.use(createKoaMiddleware(tracker, { prefix: '' }));
   return app.callback();
+}
+
+/** Fastify's request listener, for the same `http.createServer` as the other frameworks. */
+async function fastifyListener(app) {
+  await app.ready();
+  return (req, res) => app.routing(req, res);
+}
+
+async function honoListener(app) {
+  const { getRequestListener } = await import('@hono/node-server');
+  return getRequestListener(app.fetch);
 }
 
 const handler = await build();

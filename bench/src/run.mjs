@@ -40,7 +40,7 @@ if (!args['no-build']) {
 const { latencySummary, median, round, scratchDir } = await import('./util.mjs');
 const { loadTemplates } = await import('./seed.mjs');
 const { recordTrackSqlite, recordTracksSqlite, getOrCreatePromoHitSqlite } = await import('./cases/sqlite.mjs');
-const { httpExpress, httpKoa } = await import('./cases/http.mjs');
+const { httpExpress, httpKoa, httpFastify, httpHono } = await import('./cases/http.mjs');
 const { recordTrackPostgres } = await import('./cases/postgres.mjs');
 const { statsSqlite, STATS_SIZES } = await import('./cases/stats.mjs');
 
@@ -58,11 +58,14 @@ const TARGETS = {
   'getOrCreatePromo hit sqlite': 0.8,
   'http express POST /tracks': 0.85,
   'http koa POST /tracks': 0.85,
+  'http fastify POST /tracks': 1.0,
+  'http hono POST /tracks': 1.0,
   'recordTrack postgres': 0.8,
 };
 
-const selected = (c) => !args.only || c.name.includes(args.only);
-const ratioCases = [recordTrackSqlite, recordTracksSqlite, getOrCreatePromoHitSqlite, httpExpress, httpKoa, recordTrackPostgres].filter(selected);
+// `--only 'http fastify,http hono'`: cases whose name contains any of the comma-separated texts.
+const selected = (c) => !args.only || args.only.split(',').some((text) => c.name.includes(text.trim()));
+const ratioCases = [recordTrackSqlite, recordTracksSqlite, getOrCreatePromoHitSqlite, httpExpress, httpKoa, httpFastify, httpHono, recordTrackPostgres].filter(selected);
 
 const t0 = Date.now();
 log('seeding (10k promos, 50k earlier visits; reused while the build and the seed code are unchanged)…');

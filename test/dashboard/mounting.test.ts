@@ -1,5 +1,5 @@
 /**
- * The dashboard through both adapters, mounted below `/api`: the `plugins` option, access by the
+ * The dashboard through every adapter, mounted below `/api`: the `plugins` option, access by the
  * `admin` and `identify` options, assets relative to the mount, and the committed bundle matching
  * its sources.
  */
@@ -11,12 +11,16 @@ import { promisify } from 'node:util';
 import { createTracker, type Plugin, type Tracker } from '@promo-track/core';
 import { dashboard } from '@promo-track/dashboard';
 import { createExpressRouter } from '@promo-track/express';
+import { promoTrackPlugin } from '@promo-track/fastify';
+import { createFetchHandler } from '@promo-track/fetch';
 import { createKoaMiddleware } from '@promo-track/koa';
 import Database from 'better-sqlite3';
 import express from 'express';
+import Fastify from 'fastify';
 import Koa from 'koa';
 import { Kysely, SqliteDialect } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { fetchBridge, headersOf } from '../http/support/fetch-bridge.js';
 
 type Options = { plugins?: Plugin[]; admin?: (raw: any) => boolean; identify?: (raw: any) => number | undefined };
 
@@ -35,6 +39,23 @@ const hosts = {
       ctx.body = 'host 404';
     });
     return createServer(app.callback());
+  },
+  async fastify(tracker: Tracker, options: Options) {
+    const app = Fastify();
+    await app.register(promoTrackPlugin, { tracker, prefix: '/api', ...options });
+    app.setNotFoundHandler((_req, reply) => void reply.code(404).send('host 404'));
+    await app.ready();
+    return app.server;
+  },
+  fetch(tracker: Tracker, { admin, identify, ...options }: Options) {
+    // The options read Node-style `raw.headers`; the fetch handler hands them a Request.
+    const handle = createFetchHandler(tracker, {
+      prefix: '/api',
+      ...options,
+      admin: admin && ((req) => admin({ headers: headersOf(req.headers) })),
+      identify: identify && ((req) => identify({ headers: headersOf(req.headers) })),
+    });
+    return createServer(fetchBridge(async (req) => (await handle(req)) ?? new Response('host 404', { status: 404 })));
   },
 };
 
@@ -55,7 +76,7 @@ describe.each(Object.keys(hosts) as (keyof typeof hosts)[])('the dashboard throu
   });
 
   async function serve(options: Options): Promise<string> {
-    server = hosts[name](tracker, options);
+    server = await hosts[name](tracker, options);
     await new Promise<void>((done) => server!.listen(0, '127.0.0.1', done));
     return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   }

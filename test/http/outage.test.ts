@@ -6,7 +6,9 @@ import { adapters, type RunningHost } from './support/servers.js';
 
 /** A database that goes away: 503 storage_unavailable, nothing half-written, and 2xx again once it is back. */
 describe.each(databases)('a database that goes away ($name)', (database) => {
-  describe.skipIf(!database.enabled).each(adapters.slice(0, 2))('$name', (adapter) => {
+  // Every framework once (the fetch handler in Hono; its node:http twin translates the same way).
+  const hosts = adapters.filter((a) => ['express', 'koa (prefix /api)', 'fastify', 'fetch (hono)'].includes(a.name));
+  describe.skipIf(!database.enabled).each(hosts)('$name', (adapter) => {
     let outage: OutageDatabase;
     let host: RunningHost;
     let api: Api;

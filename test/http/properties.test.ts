@@ -134,7 +134,9 @@ async function expectContractAnswer(ctx: HostContext, method: string, path: stri
   const what = `${method} ${path} ${JSON.stringify(init).slice(0, 300)} → ${res.status} ${res.text.slice(0, 300)}`;
   expect(res.status, what).toBeLessThan(500);
   if (res.status < 400) return;
-  if (res.body?.error) expect(CONTRACT_4XX, what).toContain(`${res.status} ${res.body.error.code}`);
+  const refusal = ctx.adapter.routerRefusal?.(`${ctx.adapter.mount}${path}`);
+  if (refusal) expect([res.status, res.body?.code], what).toEqual([refusal.status, refusal.code]);
+  else if (res.body?.error) expect(CONTRACT_4XX, what).toContain(`${res.status} ${res.body.error.code}`);
   // Otherwise a path the URL parser rewrote (`.`, `..`) left the mount: the host's own 404.
   else expect(res.status, what).toBe(404);
   if (before) expect(await countRows(ctx.db, ctx.prefix), what).toEqual(before);

@@ -29,6 +29,8 @@ const PACKAGES = [
   { name: '@promo-track/koa', dir: 'packages/adapter-koa' },
   { name: '@promo-track/dashboard', dir: 'packages/dashboard' },
   { name: '@promo-track/miniprogram', dir: 'packages/miniprogram' },
+  { name: '@promo-track/fastify', dir: 'packages/adapter-fastify' },
+  { name: '@promo-track/fetch', dir: 'packages/adapter-fetch' },
 ];
 
 interface Packed {
@@ -79,6 +81,7 @@ beforeAll(async () => {
       // What a host adds itself: the frameworks (peers), Kysely, and the frameworks' types.
       'express@^5',
       'koa@^3',
+      'fastify@^5',
       'kysely@^0.28',
       '@types/express@^5',
       '@types/koa@^3',
@@ -110,10 +113,10 @@ describe('packed tarballs', () => {
 
   it('install together outside the workspace: the adapters and the dashboard take core from its tarball', () => {
     const installed = readdirSync(join(consumer, 'node_modules/@promo-track')).sort();
-    expect(installed).toEqual(['core', 'dashboard', 'express', 'koa', 'miniprogram']);
+    expect(installed).toEqual(['core', 'dashboard', 'express', 'fastify', 'fetch', 'koa', 'miniprogram']);
     // One copy of core, so `instanceof TrackError` holds across packages.
-    for (const dependent of ['express', 'koa', 'dashboard']) {
-      expect(existsSync(join(consumer, `node_modules/@promo-track/${dependent}/node_modules/@promo-track/core`))).toBe(false);
+    for (const dependent of ['express', 'koa', 'fastify', 'fetch', 'dashboard']) {
+      expect(existsSync(join(consumer, `node_modules/@promo-track/${dependent}/node_modules/@promo-track/core`)), dependent).toBe(false);
     }
   });
 
@@ -124,7 +127,7 @@ describe('packed tarballs', () => {
     expect(dashboard.size).toBeGreaterThan(100 * 1024); // Chart.js is inside
   });
 
-  it('import from an .mjs file and serve the routes through Express and Koa', { timeout: 60_000 }, async () => {
+  it('import from an .mjs file and serve the routes through Express, Koa, Fastify and the fetch handler', { timeout: 60_000 }, async () => {
     const { stdout } = await run(process.execPath, ['esm.mjs'], { cwd: consumer });
     const result = JSON.parse(stdout);
     expect(result).toMatchObject({
@@ -132,6 +135,8 @@ describe('packed tarballs', () => {
       express: { status: 200, promocode: result.promocode },
       koa: { status: 200, promocode: result.promocode },
       dashboard: { express: 200, koa: 200, script: 200 },
+      fastify: { status: 200, promocode: result.promocode },
+      fetch: { status: 200, promocode: result.promocode, other: null },
       errors: true,
       scene1047: true,
       handler: 'function',
@@ -147,6 +152,8 @@ describe('packed tarballs', () => {
       express: { status: 200, promocode: result.promocode },
       koa: { status: 200, promocode: result.promocode },
       dashboard: 200,
+      fastify: { status: 200, promocode: result.promocode },
+      fetch: { status: 200, promocode: result.promocode },
       errors: true,
       handler: 'function',
       miniprogram: 'function',

@@ -103,3 +103,5 @@ function httpCase(framework) {
 
 export const httpExpress = httpCase('express');
 export const httpKoa = httpCase('koa');
+export const httpFastify = httpCase('fastify');
+export const httpHono = httpCase('hono');

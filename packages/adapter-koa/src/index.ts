@@ -1,4 +1,4 @@
-import { createHttpHandler, type HttpHandlerOptions, readJsonBody, type Tracker } from '@promo-track/core';
+import { belowPrefix, createHttpHandler, type HttpHandlerOptions, readJsonBody, type Tracker } from '@promo-track/core';
 import type { Context, Middleware } from 'koa';
 
 export interface KoaMiddlewareOptions extends HttpHandlerOptions<Context> {
@@ -11,10 +11,10 @@ export interface KoaMiddlewareOptions extends HttpHandlerOptions<Context> {
  * Requests for any other path go on down the host's middleware.
  */
 export function createKoaMiddleware(tracker: Tracker, { prefix = '', ...options }: KoaMiddlewareOptions = {}): Middleware {
-  const mount = normalizePrefix(prefix);
+  const below = belowPrefix(prefix);
   const handle = createHttpHandler<Context>(tracker, options);
   return async (ctx, next) => {
-    const path = belowMount(ctx.path, mount);
+    const path = below(ctx.path);
     const response =
       path === null
         ? null
@@ -33,16 +33,4 @@ export function createKoaMiddleware(tracker: Tracker, { prefix = '', ...options 
     ctx.set(response.headers);
     ctx.body = response.body;
   };
-}
-
-function normalizePrefix(prefix: string): string {
-  const trimmed = prefix.replace(/\/+$/, '');
-  return trimmed === '' || trimmed.startsWith('/') ? trimmed : `/${trimmed}`;
-}
-
-/** The path below `mount`, or `null` when the request is outside it (`/api` owns `/api/x`, not `/apix`). */
-function belowMount(path: string, mount: string): string | null {
-  if (mount === '') return path;
-  if (path === mount) return '/';
-  return path.startsWith(`${mount}/`) ? path.slice(mount.length) : null;
 }

@@ -21,11 +21,13 @@ export type { WxacodeEnvVersion, WxacodeGeneratorOptions } from './wxacode/optio
 export { WxacodeError } from './wxacode/errors.js';
 export type { WxacodeApi, WxacodeErrorKind } from './wxacode/errors.js';
 export {
+  belowPrefix,
   createHttpHandler,
   HTTP_ERROR_STATUS,
   HttpBodyError,
   MAX_BODY_BYTES,
   readJsonBody,
+  readRequestJsonBody,
 } from './http/index.js';
 export type {
   BodyStream,
@@ -38,4 +40,5 @@ export type {
   Plugin,
   PluginRequest,
   PluginRoute,
+  HttpRoute,
 } from './http/index.js';

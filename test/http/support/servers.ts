@@ -1,11 +1,17 @@
 import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
+import { serve } from '@hono/node-server';
 import { bodyParser } from '@koa/bodyparser';
 import express from 'express';
+import Fastify from 'fastify';
+import { Hono } from 'hono';
 import Koa from 'koa';
 import type { Tracker } from '@promo-track/core';
 import { createExpressRouter } from '@promo-track/express';
+import { promoTrackPlugin } from '@promo-track/fastify';
+import { createFetchHandler } from '@promo-track/fetch';
 import { createKoaMiddleware } from '@promo-track/koa';
+import { fetchBridge, headersOf } from './fetch-bridge.js';
 
 /** How a test host authenticates: `x-user-id` is the user, `x-admin: 1` an operator. */
 export interface AuthOptions {
@@ -30,6 +36,12 @@ export interface AdapterCase {
   name: string;
   /** Where the routes answer on the host. */
   mount: string;
+  /**
+   * The answer the framework's own router gives a path before any route or plugin sees it, if it
+   * does: Fastify refuses broken percent-encoding and a segment past its `maxParamLength` (the
+   * host's `frameworkErrors` option words these, not the plugin).
+   */
+  routerRefusal?: (path: string) => { status: number; code: string } | null;
   start(tracker: Tracker, options?: HostOptions): Promise<RunningHost>;
 }
 
@@ -88,7 +100,77 @@ function koaCase(prefix: string): AdapterCase {
   };
 }
 
-export const adapters: AdapterCase[] = [expressCase(), koaCase('/api'), koaCase('')];
+/** Fastify parses JSON itself in every case: a `bodyParser` option changes nothing there. */
+function fastifyCase(): AdapterCase {
+  const mount = '/api';
+  return {
+    name: 'fastify',
+    mount,
+    routerRefusal: fastifyRefusal,
+    async start(tracker, { auth = {} } = {}) {
+      const app = Fastify();
+      await app.register(promoTrackPlugin, {
+        tracker,
+        prefix: mount,
+        identify: auth.identify && ((req) => auth.identify!(req.headers)),
+        admin: auth.admin && ((req) => auth.admin!(req.headers)),
+      });
+      app.get('/host/ping', async () => ({ host: 'ping' }));
+      app.get(`${mount}/host-only`, async () => ({ host: 'under mount' }));
+      app.post(`${mount}/host-echo`, async (req) => ({ echo: req.body ?? null }));
+      await app.listen({ port: 0, host: '127.0.0.1' });
+      return listen(app.server, mount);
+    },
+  };
+}
+
+/** Fastify's router: 400 for a path `decodeURIComponent` refuses, 414 for a segment over 100 characters. */
+function fastifyRefusal(path: string): { status: number; code: string } | null {
+  const segments = path.split('?')[0].split('/');
+  try {
+    const decoded = segments.map((segment) => decodeURIComponent(segment));
+    return decoded.some((segment) => segment.length > 100) ? { status: 414, code: 'FST_ERR_MAX_PARAM_LENGTH' } : null;
+  } catch {
+    return { status: 400, code: 'FST_ERR_BAD_URL' };
+  }
+}
+
+/** The fetch handler in Hono on @hono/node-server, or in a bare node:http server through `fetchBridge`. */
+function fetchCase(host: 'hono' | 'node:http'): AdapterCase {
+  const mount = '/api';
+  const hostRoutes = new Hono();
+  hostRoutes.get('/host/ping', (c) => c.json({ host: 'ping' }));
+  hostRoutes.get(`${mount}/host-only`, (c) => c.json({ host: 'under mount' }));
+  hostRoutes.post(`${mount}/host-echo`, async (c) => c.json({ echo: await c.req.json().catch(() => null) }));
+  return {
+    name: `fetch (${host})`,
+    mount,
+    async start(tracker, { auth = {} } = {}) {
+      const handle = createFetchHandler(tracker, {
+        prefix: mount,
+        identify: auth.identify && ((req) => auth.identify!(headersOf(req.headers))),
+        admin: auth.admin && ((req) => auth.admin!(headersOf(req.headers))),
+      });
+      if (host === 'node:http') {
+        const server = createServer(fetchBridge(async (req) => (await handle(req)) ?? hostRoutes.fetch(req)));
+        return listen(server.listen(0, '127.0.0.1'), mount);
+      }
+      const app = new Hono();
+      app.use(`${mount}/*`, async (c, next) => (await handle(c.req.raw)) ?? next());
+      app.route('/', hostRoutes);
+      return listen(serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }) as Server, mount);
+    },
+  };
+}
+
+export const adapters: AdapterCase[] = [
+  expressCase(),
+  koaCase('/api'),
+  koaCase(''),
+  fastifyCase(),
+  fetchCase('hono'),
+  fetchCase('node:http'),
+];
 
 async function listen(server: Server, mount: string): Promise<RunningHost> {
   if (!server.listening) await new Promise<void>((resolve) => server.once('listening', resolve));

@@ -2,12 +2,15 @@
 const Database = require('better-sqlite3');
 const express = require('express');
 const Koa = require('koa');
+const Fastify = require('fastify');
 const { Kysely, SqliteDialect } = require('kysely');
 const { createTracker, TrackError, ValidationError, createHttpHandler } = require('@promo-track/core');
 const { createExpressRouter } = require('@promo-track/express');
 const { createKoaMiddleware } = require('@promo-track/koa');
 const { dashboard } = require('@promo-track/dashboard');
 const { createPromoClient } = require('@promo-track/miniprogram');
+const { promoTrackPlugin } = require('@promo-track/fastify');
+const { createFetchHandler } = require('@promo-track/fetch');
 
 (async () => {
   const db = new Kysely({ dialect: new SqliteDialect({ database: new Database(':memory:') }) });
@@ -29,6 +32,11 @@ const { createPromoClient } = require('@promo-track/miniprogram');
   const koaRes = await fetch(`http://127.0.0.1:${koaServer.address().port}/api/tracks/7/1`);
   const koaBody = await koaRes.json();
   koaServer.close();
+  const fastify = Fastify();
+  await fastify.register(promoTrackPlugin, { tracker, prefix: '/api' });
+  const fastifyRes = await fastify.inject({ url: `/api/promos/${promo.promocode}` });
+  await fastify.close();
+  const fetchRes = await createFetchHandler(tracker)(new Request('http://localhost/tracks/7/1'));
   await db.destroy();
 
   console.log(
@@ -38,6 +46,8 @@ const { createPromoClient } = require('@promo-track/miniprogram');
       express: { status: res.status, promocode: body.promocode },
       koa: { status: koaRes.status, promocode: koaBody.promocode },
       dashboard: page.status,
+      fastify: { status: fastifyRes.statusCode, promocode: fastifyRes.json().promocode },
+      fetch: { status: fetchRes.status, promocode: (await fetchRes.json()).promocode },
       errors: invalid instanceof ValidationError && invalid instanceof TrackError && invalid.status === 400,
       handler: typeof createHttpHandler,
       miniprogram: typeof createPromoClient,

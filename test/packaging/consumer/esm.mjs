@@ -1,7 +1,9 @@
 // Imports the installed tarballs from ESM and runs them for real: a tracker over SQLite, the routes
-// in Express and in Koa on real ports, with the dashboard. Prints one JSON line for the test to check.
+// in Express, Koa and Fastify on real ports and through the fetch handler, with the dashboard. Prints one
+// JSON line for the test to check.
 import Database from 'better-sqlite3';
 import express from 'express';
+import Fastify from 'fastify';
 import Koa from 'koa';
 import { Kysely, SqliteDialect } from 'kysely';
 import { SCENES, TrackError, UnknownPromocodeError, createTracker, createHttpHandler, sceneLabel } from '@promo-track/core';
@@ -9,6 +11,8 @@ import { createExpressRouter } from '@promo-track/express';
 import { createKoaMiddleware } from '@promo-track/koa';
 import { dashboard } from '@promo-track/dashboard';
 import { createPromoClient } from '@promo-track/miniprogram';
+import { promoTrackPlugin } from '@promo-track/fastify';
+import { createFetchHandler } from '@promo-track/fetch';
 
 const db = new Kysely({ dialect: new SqliteDialect({ database: new Database(':memory:') }) });
 const tracker = createTracker({ db, salt: 'consumer-salt-123' });
@@ -35,6 +39,13 @@ const dashboardStatus = {
   koa: (await fetchFrom(koaServer, '/api/dashboard')).status,
   script: (await fetchFrom(koaServer, `/api/dashboard/${script}`)).status,
 };
+const fastify = Fastify();
+await fastify.register(promoTrackPlugin, { tracker, prefix: '/api' });
+const viaFastify = await fastify.inject({ url: `/api/promos/${promo.promocode}` });
+await fastify.close();
+const handle = createFetchHandler(tracker, { prefix: '/api' });
+const viaFetch = await handle(new Request(`http://localhost/api/promos/${promo.promocode}`));
+const other = await handle(new Request('http://localhost/elsewhere'));
 const unknown = await tracker.recordTrack({ userId: 8, promocode: 'NoSuchCode99', scene: 1047 }).catch((e) => e);
 // The mini-program client in Node (request over fetch, storage in memory): user 8 scans user 7's code.
 const stored = new Map();
@@ -61,6 +72,8 @@ console.log(
     express: { status: viaExpress.status, promocode: viaExpress.body.promocode },
     koa: { status: viaKoa.status, promocode: viaKoa.body.promocode },
     dashboard: dashboardStatus,
+    fastify: { status: viaFastify.statusCode, promocode: viaFastify.json().promocode },
+    fetch: { status: viaFetch.status, promocode: (await viaFetch.json()).promocode, other },
     errors: unknown instanceof UnknownPromocodeError && unknown instanceof TrackError && unknown.status === 422,
     scene1047: sceneLabel('1047') === SCENES['1047'] && typeof SCENES['1047'] === 'string',
     handler: typeof createHttpHandler,

@@ -1,12 +1,15 @@
 // Type-checked with the workspace's tsc against the installed tarballs' .d.ts (ESM resolution).
 import express from 'express';
 import Koa from 'koa';
+import Fastify from 'fastify';
 import type { Kysely } from 'kysely';
 import { createTracker, TrackError, type Promo, type Stats, type Tracker } from '@promo-track/core';
 import { createExpressRouter } from '@promo-track/express';
 import { createKoaMiddleware } from '@promo-track/koa';
 import { dashboard, type DashboardOptions } from '@promo-track/dashboard';
 import { createPromoClient, type PromoClient } from '@promo-track/miniprogram';
+import { promoTrackPlugin } from '@promo-track/fastify';
+import { createFetchHandler } from '@promo-track/fetch';
 
 declare const db: Kysely<any>;
 
@@ -42,6 +45,12 @@ export const client: PromoClient = createPromoClient({
 });
 export const card: Promise<{ title: string; path: string }> = client.share({ from: 'menu' }, { title: 'Hi', path: '/pages/index/index' });
 
+const fastify = Fastify();
+void fastify.register(promoTrackPlugin, { tracker, prefix: '/api', identify: (req) => Number(req.headers['x-user-id']) || undefined });
+
+export const handle = createFetchHandler(tracker, { prefix: '/api', admin: (req) => req.headers.get('x-admin') === 'yes' });
+export const answer: Promise<Response | null> = handle(new Request('http://localhost/api/stats'));
+
 // skipLibCheck hides errors inside .d.ts files (third-party ones have some), so prove here that
 // ours resolved to real types: an unresolved import would have turned these into `any`.
 type IsAny<T> = 0 extends 1 & T ? true : false;
@@ -52,4 +61,6 @@ export const checks: [
   IsAny<ReturnType<typeof createKoaMiddleware>>,
   IsAny<ReturnType<typeof dashboard>>,
   IsAny<PromoClient>,
+  IsAny<typeof promoTrackPlugin>,
+  IsAny<typeof handle>,
 ] = [false, false, false, false, false, false];

@@ -4,6 +4,7 @@ import { Access } from './access.js';
 import { errorResponse } from './errors.js';
 import { pluginRoutes } from './plugins.js';
 import { compilePath } from './router.js';
+import { withRouteList } from './route-list.js';
 import { type Route, trackerRoutes } from './routes.js';
 import { requestBody } from './request-body.js';
 import type { HttpHandler, HttpHandlerOptions } from './types.js';
@@ -31,7 +32,7 @@ export function createHttpHandler<Raw = unknown>(tracker: Tracker, options: Http
     seen.add(`${method} ${path}`);
   }
 
-  return async (request) => {
+  return withRouteList<Raw>(routes, async (request) => {
     const method = request.method.toUpperCase();
     let found: { route: Route<Raw>; params: Record<string, string> } | undefined;
     for (const { route, path } of table) {
@@ -58,5 +59,5 @@ export function createHttpHandler<Raw = unknown>(tracker: Tracker, options: Http
       if (refused && (error instanceof UnauthorizedError || error instanceof ForbiddenError)) return refused(error.status as 401 | 403);
       return errorResponse(error, { method, path: request.path });
     }
-  };
+  });
 }

@@ -28,7 +28,12 @@ export async function readJsonBody(stream: BodyStream, { limit = MAX_BODY_BYTES 
     throw new HttpBodyError('invalid_json', 'The request body could not be read to its end');
   }
   if (size > limit) throw new HttpBodyError('payload_too_large', `The request body is larger than ${limit} bytes`);
-  const text = Buffer.concat(chunks).toString('utf8').replace(/^\uFEFF/, '');
+  return parseJsonBody(Buffer.concat(chunks));
+}
+
+/** A whole body's bytes as JSON (a BOM allowed): `undefined` when blank, else `invalid_json` for anything not JSON. */
+export function parseJsonBody(bytes: Uint8Array): unknown {
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8').replace(/^\uFEFF/, '');
   if (text.trim() === '') return undefined;
   try {
     return JSON.parse(text) as unknown;

@@ -31,7 +31,16 @@ export interface HttpResponse {
  * Answers a request, or resolves to `null` when the route is not one of promo-track's, so that the
  * adapter hands it on to the host (`next()`). Never rejects: every failure becomes a response.
  */
-export type HttpHandler<Raw = unknown> = (request: HttpRequest<Raw>) => Promise<HttpResponse | null>;
+export type HttpHandler<Raw = unknown> = ((request: HttpRequest<Raw>) => Promise<HttpResponse | null>) & {
+  /** Every route it answers, e.g. `{ method: 'GET', path: '/users/:user_id/referrer' }`. */
+  readonly routes: readonly HttpRoute[];
+};
+
+export interface HttpRoute {
+  readonly method: string;
+  /** The pattern below the mount point, `:name` for a parameter (Express, Koa and Fastify syntax). */
+  readonly path: string;
+}
 
 export interface HttpHandlerOptions<Raw = unknown> {
   /**

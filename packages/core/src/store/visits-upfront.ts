@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { type BindingFacts, type Need, settle, type VisitorFacts } from '../model/attribution.js';
 import { UnknownPromocodeError } from '../model/errors.js';
-import type { DecisionOutcome, TrackType } from '../model/types.js';
+import type { DecisionOutcome, Referral, TrackType } from '../model/types.js';
 import { runCompiled } from './compiled.js';
 import type { StoreContext } from './context.js';
 import { ident } from './dialects/statements.js';
@@ -73,8 +73,9 @@ function remember(facts: Facts, userId: number, binding: BindingFacts) {
 /** The owners of the codes, and the visitor rows, bindings and referees of the users, in one statement. */
 async function readFacts(ctx: StoreContext, trx: Kysely<any>, visits: VisitInput[]): Promise<Facts> {
   const { t } = ctx;
-  const codes = [...new Set(visits.map((v) => v.promocode))];
-  const users = [...new Set(visits.map((v) => v.userId))];
+  // Lists padded to a power of two, so that a handful of SQL texts serve every batch (prepared once).
+  const codes = padded([...new Set(visits.map((v) => v.promocode))]);
+  const users = padded([...new Set(visits.map((v) => v.userId))]);
   const sqlText =
     `select 'o' as k, promocode as code, user_id as a, null as b, null as c from ${ident(t.promo)} where promocode in (${marks(codes.length)}) ` +
     `union all select 'v', null, user_id, first_seen_at, arrived_new from ${ident(t.visitor)} where user_id in (${marks(users.length)}) ` +
@@ -136,13 +137,22 @@ class PendingWrites {
     for (const chunk of chunks(firstVisits)) {
       await runCompiled(this.trx, `insert into ${ident(t.visitor)} (user_id, first_seen_at, arrived_new) values ${tuples(chunk.length, 3)}`, chunk.flat());
     }
+    const bindings: unknown[][] = [];
+    const rebindings: Referral[] = [];
     for (const [i, d] of decided.entries()) {
       const track = trackOf(d.v, { id: ids[i]!, trackType: trackTypeOf(d.visitor) as TrackType, referrerId: d.owner });
       const binding = d.bind === undefined ? null : bindingOf(track, { outcome: d.bind === null ? 'bound' : 'rebound', bind: true, previousReferrerId: d.bind });
-      // In decision order: a user bound and then rebound in one batch ends with the later binding.
-      if (binding) await writeBinding(this.ctx, this.trx, binding.referral, d.bind !== null);
+      const r = binding?.referral;
+      if (r && d.bind === null) bindings.push([r.userId, r.referrerId, r.promocode, r.scene, r.trackId, r.boundAt.getTime()]);
+      else if (r) rebindings.push(r);
       this.writes[d.index] = { track, created: true, outcome: d.outcome, binding };
     }
+    for (const chunk of chunks(bindings)) {
+      const head = `insert into ${ident(t.referral)} (user_id, referrer, promocode, scene, track_id, bound_at) values `;
+      await runCompiled(this.trx, head + tuples(chunk.length, 6), chunk.flat());
+    }
+    // After the new bindings, in decision order: a user bound and then rebound in one batch ends with the later one.
+    for (const r of rebindings) await writeBinding(this.ctx, this.trx, r, true);
   }
 }
 
@@ -153,4 +163,9 @@ function chunks<T>(items: T[]): T[][] {
 }
 
 const marks = (n: number) => '?,'.repeat(n - 1) + '?';
+/** The list, its last value repeated up to the next power of two (harmless in an IN list). */
+function padded<T>(list: T[]): T[] {
+  const size = 2 ** Math.ceil(Math.log2(list.length));
+  return list.concat(new Array<T>(size - list.length).fill(list[list.length - 1]!));
+}
 const tuples = (n: number, width: number) => `(${marks(width)}),`.repeat(n - 1) + `(${marks(width)})`;

@@ -1,0 +1,49 @@
+import { belowPrefix, createHttpHandler, type HttpHandlerOptions, readRequestJsonBody, type Tracker } from '@promo-track/core';
+
+export interface FetchHandlerOptions extends HttpHandlerOptions<Request> {
+  /** The path under which the routes answer, e.g. `/api`. Default `''`. */
+  prefix?: string;
+}
+
+/** Answers promo-track's routes, or `null` for a request that is not one of them (the host's to answer). */
+export type FetchHandler = (request: Request) => Promise<Response | null>;
+
+/**
+ * promo-track's routes as a Web-standard `Request → Response` handler, for Hono, Next.js route
+ * handlers, Bun and Deno: `createFetchHandler(tracker, { prefix: '/api' })`.
+ */
+export function createFetchHandler(tracker: Tracker, { prefix = '', ...options }: FetchHandlerOptions = {}): FetchHandler {
+  const below = belowPrefix(prefix);
+  const handle = createHttpHandler<Request>(tracker, options);
+  return async (request) => {
+    const url = new URL(request.url);
+    const path = below(url.pathname);
+    if (path === null) return null;
+    const response = await handle({
+      method: request.method,
+      path,
+      query: queryOf(url.searchParams),
+      headers: headersOf(request.headers),
+      readBody: () => readRequestJsonBody(request),
+      raw: request,
+    });
+    // An empty body is none: a Response with a 204 or 304 status must not have one.
+    return response && new Response(response.body || null, { status: response.status, headers: response.headers });
+  };
+}
+
+function headersOf(headers: Headers): Record<string, string> {
+  const record: Record<string, string> = {};
+  headers.forEach((value, name) => (record[name] = value));
+  return record;
+}
+
+/** A string per name, an array when a name repeats (as Express and Koa parse a query). */
+function queryOf(params: URLSearchParams): Record<string, string | string[]> {
+  const query: Record<string, string | string[]> = {};
+  for (const name of new Set(params.keys())) {
+    const values = params.getAll(name);
+    query[name] = values.length === 1 ? values[0] : values;
+  }
+  return query;
+}
