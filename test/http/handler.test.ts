@@ -112,5 +112,6 @@ describe('createHttpHandler options', () => {
   it('refuses an identify or admin that is not a function, naming it', () => {
     expect(() => createHttpHandler(failingTracker(null), { identify: 7 as never })).toThrow(/`identify` must be a function/);
     expect(() => createHttpHandler(failingTracker(null), { admin: true as never })).toThrow(/`admin` must be a function/);
+    expect(() => createHttpHandler(failingTracker(null), { onError: console as never })).toThrow(/`onError` must be a function.*logger\.error/);
   });
 });

@@ -17,6 +17,7 @@ import { promisify } from 'node:util';
 import { parse } from 'acorn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeCleanCopy } from '../support/clean-copy.js';
+import { expectOneIdentity } from './expect-one-identity.js';
 
 const run = promisify(execFile);
 const root = resolve(import.meta.dirname, '../..');
@@ -102,12 +103,34 @@ afterAll(() => {
 });
 
 describe('packed tarballs', () => {
-  it('ship only dist and package.json (plus README / LICENSE), with ESM, CJS, .d.ts and .d.cts', () => {
+  it('ship only dist and package.json (plus README / LICENSE, and the bin launcher of core), with ESM, CJS, .d.ts and .d.cts', () => {
     expect(packed.map((p) => p.name)).toEqual(PACKAGES.map((p) => p.name));
     for (const p of packed) {
       const paths = p.files.map((f) => f.path);
-      expect(paths.filter((f) => !/^(dist\/|package\.json$|README\.md$|LICENSE$)/.test(f))).toEqual([]);
+      expect(paths.filter((f) => !/^(dist\/|package\.json$|README\.md$|LICENSE$)/.test(f) && !(p.name === '@promo-track/core' && f === 'bin/promo-track.mjs'))).toEqual([]);
       expect(paths).toEqual(expect.arrayContaining(['dist/index.js', 'dist/index.cjs', 'dist/index.d.ts', 'dist/index.d.cts']));
+    }
+  });
+
+  it('carry a README (install, example, link to the reference), the LICENSE, and the metadata of an npm page', () => {
+    const license = readFileSync(join(root, 'LICENSE'), 'utf8');
+    expect(license).toMatch(/^MIT License/);
+    for (const p of packed) {
+      expect(p.files.map((f) => f.path)).toEqual(expect.arrayContaining(['README.md', 'LICENSE', 'package.json']));
+      // What npm shows is what was installed from the tarball.
+      const installed = join(consumer, 'node_modules', p.name);
+      expect(readFileSync(join(installed, 'LICENSE'), 'utf8'), p.name).toBe(license);
+      const readme = readFileSync(join(installed, 'README.md'), 'utf8');
+      expect(readme, p.name).toMatch(new RegExp(`^# ${p.name}\n`));
+      expect(readme, p.name).toMatch(new RegExp(`npm install [^\n]*${p.name}`));
+      expect(readme, p.name).toMatch(/```ts\n[\s\S]*from '@promo-track\/[\s\S]*```/);
+      expect(readme, p.name).toMatch(/\[API reference\]\(https:\/\/[^)]+\/docs\/api\/README\.md\)/);
+      const manifest = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8'));
+      expect(manifest.description, p.name).toMatch(/\w{3,}/);
+      expect(manifest.license, p.name).toBe('MIT');
+      expect(manifest.keywords?.length, p.name).toBeGreaterThan(2);
+      expect(manifest.repository, p.name).toMatchObject({ type: 'git', url: expect.stringMatching(/^git\+https:\/\/.+\.git$/), directory: PACKAGES.find((x) => x.name === p.name)!.dir });
+      expect(manifest.homepage, p.name).toMatch(/^https:\/\//);
     }
   });
 
@@ -122,7 +145,7 @@ describe('packed tarballs', () => {
 
   it('core no longer carries the dashboard: its page and Chart.js ship in @promo-track/dashboard only', () => {
     const [core, dashboard] = ['@promo-track/core', '@promo-track/dashboard'].map((name) => packed.find((p) => p.name === name)!);
-    expect(core.files.map((f) => f.path).sort()).toEqual(['dist/index.cjs', 'dist/index.d.cts', 'dist/index.d.ts', 'dist/index.js', 'package.json']);
+    expect(core.files.filter((f) => /dashboard|assets/i.test(f.path))).toEqual([]);
     expect(core.size).toBeLessThan(100 * 1024);
     expect(dashboard.size).toBeGreaterThan(100 * 1024); // Chart.js is inside
   });
@@ -192,6 +215,18 @@ describe('packed tarballs', () => {
     expect(requests.map((r) => `${r.method} ${r.url}`)).toEqual(['POST https://api.example.com/api/tracks/batch', 'GET https://api.example.com/api/tracks/9/1']);
     expect(requests[0].data).toEqual({ events: [expect.objectContaining({ user_id: 9, promocode: 'AbCd1234', scene: '1047' })] });
     expect(storage.get('promo-track')).toMatchObject({ q: [], u: 9, c: 'Own9x' });
+  });
+
+  it('import and require core in one process: every error class is one identity', { timeout: 60_000 }, async () => {
+    const { stdout } = await run(process.execPath, ['mixed.mjs'], { cwd: consumer });
+    expectOneIdentity(JSON.parse(stdout));
+  });
+
+  it('run `npx promo-track sql` in the host app: the schema for review, without a database', { timeout: 60_000 }, async () => {
+    const { stdout } = await run('npx', ['--no-install', 'promo-track', 'sql', '--dialect', 'mysql', '--prefix', 'app_'], { cwd: consumer, ...quiet });
+    expect(stdout).toMatch(/^-- promo-track: the SQL tracker\.migrate\(\) runs on an empty mysql database/);
+    expect(stdout).toMatch(/^create table `app_promo` \(.+\);$/m);
+    expect(stdout).toMatch(/^insert into `app_promo_track_migration` .+'0001_init'.+;$/m);
   });
 
   it('type-check a correct .ts and .cts consumer with tsc', async () => {

@@ -1,6 +1,13 @@
+/**
+ * promo-track's routes in an Express 5 app: `app.use('/api', createExpressRouter(tracker, options))`.
+ *
+ * @packageDocumentation
+ * @module @promo-track/express
+ */
 import { createHttpHandler, type HttpHandlerOptions, readJsonBody, type Tracker } from '@promo-track/core';
 import { type Request, Router } from 'express';
 
+/** Options of `createExpressRouter`: `identify`, `admin`, `onError`, `dashboard`, given the Express `req`. */
 export type ExpressRouterOptions = HttpHandlerOptions<Request>;
 
 /**

@@ -1,6 +1,13 @@
+/**
+ * promo-track's routes in a Koa 3 app: `app.use(createKoaMiddleware(tracker, { prefix: '/api', ...options }))`.
+ *
+ * @packageDocumentation
+ * @module @promo-track/koa
+ */
 import { belowPrefix, createHttpHandler, type HttpHandlerOptions, readJsonBody, type Tracker } from '@promo-track/core';
 import type { Context, Middleware } from 'koa';
 
+/** Options of `createKoaMiddleware`: `prefix`, and `identify`, `admin`, `onError`, `dashboard` given the Koa `ctx`. */
 export interface KoaMiddlewareOptions extends HttpHandlerOptions<Context> {
   /** The path under which the routes answer, e.g. `/api` (Koa has no mount of its own). Default `''`. */
   prefix?: string;

@@ -1,9 +1,23 @@
+/**
+ * Referral and promotion tracking over the host's own Kysely database (SQLite, PostgreSQL or
+ * MySQL): `createTracker` and the tracker's methods, its records and errors, the framework-free
+ * HTTP handler the adapters are built on, and the WeChat mini-program code generator.
+ *
+ * Every error class is one identity across `import` and `require`: `instanceof` holds whichever
+ * build of the package made the error. How visits are credited, and every attribution outcome,
+ * is explained in `docs/attribution.md`. `npx promo-track sql --dialect postgres` prints the SQL
+ * that `migrate()` runs.
+ *
+ * @packageDocumentation
+ * @module @promo-track/core
+ */
 export { createTracker } from './tracker.js';
 export { withStatementCache } from './sqlite-statement-cache.js';
 export {
   ERROR_STATUS,
   ForbiddenError,
   NotFoundError,
+  NotMigratedError,
   StorageError,
   TrackError,
   UnauthorizedError,

@@ -17,7 +17,8 @@ import { fillWxbcode, getOrCreatePromoRow, selectPromo } from './store/promos.js
 import { selectDecisions, selectReferral, selectReferrals } from './store/referrals.js';
 import { writeShare } from './store/shares.js';
 import { selectLeaderboard, selectStats } from './store/stats.js';
-import { guard } from './store/storage-errors.js';
+import { guard as storageGuard } from './store/storage-errors.js';
+import { schemaGuard } from './store/schema-version.js';
 import { recordVisit, recordVisits, type TrackWrite, type VisitInput } from './store/track-writer.js';
 import {
   getOrCreatePromoSchema,
@@ -55,6 +56,8 @@ export function createTracker(options: TrackerOptions): Tracker {
     const { occurredAt, ...visit } = input;
     return { ...visit, candidateId: decoded.userId, at: visitTime(occurredAt, o.backdateDays, now, `${path}occurredAt`) };
   };
+  // Every call but migrate() first checks, once, that the tables are this version's (NotMigratedError).
+  const { guard, migrated } = schemaGuard(ctx.db, ctx.t, ctx.d);
 
   const emit = (event: TrackerEvent) => {
     if (!o.onEvent) return;
@@ -97,7 +100,7 @@ export function createTracker(options: TrackerOptions): Tracker {
   let forgets = 0;
 
   return {
-    migrate: () => guard(() => migrate(ctx.db, ctx.t, ctx.d)),
+    migrate: () => storageGuard(() => migrate(ctx.db, ctx.t, ctx.d)).then(migrated),
 
     async getOrCreatePromo(input) {
       const key = parse(getOrCreatePromoSchema, input);

@@ -5,29 +5,43 @@ import { ValidationError, type ValidationIssue } from './model/errors.js';
 export const MAX_INT = 2_147_483_647;
 export const MAX_BATCH = 1000;
 
-const validDate = z.date().refine((d) => !Number.isNaN(d.getTime()), 'must be a valid date');
+/**
+ * A field's every failure names what it expects (`track_type: expected 1 or 2`), and a missing
+ * required field says so, rather than zod's generic "Invalid input".
+ */
+const expecting = (what: string) => ({
+  error: (issue: { input?: unknown }) => (issue.input === undefined ? 'is required' : `expected ${what}`),
+});
 
-export const userIdSchema = z.number().int().min(1).max(MAX_INT);
-const positiveInt = z.number().int().min(1).max(MAX_INT);
+/** A whole number from `min` to `max` (NaN, as the wire's non-numeric text becomes, fails it too). */
+export const wholeNumber = (min: number, max: number) => {
+  const e = expecting(`a whole number from ${min} to ${max}`);
+  return z.number(e).int(e).min(min, e).max(max, e);
+};
+
+export const userIdSchema = wholeNumber(1, MAX_INT);
+const positiveInt = wholeNumber(1, MAX_INT);
 /**
  * PostgreSQL cannot store U+0000 in text, so it is refused on every database alike; so is a lone
  * UTF-16 surrogate, which no UTF-8 column can hold (PostgreSQL merged two of them into one value).
  */
 const text = (max: number) =>
   z
-    .string()
-    .max(max)
+    .string(expecting(`a string of at most ${max} characters`))
+    .max(max, expecting(`at most ${max} characters`))
     .refine((s) => !s.includes('\u0000'), 'must not contain the character U+0000')
     .refine((s) => !LONE_SURROGATE.test(s), 'must be well-formed Unicode (it has a lone UTF-16 surrogate)');
 /** With the `u` flag a paired surrogate reads as one code point, so only a lone one matches. */
 const LONE_SURROGATE = /\p{Surrogate}/u;
+const validDate = z.date(expecting('a Date')).refine((d) => !Number.isNaN(d.getTime()), 'expected a valid Date');
 const optionalText = (max: number) => text(max).nullish();
 
 /** A WeChat launch scene: a number or a numeric string, stored as a string. */
-export const sceneSchema = z.union([
-  z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).transform(String),
-  z.string().regex(/^\d{1,32}$/, 'must be a numeric WeChat scene value'),
-], { error: (issue) => (issue.input === undefined ? 'is required' : 'must be a WeChat scene value: a number or a numeric string') });
+const sceneExpected = expecting('a WeChat scene value: a number or a numeric string, e.g. 1047');
+export const sceneSchema = z.union(
+  [z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).transform(String), z.string().regex(/^\d{1,32}$/, sceneExpected)],
+  sceneExpected,
+);
 
 /**
  * A key that must compare the same on every database: MySQL's collations ignore trailing spaces
@@ -35,8 +49,8 @@ export const sceneSchema = z.union([
  */
 const untrimmed = (max: number) => text(max).refine((s) => s.trim() === s, 'must not start or end with whitespace');
 
-export const promocodeSchema = text(64).min(1);
-export const eventIdSchema = untrimmed(64).min(1);
+export const promocodeSchema = text(64).min(1, expecting('a promocode, e.g. "bldhNh2b"'));
+export const eventIdSchema = untrimmed(64).min(1, expecting('a non-empty string of at most 64 characters'));
 
 export const getOrCreatePromoSchema = z.object({
   userId: userIdSchema,
@@ -49,7 +63,7 @@ export const recordTrackSchema = z.object({
   userId: userIdSchema,
   promocode: promocodeSchema,
   scene: sceneSchema,
-  trackType: z.union([z.literal(1), z.literal(2)]).optional(),
+  trackType: z.literal([1, 2], expecting('1 or 2')).optional(),
   detail: optionalText(128).transform((v) => v ?? null),
   eventId: eventIdSchema.nullish().transform((v) => v ?? null),
   occurredAt: validDate.optional(),
@@ -59,7 +73,7 @@ export const recordTracksSchema = z.array(recordTrackSchema).max(MAX_BATCH);
 
 export const recordShareSchema = z.object({
   userId: userIdSchema.nullish().transform((v) => v ?? null),
-  shareType: z.union([z.literal(0), z.literal(1), z.literal(2)]).default(0),
+  shareType: z.literal([0, 1, 2], expecting('0, 1 or 2')).default(0),
   page: optionalText(255).transform((v) => v ?? null),
   promocode: promocodeSchema.nullish().transform((v) => v ?? null),
   eventId: eventIdSchema.nullish().transform((v) => v ?? null),
@@ -77,11 +91,11 @@ export const statsQuerySchema = z.object({
 export const leaderboardQuerySchema = z.object({
   from: validDate.optional(),
   to: validDate.optional(),
-  limit: z.number().int().min(1).max(500).default(10),
+  limit: wholeNumber(1, 500).default(10),
 });
 
 export const listReferralsSchema = z.object({
-  limit: z.number().int().min(1).max(500).default(50),
+  limit: wholeNumber(1, 500).default(50),
   cursor: text(128).refine((c) => readCursor(c) !== null, 'is not a cursor this API returned').nullish().transform((v) => v ?? null),
 });
 

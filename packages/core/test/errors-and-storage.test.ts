@@ -8,6 +8,7 @@ import {
   ERROR_STATUS,
   ForbiddenError,
   NotFoundError,
+  NotMigratedError,
   StorageError,
   TrackError,
   type Tracker,
@@ -27,6 +28,7 @@ describe('errors', () => {
       [new UnauthorizedError(), 'unauthorized', 401],
       [new ForbiddenError(), 'forbidden', 403],
       [new StorageError(), 'storage_unavailable', 503],
+      [new NotMigratedError(), 'not_migrated', 503],
     ];
     for (const [error, code, status] of cases) {
       expect(error).toBeInstanceOf(TrackError);
@@ -41,6 +43,7 @@ describe('errors', () => {
       not_found: 404,
       unknown_promocode: 422,
       storage_unavailable: 503,
+      not_migrated: 503,
     });
   });
 

@@ -2,6 +2,7 @@ import { Migrator } from 'kysely';
 import { expect, it } from 'vitest';
 import { createTracker } from '@promo-track/core';
 // The first release's schema, as it shipped: the state an upgrade starts from.
+import { createCodec } from '../src/codes.js';
 import { init } from '../src/schema/0001-init.js';
 import { tableNames } from '../src/schema/table-names.js';
 
@@ -26,8 +27,10 @@ eachDatabase((database) => {
 
       // What the first release wrote for A, who came through B's code twice: a track and a decision
       // row per visit, the binding, and a decision whose track a purge has since deleted.
+      // (Written by hand: this version's tracker refuses tables older than itself until it migrates them.)
       const tracker = createTracker({ db, salt: SALT, tablePrefix: prefix });
-      const { promocode } = await tracker.getOrCreatePromo({ userId: B }); // the promo table is unchanged
+      const promocode = createCodec(SALT, 8).encode({ userId: B, promoType: 1, appid: null });
+      await db.insertInto(t.promo).values({ user_id: B, promo_type: 1, appid: '', promocode, created_at: DAY }).execute();
       const track = (trackType: number, at: number) => ({
         track_type: trackType,
         scene: '1047',

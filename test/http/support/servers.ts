@@ -23,6 +23,8 @@ export interface HostOptions {
   auth?: AuthOptions;
   /** Where the host mounts its own JSON body parser, if anywhere. */
   bodyParser?: 'before' | 'after';
+  /** The adapter's `onError`, given the framework's request (Express `req`, Koa `ctx`). */
+  onError?: (error: unknown, raw: unknown) => void;
 }
 
 export interface RunningHost {
@@ -54,7 +56,7 @@ function expressCase(): AdapterCase {
   return {
     name: 'express',
     mount,
-    async start(tracker, { auth = {}, bodyParser: parser } = {}) {
+    async start(tracker, { auth = {}, bodyParser: parser, onError } = {}) {
       const app = express();
       if (parser === 'before') app.use(express.json());
       app.use(
@@ -62,6 +64,7 @@ function expressCase(): AdapterCase {
         createExpressRouter(tracker, {
           identify: auth.identify && ((req) => auth.identify!(req.headers)),
           admin: auth.admin && ((req) => auth.admin!(req.headers)),
+          onError,
         }),
       );
       if (parser === 'after') app.use(express.json());
@@ -77,7 +80,7 @@ function koaCase(prefix: string): AdapterCase {
   return {
     name: prefix ? `koa (prefix ${prefix})` : 'koa (no prefix)',
     mount: prefix,
-    async start(tracker, { auth = {}, bodyParser: parser } = {}) {
+    async start(tracker, { auth = {}, bodyParser: parser, onError } = {}) {
       const app = new Koa();
       if (parser === 'before') app.use(bodyParser());
       app.use(
@@ -85,6 +88,7 @@ function koaCase(prefix: string): AdapterCase {
           prefix,
           identify: auth.identify && ((ctx) => auth.identify!(ctx.headers)),
           admin: auth.admin && ((ctx) => auth.admin!(ctx.headers)),
+          onError,
         }),
       );
       if (parser === 'after') app.use(bodyParser());

@@ -10,15 +10,16 @@ import { requestBody } from './request-body.js';
 import type { HttpHandler, HttpHandlerOptions } from './types.js';
 
 /**
- * The contract's HTTP routes, framework-free: adapters turn their request into an `HttpRequest`
+ * promo-track's HTTP routes, framework-free: adapters turn their request into an `HttpRequest`
  * and write back the `HttpResponse`, or hand the request on to the host when this answers `null`.
  */
 export function createHttpHandler<Raw = unknown>(tracker: Tracker, options: HttpHandlerOptions<Raw> = {}): HttpHandler<Raw> {
   // Read once: a host that changes its options object later does not change the routes.
-  const settings: HttpHandlerOptions<Raw> = { identify: options.identify, admin: options.admin };
-  for (const name of ['identify', 'admin'] as const) {
+  const settings: HttpHandlerOptions<Raw> = { identify: options.identify, admin: options.admin, onError: options.onError };
+  const examples = { identify: '(req) => req.user?.id', admin: '(req) => req.user?.isAdmin === true', onError: '(error, req) => logger.error(error)' };
+  for (const name of ['identify', 'admin', 'onError'] as const) {
     if (settings[name] !== undefined && typeof settings[name] !== 'function') {
-      throw new TypeError(`promo-track: \`${name}\` must be a function of the framework's request, e.g. (req) => req.user?.id`);
+      throw new TypeError(`promo-track: \`${name}\` must be a function of the framework's request, e.g. ${examples[name]}`);
     }
   }
   if ('dashboard' in options) {
@@ -57,7 +58,7 @@ export function createHttpHandler<Raw = unknown>(tracker: Tracker, options: Http
     } catch (error) {
       const { refused } = found.route;
       if (refused && (error instanceof UnauthorizedError || error instanceof ForbiddenError)) return refused(error.status as 401 | 403);
-      return errorResponse(error, { method, path: request.path });
+      return errorResponse(error, { method, path: request.path, raw: request.raw as Raw, onError: settings.onError });
     }
   });
 }

@@ -2,11 +2,13 @@ import type { Tracker } from '../model/types.js';
 
 /** A request as the framework saw it, relative to the mount point. */
 export interface HttpRequest<Raw = unknown> {
+  /** The HTTP method, in any case (`GET`, `post`). */
   method: string;
   /** The path below the mount point, without the query string and still URL-encoded, e.g. `/tracks/42/1`. */
   path: string;
   /** The query as the framework parsed it: a string per name, or an array when a name repeats. */
   query: Readonly<Record<string, unknown>>;
+  /** The request headers, names in lower case (as Node's `IncomingMessage` has them). */
   headers: Readonly<Record<string, string | string[] | undefined>>;
   /** A body the host already parsed (`req.body`, `ctx.request.body`); `undefined` when it has not. */
   body?: unknown;
@@ -20,8 +22,11 @@ export interface HttpRequest<Raw = unknown> {
   raw?: Raw;
 }
 
+/** What the adapter writes back: status, headers and the serialized body. */
 export interface HttpResponse {
+  /** The HTTP status code. */
   status: number;
+  /** Response headers (`content-type`, `cache-control`, …), names in lower case. */
   headers: Record<string, string>;
   /** The serialized body (JSON for every route but pages). */
   body: string;
@@ -42,6 +47,10 @@ export interface HttpRoute {
   readonly path: string;
 }
 
+/**
+ * Options of `createHttpHandler`, and so of every adapter (`createExpressRouter`,
+ * `createKoaMiddleware`). `Raw` is the framework's request object (Express `req`, Koa `ctx`).
+ */
 export interface HttpHandlerOptions<Raw = unknown> {
   /**
    * The authenticated user's id, or `undefined` when there is none (→ 401 `unauthorized`). When set,
@@ -54,6 +63,12 @@ export interface HttpHandlerOptions<Raw = unknown> {
    * `GET /leaderboard` and `DELETE /users/:user_id` need it to answer true.
    */
   admin?: (raw: Raw) => boolean | Promise<boolean>;
+  /**
+   * Receives every unexpected failure (each one answered 500 `internal`) with the framework's
+   * request, for the host's logger (pino, winston…). Default: `console.error`. Errors with a
+   * contract code (400, 404, 503…) are answers, not failures, and do not come here.
+   */
+  onError?: (error: unknown, raw: Raw) => void;
   /**
    * Routes added beside the contract's, under the same mount and the same `identify`/`admin` rules,
    * e.g. `[dashboard()]` from `@promo-track/dashboard`. A path that a contract route also matches is the contract's.

@@ -16,12 +16,18 @@ import {
  * arrive as strings and are converted here.
  */
 
-/** A whole number written as a string (path segments, query values). */
+/**
+ * A whole number written as a string (path segments, query values). Text that is not digits
+ * becomes NaN, so that `target` refuses it with its own message (`expected a whole number from 1 to …`).
+ */
 const integerText = <T extends z.ZodType<number, number>>(target: T) =>
-  z.string().regex(/^\d+$/, 'must be a whole number').transform(Number).pipe(target);
+  z
+    .string()
+    .transform((text) => (/^\d+$/.test(text) ? Number(text) : Number.NaN))
+    .pipe(target);
 
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2}))?$/;
-const ISO_MESSAGE = 'must be an ISO 8601 date, e.g. 2026-01-31 or 2026-01-31T08:00:00.000Z';
+const ISO_MESSAGE = 'expected an ISO 8601 date, e.g. 2026-01-31 or 2026-01-31T08:00:00.000Z';
 
 function isIsoDate(text: string): boolean {
   const m = ISO_DATE.exec(text);

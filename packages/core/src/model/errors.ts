@@ -6,6 +6,7 @@ export const ERROR_STATUS = {
   not_found: 404,
   unknown_promocode: 422,
   storage_unavailable: 503,
+  not_migrated: 503,
 } as const;
 
 export type TrackErrorCode = keyof typeof ERROR_STATUS;
@@ -18,6 +19,11 @@ export interface ValidationIssue {
 export class TrackError extends Error {
   readonly code: TrackErrorCode;
   readonly status: number;
+
+  /** `instanceof` holds across the ESM and CommonJS builds of the library (see `isErrorClassInstance`). @hidden */
+  static [Symbol.hasInstance](value: unknown): boolean {
+    return isErrorClassInstance(this, value);
+  }
 
   constructor(code: TrackErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
@@ -70,6 +76,32 @@ export class StorageError extends TrackError {
   constructor(message = 'The database cannot be reached', options?: { cause?: unknown }) {
     super('storage_unavailable', message, options);
   }
+}
+
+/** `not_migrated` (503): the library's tables are missing or older than this version; call `tracker.migrate()`. */
+export class NotMigratedError extends TrackError {
+  constructor(message = "promo-track's tables are missing or older than this version: call `await tracker.migrate()` before using the tracker", options?: { cause?: unknown }) {
+    super('not_migrated', message, options);
+  }
+}
+
+/** Marks promo-track's error classes in every copy of the library: `Symbol.for` is one registry per process. */
+const ERROR_CLASS_BRAND = Symbol.for('@promo-track/core.error-class');
+/** Brands an error class (and so its subclasses); give it `static [Symbol.hasInstance]` calling `isErrorClassInstance`. */
+export const brandErrorClass = (cls: abstract new (...args: never[]) => Error): void => void Object.defineProperty(cls, ERROR_CLASS_BRAND, { value: true });
+brandErrorClass(TrackError);
+
+/**
+ * `value instanceof cls`, also when `value` comes from the library's other build (an app that both
+ * imports and requires it): some class on its prototype chain is branded and has `cls`'s name.
+ */
+export function isErrorClassInstance(cls: abstract new (...args: never[]) => unknown, value: unknown): boolean {
+  if (Function.prototype[Symbol.hasInstance].call(cls, value)) return true;
+  for (let p = typeof value === 'object' && value !== null ? Object.getPrototypeOf(value) : null; p; p = Object.getPrototypeOf(p)) {
+    const ctor: unknown = Object.hasOwn(p, 'constructor') ? p.constructor : undefined;
+    if (typeof ctor === 'function' && (ctor as { [ERROR_CLASS_BRAND]?: true })[ERROR_CLASS_BRAND] && ctor.name === cls.name) return true;
+  }
+  return false;
 }
 
 function describeIssues(issues: ValidationIssue[]): string {

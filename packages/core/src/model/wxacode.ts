@@ -6,9 +6,11 @@ export interface WxacodeStore {
    * key back from it.
    */
   put(key: string, bytes: Uint8Array, contentType: string): Promise<string>;
+  /** Deletes the image stored under `key` (used by `forgetUser`); without it, images are left in place. */
   delete?(key: string): Promise<void>;
 }
 
+/** What `WxacodeGenerator.generate` makes a code for: the promocode and the page it opens. */
 export interface WxacodeRequest {
   /** The promocode, sent as WeChat's `scene` (at most 32 characters). */
   scene: string;
@@ -16,6 +18,10 @@ export interface WxacodeRequest {
   page: string | null;
 }
 
+/**
+ * Makes and removes promos' mini-program code images (the `wxbcode` URL): give one, from
+ * `createWxacodeGenerator`, to `createTracker({ wxacode })`.
+ */
 export interface WxacodeGenerator {
   /** Fetches the unlimited mini-program code for `scene` and answers the stored image's URL. */
   generate(request: WxacodeRequest): Promise<string>;

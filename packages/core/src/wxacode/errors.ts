@@ -1,3 +1,5 @@
+import { brandErrorClass, isErrorClassInstance } from '../model/errors.js';
+
 /** Which of WeChat's APIs a failure came from. */
 export type WxacodeApi = 'stable_token' | 'getwxacodeunlimit';
 
@@ -14,7 +16,9 @@ export type WxacodeErrorKind = 'errcode' | 'timeout' | 'network' | 'http' | 'bad
 
 /** A failed call to WeChat. The access token and the secret never appear in the message. */
 export class WxacodeError extends Error {
+  /** The WeChat API that failed. */
   readonly api: WxacodeApi;
+  /** How it failed (see `WxacodeErrorKind`). */
   readonly kind: WxacodeErrorKind;
   /** WeChat's `errcode`, or `null` when WeChat gave none (timeout, network, HTTP status). */
   readonly errcode: number | null;
@@ -40,7 +44,13 @@ export class WxacodeError extends Error {
     this.errmsg = init.errmsg;
     this.status = init.status ?? null;
   }
+
+  /** `instanceof` holds across the ESM and CommonJS builds of the library. @hidden */
+  static [Symbol.hasInstance](value: unknown): boolean {
+    return isErrorClassInstance(this, value);
+  }
 }
+brandErrorClass(WxacodeError);
 
 /** 40001 invalid credential, 40014 invalid access_token, 42001 access_token expired: worth one refresh. */
 export const INVALID_TOKEN_ERRCODES: ReadonlySet<number> = new Set([40001, 40014, 42001]);

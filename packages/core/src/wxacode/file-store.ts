@@ -3,6 +3,7 @@ import { mkdir, rename, rm, unlink, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import type { WxacodeStore } from '../model/wxacode.js';
 
+/** Options of `createFileStore`: the folder images are written to and the URL it is served under. */
 export interface FileStoreOptions {
   /** The folder the images are written to (created when missing). */
   dir: string;

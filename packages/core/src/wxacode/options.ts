@@ -1,7 +1,9 @@
 import type { WxacodeStore } from '../model/wxacode.js';
 
+/** Which version of the mini-program a scanned code opens: published, trial (体验版) or development. */
 export type WxacodeEnvVersion = 'release' | 'trial' | 'develop';
 
+/** Options of `createWxacodeGenerator`: the mini-program's credentials, where images go, and how codes look. */
 export interface WxacodeGeneratorOptions {
   /** The mini-program's AppID. */
   appid: string;

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Dialect } from './dialect.js';
+import type { Dialect, DialectName } from './dialect.js';
 import { mysql } from './mysql.js';
 import { postgres } from './postgres.js';
 import { sqlite } from './sqlite.js';
@@ -14,3 +14,6 @@ export function detectDialect(db: Kysely<any>): Dialect {
   if (!adapter.supportsReturning) return mysql;
   return adapter.supportsTransactionalDdl ? postgres : sqlite;
 }
+
+/** The dialect of a database by its name (`promo-track sql --dialect`). */
+export const dialectByName = (name: DialectName): Dialect => ({ sqlite, postgres, mysql })[name];

@@ -1,4 +1,4 @@
-import type { Kysely, RawBuilder } from 'kysely';
+import type { DatabaseIntrospector, DialectAdapter, Kysely, QueryCompiler, RawBuilder } from 'kysely';
 import type { TableNames } from '../../schema/table-names.js';
 
 export type DialectName = 'sqlite' | 'postgres' | 'mysql';
@@ -44,6 +44,14 @@ export interface Dialect {
   chainLock: string;
   /** SQL integer division (`/` is decimal on MySQL). */
   intDiv: string;
+  /** CREATE and ALTER take part in transactions (not on MySQL). */
+  transactionalDdl: boolean;
+  /** Parameters are `$1, $2…` (PostgreSQL), else `?`. */
+  numberedParameters: boolean;
+  /** A quoted identifier. */
+  quote(name: string): string;
+  /** Kysely's own parts for this database, to compile SQL without a connection (`promo-track sql`). */
+  kysely: { adapter: new () => DialectAdapter; introspector: new (db: Kysely<any>) => DatabaseIntrospector; compiler: new () => QueryCompiler };
   /** The expression `count(distinct …)` of stats counts users by. */
   distinctUsers: RawBuilder<unknown>;
   /** Runs a write: `shortcut` first where the database has one, else `work` in a transaction. */

@@ -1,4 +1,4 @@
-import { CompiledQuery, type Kysely, sql } from 'kysely';
+import { CompiledQuery, type Kysely, sql, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler } from 'kysely';
 import { isUnreachable } from '../storage-errors.js';
 import { migrateWithRetries, retryingTransaction } from '../retrying-transaction.js';
 import type { Dialect } from './dialect.js';
@@ -24,6 +24,10 @@ export const postgres: Dialect = {
   // READ COMMITTED: each statement already sees what was committed before it.
   chainLock: '',
   intDiv: '/',
+  transactionalDdl: true,
+  numberedParameters: true,
+  quote: (name) => `"${name.replace(/"/g, '""')}"`,
+  kysely: { adapter: PostgresAdapter, introspector: PostgresIntrospector, compiler: PostgresQueryCompiler },
   distinctUsers: sql.ref('user_id'),
   write: (db, work, shortcut) =>
     // Pinned to READ COMMITTED whatever the server's default: the binding lock relies on it (docs/concurrency.md).
