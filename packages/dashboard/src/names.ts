@@ -5,6 +5,7 @@ export const MAX_NAME_IDS = 200;
 const MAX_NAME_LENGTH = 100;
 const INT32_MAX = 2_147_483_647;
 
+/** The host's names for user ids (`dashboard({ displayName })`); ids missing from the map show as ids. */
 export type DisplayName = (userIds: number[]) => Promise<Map<number, string>>;
 
 const json = (status: number, body: unknown): HttpResponse => ({
