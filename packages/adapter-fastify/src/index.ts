@@ -1,7 +1,16 @@
+/**
+ * promo-track's routes in a Fastify 5 app: `app.register(promoTrackPlugin, { tracker, prefix: '/api', ...options })`.
+ * Only its own routes are registered, so the host's routes under the same prefix keep working.
+ *
+ * @packageDocumentation
+ * @module @promo-track/fastify
+ */
 import { createHttpHandler, HttpBodyError, type HttpHandlerOptions, MAX_BODY_BYTES, readJsonBody, type Tracker } from '@promo-track/core';
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
 
+/** Options of `promoTrackPlugin`: the tracker, Fastify's `prefix`, and `identify`, `admin`, `onError`, `plugins` given the `FastifyRequest`. */
 export interface PromoTrackPluginOptions extends HttpHandlerOptions<FastifyRequest> {
+  /** The tracker whose routes the plugin serves (required). */
   tracker: Tracker;
   /** Fastify's own: where the routes answer, e.g. `/api`. */
   prefix?: string;

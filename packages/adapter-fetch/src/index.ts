@@ -1,5 +1,14 @@
+/**
+ * promo-track's routes as a Web-standard `Request → Response` handler for Hono, Next.js route handlers,
+ * Bun and Deno: `createFetchHandler(tracker, { prefix: '/api', ...options })`, which answers `null` for
+ * any other route.
+ *
+ * @packageDocumentation
+ * @module @promo-track/fetch
+ */
 import { belowPrefix, createHttpHandler, type HttpHandlerOptions, readRequestJsonBody, type Tracker } from '@promo-track/core';
 
+/** Options of `createFetchHandler`: `prefix`, and `identify`, `admin`, `onError`, `plugins` given the `Request`. */
 export interface FetchHandlerOptions extends HttpHandlerOptions<Request> {
   /** The path under which the routes answer, e.g. `/api`. Default `''`. */
   prefix?: string;

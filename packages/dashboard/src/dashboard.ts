@@ -3,7 +3,7 @@ import { DASHBOARD_CSS, DASHBOARD_JS, DASHBOARD_VERSION } from './assets.generat
 import { answerNames, type DisplayName, json } from './names.js';
 import { dashboardPage, refusedPage } from './page.js';
 
-/** Options of `dashboard()`. */
+/** The options of `dashboard`. */
 export interface DashboardOptions {
   /**
    * Names to show instead of user ids (promoters, referred users, referrers), asked for the ids on

@@ -1,27 +1,37 @@
 /** What `request` is given: the routes' JSON, as `wx.request` takes it. */
 export interface PromoRequestOptions {
+  /** The route's full URL: `baseUrl` followed by the route's path. */
   url: string;
+  /** `GET` to read the user's promocode, `POST` to send visits and shares. */
   method: 'GET' | 'POST';
+  /** The JSON body of a `POST` (an object, not yet serialized); absent on a `GET`. */
   data?: unknown;
+  /** `content-type: application/json` and the host's `header` option. */
   header: Record<string, string>;
 }
 
 /** What `request` answers; a rejected promise is a network failure. */
 export interface PromoResponse {
+  /** The HTTP status: 2xx succeeds; network failures, 5xx and 401 are retried; other 4xx drop the event. */
   statusCode: number;
+  /** The response body, parsed from JSON (as `wx.request` does by default). */
   data: unknown;
 }
 
+/** Sends one HTTP request, as `wx.request` does (the `request` option replaces it). */
 export type PromoRequest = (options: PromoRequestOptions) => Promise<PromoResponse>;
 
 /** Synchronous key-value storage; `get` of a missing key may answer `''`, `undefined` or `null`. */
 export interface PromoStorage {
+  /** The value stored under `key`; a missing key may answer `''`, `undefined` or `null`. */
   get(key: string): unknown;
+  /** Stores a JSON-serialisable `value` under `key`. */
   set(key: string, value: unknown): void;
 }
 
 type MaybePromise<T> = T | Promise<T>;
 
+/** The options of `createPromoClient`: only `baseUrl` and `getUserId` are required. */
 export interface PromoClientOptions {
   /** Where the host mounted the routes, e.g. `https://api.example.com/api`. */
   baseUrl: string;
@@ -37,17 +47,26 @@ export interface PromoClientOptions {
 
 /** The part of `App.onLaunch` / `App.onShow`'s argument the client reads. */
 export interface LaunchOptions {
+  /** The launch scene value (e.g. 1047), sent with the visit; missing: 1000. */
   scene?: number | string;
+  /** The page query: the promocode is read from `scene` (URL-decoded), else from `promocode`. */
   query?: Record<string, string | undefined>;
 }
 
 /** The part of `onShareAppMessage`'s argument the client reads: `'menu'`, `'button'`, … */
 export interface ShareSource {
+  /** `'menu'` records `share_type` 1, `'button'` 2, anything else 0. */
   from?: string;
 }
 
+/** What `createPromoClient` answers: call its hooks from the app's and pages' own. */
 export interface PromoClient {
+  /** From `App.onLaunch`: queues the visit the launch carries a promocode for, and sends it. */
   onLaunch(options: LaunchOptions): void;
+  /**
+   * From `App.onShow`: queues the visit a return from the background carries a promocode for (not
+   * the show that follows a cold launch: that is the launch's visit), and sends what waits.
+   */
   onShow(options: LaunchOptions): void;
   /** The share object with `promocode=<own code>` added to `path`; records the share. */
   share<T extends { path: string }>(res: ShareSource, defaults: T): Promise<T>;

@@ -41,7 +41,9 @@ export type HttpHandler<Raw = unknown> = ((request: HttpRequest<Raw>) => Promise
   readonly routes: readonly HttpRoute[];
 };
 
+/** A route the handler answers. */
 export interface HttpRoute {
+  /** The HTTP method in upper case, e.g. `GET`. */
   readonly method: string;
   /** The pattern below the mount point, `:name` for a parameter (Express, Koa and Fastify syntax). */
   readonly path: string;
@@ -80,9 +82,11 @@ export interface HttpHandlerOptions<Raw = unknown> {
 export interface Plugin {
   /** Names the plugin in configuration errors, e.g. `'dashboard'`. */
   name: string;
+  /** The routes it adds, below the adapter's mount. */
   routes: readonly PluginRoute[];
 }
 
+/** One route of a `Plugin`. */
 export interface PluginRoute {
   /** Plugins serve pages and reads; writes go through the contract's routes. */
   method: 'GET';
@@ -90,15 +94,20 @@ export interface PluginRoute {
   path: string;
   /** For operators only, by the rule of `GET /leaderboard`: `admin` must answer true once `admin` or `identify` is set. */
   admin?: boolean;
+  /** Answers the request once the access rules let it through; a thrown `TrackError` keeps its code, any other throw is 500 `internal`. */
   handle(request: PluginRequest): HttpResponse | Promise<HttpResponse>;
   /** The answer to a caller the access rules refuse (401 or 403), e.g. an HTML page; by default the contract's JSON error. */
   refused?(status: 401 | 403): HttpResponse;
 }
 
+/** What a `PluginRoute` handler is given. */
 export interface PluginRequest {
+  /** The tracker the handler serves, for the plugin's reads. */
   tracker: Tracker;
   /** The path below the mount, as sent (e.g. with its trailing slash). */
   path: string;
+  /** The values of the route's `:name` segments, percent-decoded. */
   params: Readonly<Record<string, string>>;
+  /** The query as the framework parsed it (see `HttpRequest.query`). */
   query: Readonly<Record<string, unknown>>;
 }

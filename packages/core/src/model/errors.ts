@@ -9,15 +9,22 @@ export const ERROR_STATUS = {
   not_migrated: 503,
 } as const;
 
+/** The stable `code` of a `TrackError`, as the wire's `error.code` carries it. */
 export type TrackErrorCode = keyof typeof ERROR_STATUS;
 
+/** One problem with an input. */
 export interface ValidationIssue {
+  /** Where: field names joined by `.` (`promocode`, `events.3.user_id`); `''` for the input as a whole. */
   path: string;
+  /** What is wrong, e.g. `expected 1 or 2`. */
   message: string;
 }
 
+/** The base of every error the tracker throws on purpose; catch it to answer with `status` and `code`. */
 export class TrackError extends Error {
+  /** The stable machine-readable code, e.g. `validation_failed`. */
   readonly code: TrackErrorCode;
+  /** The HTTP status that goes with `code` (400, 401, 403, 404, 422 or 503). */
   readonly status: number;
 
   /** `instanceof` holds across the ESM and CommonJS builds of the library (see `isErrorClassInstance`). @hidden */
@@ -33,7 +40,9 @@ export class TrackError extends Error {
   }
 }
 
+/** `validation_failed` (400): bad input, checked before any query; `issues` says what and where. */
 export class ValidationError extends TrackError {
+  /** Every problem found, at least one in practice. */
   readonly issues: ValidationIssue[];
 
   constructor(issues: ValidationIssue[], message?: string) {
@@ -42,13 +51,16 @@ export class ValidationError extends TrackError {
   }
 }
 
+/** `not_found` (404): no such promo or referral. */
 export class NotFoundError extends TrackError {
   constructor(message = 'Not found') {
     super('not_found', message);
   }
 }
 
+/** `unknown_promocode` (422): a track or share names a promocode that does not exist; nothing is written. */
 export class UnknownPromocodeError extends TrackError {
+  /** The code that was not found. */
   readonly promocode: string;
   /** Names the input it concerns (`promocode`, in a batch `3.promocode`), so a client can drop just that one. */
   readonly issues: ValidationIssue[];
@@ -60,18 +72,24 @@ export class UnknownPromocodeError extends TrackError {
   }
 }
 
+/** `unauthorized` (401): an adapter has `identify` and it found no user. */
 export class UnauthorizedError extends TrackError {
   constructor(message = 'Authentication required') {
     super('unauthorized', message);
   }
 }
 
+/**
+ * `forbidden` (403): the authenticated user may not act for that user id, or the route is for
+ * operators and `admin` did not answer true.
+ */
 export class ForbiddenError extends TrackError {
   constructor(message = 'Not allowed') {
     super('forbidden', message);
   }
 }
 
+/** `storage_unavailable` (503): the database cannot be reached; nothing was half-written. */
 export class StorageError extends TrackError {
   constructor(message = 'The database cannot be reached', options?: { cause?: unknown }) {
     super('storage_unavailable', message, options);
