@@ -39,7 +39,9 @@ if (!args['no-build']) {
 
 const { latencySummary, median, round, scratchDir } = await import('./util.mjs');
 const { loadTemplates } = await import('./seed.mjs');
-const { recordTrackSqlite, recordTracksSqlite, getOrCreatePromoHitSqlite } = await import('./cases/sqlite.mjs');
+const { recordTrackSqlite, recordTrackSqliteBoundHook, recordTrackSqliteTrackHook, recordTracksSqlite, getOrCreatePromoHitSqlite } = await import(
+  './cases/sqlite.mjs'
+);
 const { httpExpress, httpKoa, httpFastify, httpHono } = await import('./cases/http.mjs');
 const { recordTrackPostgres } = await import('./cases/postgres.mjs');
 const { statsSqlite, STATS_SIZES } = await import('./cases/stats.mjs');
@@ -54,6 +56,9 @@ const env = {
 
 const TARGETS = {
   'recordTrack sqlite': 1.0,
+  // Informational: the outbox's cost is read against the case above (the twin writes no outbox).
+  'recordTrack sqlite, referral.bound webhook': 1.0,
+  'recordTrack sqlite, track.recorded webhook': 1.0,
   'recordTracks sqlite (1000 per call)': 0.7,
   'getOrCreatePromo hit sqlite': 0.8,
   'http express POST /tracks': 0.85,
@@ -65,7 +70,18 @@ const TARGETS = {
 
 // `--only 'http fastify,http hono'`: cases whose name contains any of the comma-separated texts.
 const selected = (c) => !args.only || args.only.split(',').some((text) => c.name.includes(text.trim()));
-const ratioCases = [recordTrackSqlite, recordTracksSqlite, getOrCreatePromoHitSqlite, httpExpress, httpKoa, httpFastify, httpHono, recordTrackPostgres].filter(selected);
+const ratioCases = [
+  recordTrackSqlite,
+  recordTrackSqliteBoundHook,
+  recordTrackSqliteTrackHook,
+  recordTracksSqlite,
+  getOrCreatePromoHitSqlite,
+  httpExpress,
+  httpKoa,
+  httpFastify,
+  httpHono,
+  recordTrackPostgres,
+].filter(selected);
 
 const t0 = Date.now();
 log('seeding (10k promos, 50k earlier visits; reused while the build and the seed code are unchanged)…');

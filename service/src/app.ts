@@ -1,4 +1,11 @@
-import { createFileStore, createTracker, createWxacodeGenerator, type Tracker } from '@promo-track/core';
+import {
+  createFileStore,
+  createTracker,
+  createWxacodeGenerator,
+  type Tracker,
+  type WebhookDelivery,
+  type WebhookEndpoint,
+} from '@promo-track/core';
 import { createExpressRouter } from '@promo-track/express';
 import express, { type ErrorRequestHandler, type Express } from 'express';
 import type { Kysely } from 'kysely';
@@ -16,7 +23,9 @@ export interface Service {
   config: ServiceConfig;
   /** Printed at start (a development salt, operator routes without ADMIN_TOKEN on the network). */
   warnings: string[];
-  /** Closes the database. Idempotent. */
+  /** Runs the webhook sender when `WEBHOOK_URL` and `WEBHOOK_SECRET` are set (after the migration). */
+  startWebhookDelivery(): void;
+  /** Stops the webhook sender (its sends in flight finish), then closes the database. Idempotent. */
   close(): Promise<void>;
 }
 
@@ -31,7 +40,7 @@ export function createService(env: Record<string, string | undefined> = process.
   const db = openDatabase(config.database);
   const health = openHealthCheck(config.database, db);
   try {
-    const tracker = createTracker({ db, salt: config.salt, wxacode: wxacodeGenerator(config) });
+    const tracker = trackerFor(db, config);
     const app = express();
     app.disable('x-powered-by');
     trustProxy(app, config.trustProxy);
@@ -65,9 +74,25 @@ export function createService(env: Record<string, string | undefined> = process.
     };
     app.use(onError);
 
+    let delivery: WebhookDelivery | undefined;
     let closing: Promise<void> | undefined;
     const warnings = [config.saltWarning, access.warning].filter((w): w is string => w !== null);
-    return { app, tracker, db, config, warnings, close: () => (closing ??= Promise.all([health.close(), db.destroy()]).then(() => undefined)) };
+    return {
+      app,
+      tracker,
+      db,
+      config,
+      warnings,
+      startWebhookDelivery() {
+        if (!config.webhook || delivery || closing) return;
+        delivery = tracker.startWebhookDelivery({ onError: (error) => console.warn(`promo-track: ${error instanceof Error ? error.message : String(error)}`) });
+      },
+      close: () =>
+        (closing ??= (async () => {
+          await delivery?.stop();
+          await Promise.all([health.close(), db.destroy()]);
+        })()),
+    };
   } catch (error) {
     void health.close();
     void db.destroy();
@@ -87,6 +112,20 @@ function trustProxy(app: Express, setting: ServiceConfig['trustProxy']): void {
     app.set('trust proxy', setting);
   } catch (error) {
     throw new ConfigError(`TRUST_PROXY is not a number of proxies or a list of addresses (${error instanceof Error ? error.message : String(error)}): use e.g. 1, loopback or 10.0.0.0/8.`);
+  }
+}
+
+/** The tracker, with a core option mistake about webhooks reported as the variables that feed it. */
+function trackerFor(db: Kysely<any>, config: ServiceConfig): Tracker {
+  const hook = config.webhook;
+  const webhooks: WebhookEndpoint[] | undefined = hook ? [{ url: hook.url, secret: hook.secret, events: hook.events as WebhookEndpoint['events'] }] : undefined;
+  try {
+    return createTracker({ db, salt: config.salt, wxacode: wxacodeGenerator(config), webhooks });
+  } catch (error) {
+    if (error instanceof TypeError && error.message.includes('`webhooks')) {
+      throw new ConfigError(`${error.message} (from WEBHOOK_URL, WEBHOOK_SECRET, WEBHOOK_EVENTS)`);
+    }
+    throw error;
   }
 }
 

@@ -16,6 +16,15 @@ export interface ServiceConfig {
   wxacode: WxacodeConfig | null;
   /** `TRUST_PROXY`: Express's `trust proxy` (a hop count, or the proxies' addresses); `false` when unset. */
   trustProxy: number | string[] | false;
+  /** Set when `WEBHOOK_URL` and `WEBHOOK_SECRET` are both set: the service runs the webhook sender. */
+  webhook: WebhookConfig | null;
+}
+
+export interface WebhookConfig {
+  url: string;
+  secret: string;
+  /** From `WEBHOOK_EVENTS` (comma-separated); unset → the core's default. */
+  events: string[] | undefined;
 }
 
 export type DatabaseConfig =
@@ -62,6 +71,7 @@ export function readConfig(env: Env = process.env, cwd: string = process.cwd()):
     saltWarning,
     wxacode: readWxacode(env, cwd, host, port),
     trustProxy: readTrustProxy(env.TRUST_PROXY),
+    webhook: readWebhook(env),
   };
 }
 
@@ -134,6 +144,20 @@ export function readDatabase(url: string | undefined, cwd: string): DatabaseConf
     `DATABASE_URL has the scheme "${scheme}:", which the service does not know. ` +
       'Use sqlite:PATH, postgres://user:password@host:5432/db or mysql://user:password@host:3306/db.',
   );
+}
+
+function readWebhook(env: Env): WebhookConfig | null {
+  const url = nonEmpty(env.WEBHOOK_URL);
+  const secret = nonEmpty(env.WEBHOOK_SECRET);
+  const events = nonEmpty(env.WEBHOOK_EVENTS);
+  if (!url && !secret) {
+    if (events) throw new ConfigError('WEBHOOK_EVENTS is set without WEBHOOK_URL and WEBHOOK_SECRET: set both, or unset WEBHOOK_EVENTS.');
+    return null;
+  }
+  if (!url || !secret) {
+    throw new ConfigError(`${url ? 'WEBHOOK_SECRET' : 'WEBHOOK_URL'} is not set: webhooks need both WEBHOOK_URL and WEBHOOK_SECRET (or neither).`);
+  }
+  return { url, secret, events: events?.split(',').map((e) => e.trim()).filter((e) => e !== '') };
 }
 
 function readWxacode(env: Env, cwd: string, host: string, port: number): WxacodeConfig | null {

@@ -1,7 +1,8 @@
 /**
  * `npm start`: the standalone tracking service. Reads the environment, migrates, listens, logs one
- * line with the URL. On SIGTERM / SIGINT it stops accepting connections, lets the requests in
- * flight finish (their connections closing after them), closes the database and exits 0.
+ * line with the URL, and runs the webhook sender when configured. On SIGTERM / SIGINT it stops
+ * accepting connections, lets the requests in flight finish, stops the sender (its sends in flight
+ * finish), closes the database and exits 0.
  */
 import type { AddressInfo } from 'node:net';
 import { createService, type Service } from './app.js';
@@ -37,6 +38,7 @@ async function main(): Promise<void> {
     return fail(error, `the database (${describeDatabase(config.database)}) could not be migrated`);
   }
   if (stopping) return closeAndExit(service);
+  service.startWebhookDelivery();
 
   serving = createStoppableServer(app);
   const { server } = serving;

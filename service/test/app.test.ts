@@ -9,7 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeWechat, type FakeWechat } from '../../test/support/fake-wechat.js';
+import { startReceiver } from '../../test/support/webhook-receiver.js';
 import { createService, type Service } from '../src/app.js';
+import { ConfigError } from '../src/config.js';
 
 const SALT = 'service-test-salt';
 const started: { service: Service; server: Server }[] = [];
@@ -141,5 +143,32 @@ describe('mini-program codes (WX_APPID and WX_SECRET set)', () => {
     const res = await fetch(`${base}/tracks/10/1`);
     expect(res.status).toBe(200);
     expect((await res.json()).wxbcode).toBeNull();
+  });
+});
+
+describe('the service’s webhooks', () => {
+  it('WEBHOOK_* runs the sender: a binding reaches the endpoint signed; close() stops it before the database', async () => {
+    const receiver = await startReceiver();
+    try {
+      const { service, base } = await start({ WEBHOOK_URL: receiver.url, WEBHOOK_SECRET: receiver.secret, WEBHOOK_EVENTS: 'referral.bound,share.recorded' });
+      service.startWebhookDelivery();
+      const { promocode } = await (await fetch(`${base}/tracks/1/1`)).json();
+      await fetch(`${base}/tracks`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user_id: 2, promocode, scene: 1047 }) });
+      for (let i = 0; i < 200 && receiver.accepted().size < 1; i++) await new Promise((resolve) => setTimeout(resolve, 25));
+      const [delivery] = receiver.deliveries;
+      expect(delivery?.verified).toBe(true);
+      expect(JSON.parse(delivery!.body)).toMatchObject({ type: 'referral.bound', data: { user_id: 2, referrer: 1, previous_referrer: null } });
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it('a webhook mistake is a ConfigError naming the variables', () => {
+    expect(() => createService({ PROMO_SALT: SALT, DATABASE_URL: 'sqlite::memory:', WEBHOOK_URL: 'http://x/h', WEBHOOK_SECRET: 'nope' })).toThrow(
+      /webhooks\[0\]\.secret.*WEBHOOK_URL, WEBHOOK_SECRET, WEBHOOK_EVENTS/,
+    );
+    expect(() =>
+      createService({ PROMO_SALT: SALT, DATABASE_URL: 'sqlite::memory:', WEBHOOK_URL: 'http://x/h', WEBHOOK_SECRET: 'whsec_c2VjcmV0c2VjcmV0', WEBHOOK_EVENTS: 'track.deleted' }),
+    ).toThrow(ConfigError);
   });
 });

@@ -68,4 +68,18 @@ describe('readConfig', () => {
     ).toMatchObject({ dir: '/codes', baseUrl: 'https://cdn.example.com/qr/', mountPath: '/qr/', apiBase: 'http://127.0.0.1:9' });
     expect(() => readConfig({ WX_APPID: 'wx1', WX_SECRET: 's', WXACODE_BASE_URL: 'https://cdn.example.com/' }, cwd)).toThrow(/WXACODE_BASE_URL/);
   });
+
+  it('webhooks: WEBHOOK_URL and WEBHOOK_SECRET, or neither; WEBHOOK_EVENTS comma-separated', () => {
+    expect(readConfig({}, cwd).webhook).toBeNull();
+    expect(readConfig({ WEBHOOK_URL: 'http://127.0.0.1:9/h', WEBHOOK_SECRET: 'whsec_c2VjcmV0c2VjcmV0' }, cwd).webhook).toEqual({
+      url: 'http://127.0.0.1:9/h',
+      secret: 'whsec_c2VjcmV0c2VjcmV0',
+      events: undefined,
+    });
+    const both = { WEBHOOK_URL: 'http://x/h', WEBHOOK_SECRET: 'whsec_c2VjcmV0c2VjcmV0' };
+    expect(readConfig({ ...both, WEBHOOK_EVENTS: ' referral.bound, track.recorded ,' }, cwd).webhook?.events).toEqual(['referral.bound', 'track.recorded']);
+    expect(() => readConfig({ WEBHOOK_URL: 'http://x/h' }, cwd)).toThrow(/WEBHOOK_SECRET is not set/);
+    expect(() => readConfig({ WEBHOOK_SECRET: 'whsec_c2VjcmV0' }, cwd)).toThrow(/WEBHOOK_URL is not set/);
+    expect(() => readConfig({ WEBHOOK_EVENTS: 'referral.bound' }, cwd)).toThrow(/WEBHOOK_EVENTS is set without/);
+  });
 });

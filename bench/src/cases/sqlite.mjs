@@ -7,14 +7,14 @@ import { check, createStream, OWNERS } from '../workload.mjs';
  * The in-process SQLite cases: one call in flight at a time on each side (the twin is
  * synchronous; the library is awaited), each side on its own copy of the seeded database.
  */
-function sqliteCase(name, unit, makeOps) {
+function sqliteCase(name, unit, makeOps, libOptions = {}) {
   let lib, twin, ops;
   return {
     name,
     unit,
     async setup(env) {
       const files = copies(env.templates, env.dir, name);
-      lib = openLibrary(files.libFile);
+      lib = openLibrary(files.libFile, libOptions);
       twin = openTwin(files.twinFile);
       ops = makeOps(lib.tracker, twin.twin, env.templates.codes);
       // Warm both sides up (JIT, page cache) before the first measured round.
@@ -38,7 +38,7 @@ function sqliteCase(name, unit, makeOps) {
   };
 }
 
-export const recordTrackSqlite = sqliteCase('recordTrack sqlite', 'tracks', (tracker, twin, codes) => {
+const recordTrackOps = (tracker, twin, codes) => {
   const libStream = createStream(codes, 42);
   const twinStream = createStream(codes, 42);
   return {
@@ -55,7 +55,14 @@ export const recordTrackSqlite = sqliteCase('recordTrack sqlite', 'tracks', (tra
       return 1;
     },
   };
-});
+};
+
+export const recordTrackSqlite = sqliteCase('recordTrack sqlite', 'tracks', recordTrackOps);
+
+/** The same stream with a webhook endpoint: its events go into the outbox in each visit's transaction. */
+const endpoint = (events) => ({ webhooks: [{ url: 'http://127.0.0.1:9/hooks', secret: 'whsec_YmVuY2gtc2VjcmV0LWJlbmNoLXNlY3JldA==', events }] });
+export const recordTrackSqliteBoundHook = sqliteCase('recordTrack sqlite, referral.bound webhook', 'tracks', recordTrackOps, endpoint(['referral.bound']));
+export const recordTrackSqliteTrackHook = sqliteCase('recordTrack sqlite, track.recorded webhook', 'tracks', recordTrackOps, endpoint(['track.recorded']));
 
 const BATCH = 1000;
 const batchOf = (stream) => Array.from({ length: BATCH }, () => stream.next());

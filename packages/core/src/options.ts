@@ -1,6 +1,7 @@
 import { Kysely } from 'kysely';
 import { MAX_CODE_LENGTH } from './codes.js';
 import type { TrackerOptions } from './model/types.js';
+import { type Outbox, resolveWebhooks } from './webhooks/endpoints.js';
 
 export interface ResolvedOptions {
   db: TrackerOptions['db'];
@@ -13,6 +14,7 @@ export interface ResolvedOptions {
   excludeScenes: Set<string>;
   backdateDays: number;
   onEvent: TrackerOptions['onEvent'];
+  outbox: Outbox;
 }
 
 function fail(option: string, problem: string, fix: string): never {
@@ -22,7 +24,7 @@ function fail(option: string, problem: string, fix: string): never {
 /** Checks every option once, at creation, with a message that names the option and the fix. */
 export function resolveOptions(options: TrackerOptions): ResolvedOptions {
   if (!options || typeof options !== 'object') fail('options', 'is missing', 'Pass `{ db, salt }`.');
-  const { db, salt, tablePrefix = '', codeMinLength = 8, wxacode, attribution, excludeScenes = ['1129'], backdateDays = 7, onEvent } = options;
+  const { db, salt, tablePrefix = '', codeMinLength = 8, wxacode, attribution, excludeScenes = ['1129'], backdateDays = 7, onEvent, webhooks } = options;
 
   const isKysely = db instanceof Kysely || (!!db && typeof (db as { getExecutor?: unknown }).getExecutor === 'function');
   if (!isKysely) fail('db', 'is not a Kysely instance', 'Pass the `Kysely` instance of your database.');
@@ -60,6 +62,8 @@ export function resolveOptions(options: TrackerOptions): ResolvedOptions {
   }
   if (onEvent !== undefined && typeof onEvent !== 'function') fail('onEvent', 'is not a function', 'Pass `(event) => …`.');
 
+  const outbox = resolveWebhooks(webhooks, fail);
+
   return {
     db,
     salt,
@@ -71,5 +75,6 @@ export function resolveOptions(options: TrackerOptions): ResolvedOptions {
     excludeScenes: new Set(excludeScenes.map(String)),
     backdateDays,
     onEvent,
+    outbox,
   };
 }

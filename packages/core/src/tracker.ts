@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import { createCodec } from './codes.js';
 import { encodeCursor, readCursor } from './cursors.js';
 import { windowMs } from './model/attribution.js';
-import { UnknownPromocodeError } from './model/errors.js';
+import { NotFoundError, UnknownPromocodeError } from './model/errors.js';
 import type { Promo, Tracker, TrackerEvent, TrackerOptions } from './model/types.js';
 import { resolveOptions } from './options.js';
 import { markReplayed } from './replays.js';
@@ -11,6 +11,8 @@ import { migrate } from './store/migrate.js';
 import { tableNames } from './schema/table-names.js';
 import type { StoreContext } from './store/context.js';
 import { detectDialect } from './store/dialects/detect.js';
+import { forgetMessages } from './store/outbox.js';
+import { requeue, selectMessages, toMessage } from './store/outbox-delivery.js';
 import { forgetRows, purgeRows } from './store/privacy.js';
 import { createPromoCache } from './store/promo-cache.js';
 import { fillWxbcode, getOrCreatePromoRow, selectPromo } from './store/promos.js';
@@ -24,6 +26,7 @@ import {
   getOrCreatePromoSchema,
   leaderboardQuerySchema,
   listReferralsSchema,
+  listWebhookMessagesSchema,
   type ParsedTrackInput,
   parse,
   purgeSchema,
@@ -34,6 +37,8 @@ import {
   userIdSchema,
 } from './validation.js';
 import { visitTime } from './visit-time.js';
+import { decodeMessageCursor, encodeMessageCursor, messageId, parseMessageId } from './webhooks/message-ids.js';
+import { startSender } from './webhooks/sender.js';
 
 /** Creates the tracker over the host's Kysely database. Call `migrate()` once before use. */
 export function createTracker(options: TrackerOptions): Tracker {
@@ -45,6 +50,7 @@ export function createTracker(options: TrackerOptions): Tracker {
     d: detectDialect(o.db),
     t: tableNames(o.tablePrefix),
     rules: { model: o.model, windowMs: windowMs(o.windowDays), excludeScenes: o.excludeScenes },
+    outbox: o.outbox,
   };
   const codec = createCodec(o.salt, o.codeMinLength);
   const inTransaction = <T>(work: (trx: Kysely<any>) => Promise<T>) => guard(() => ctx.d.write(ctx.db, work));
@@ -120,26 +126,29 @@ export function createTracker(options: TrackerOptions): Tracker {
     },
 
     async recordTrack(input) {
-      const visit = toVisit(parse(recordTrackSchema, input), '', Date.now());
-      const write = await guard(() => recordVisit(ctx, visit));
+      const parsed = parse(recordTrackSchema, input);
+      // The code and time are checked inside the guard: before migrate(), every call is NotMigratedError.
+      const write = await guard(() => recordVisit(ctx, toVisit(parsed, '', Date.now())));
       emitTrack(write);
       return write.created ? write.track : markReplayed(write.track);
     },
 
     async recordTracks(inputs) {
+      const parsed = parse(recordTracksSchema, inputs);
+      if (parsed.length === 0) return [];
       const now = Date.now();
-      const visits = parse(recordTracksSchema, inputs).map((input, i) => toVisit(input, `${i}.`, now));
-      if (visits.length === 0) return [];
-      const writes = await guard(() => recordVisits(ctx, visits));
+      const writes = await guard(() => recordVisits(ctx, parsed.map((input, i) => toVisit(input, `${i}.`, now))));
       writes.forEach(emitTrack);
       return writes.map((w) => w.track);
     },
 
     async recordShare(input) {
       const { occurredAt, ...parsed } = parse(recordShareSchema, input ?? {});
-      if (parsed.promocode !== null && !codec.decode(parsed.promocode)) throw new UnknownPromocodeError(parsed.promocode);
-      const at = visitTime(occurredAt, o.backdateDays, Date.now(), 'occurredAt');
-      const { share, created } = await inTransaction((trx) => writeShare(ctx, trx, { ...parsed, at }));
+      const { share, created } = await guard(() => {
+        if (parsed.promocode !== null && !codec.decode(parsed.promocode)) throw new UnknownPromocodeError(parsed.promocode);
+        const at = visitTime(occurredAt, o.backdateDays, Date.now(), 'occurredAt');
+        return ctx.d.write(ctx.db, (trx) => writeShare(ctx, trx, { ...parsed, at }));
+      });
       if (created) emit({ type: 'share.recorded', share });
       return share;
     },
@@ -179,7 +188,11 @@ export function createTracker(options: TrackerOptions): Tracker {
     async forgetUser(userId) {
       const id = parse(userIdSchema, userId, 'userId');
       forgets++;
-      const { images, ...removed } = await inTransaction((trx) => forgetRows(ctx, trx, id)).finally(() => {
+      const { images, ...removed } = await inTransaction(async (trx) => {
+        const { images, ...removed } = await forgetRows(ctx, trx, id);
+        await forgetMessages(ctx, trx, id, removed);
+        return { images, ...removed };
+      }).finally(() => {
         promos.forget(id);
         forgets++;
       });
@@ -192,6 +205,22 @@ export function createTracker(options: TrackerOptions): Tracker {
     async purge(options) {
       const { before } = parse(purgeSchema, options);
       return guard(() => purgeRows(ctx, before));
+    },
+
+    startWebhookDelivery: (options) => startSender(ctx, o.outbox, options),
+
+    async listWebhookMessages(options = {}) {
+      const { status, limit, cursor } = parse(listWebhookMessagesSchema, options);
+      const before = cursor === null ? null : decodeMessageCursor(cursor);
+      const { rows, more } = await guard(() => selectMessages(ctx, { status, limit, before }));
+      const last = rows[rows.length - 1];
+      return { items: rows.map((r) => toMessage(r, messageId(r.id, r.token))), nextCursor: more && last ? encodeMessageCursor(last.id) : null };
+    },
+
+    async redeliverWebhookMessage(id) {
+      const key = typeof id === 'string' ? parseMessageId(id) : null;
+      const found = key !== null && (await guard(() => requeue(ctx, key.id, key.token, Date.now())));
+      if (!found) throw new NotFoundError(`No webhook message has the id "${String(id)}"`);
     },
   };
 }

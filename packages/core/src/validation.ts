@@ -99,6 +99,12 @@ export const listReferralsSchema = z.object({
   cursor: text(128).refine((c) => readCursor(c) !== null, 'is not a cursor this API returned').nullish().transform((v) => v ?? null),
 });
 
+export const listWebhookMessagesSchema = z.object({
+  status: z.enum(['pending', 'delivered', 'failed']).optional(),
+  limit: z.number().int().min(1).max(500).default(50),
+  cursor: text(128).nullish().transform((v) => v ?? null),
+});
+
 export const purgeSchema = z.object({ before: validDate });
 
 export type ParsedTrackInput = z.output<typeof recordTrackSchema>;

@@ -15,8 +15,9 @@ const MAY_IMPORT: Record<string, string[]> = {
   store: ['store', 'model', 'schema'],
   wxacode: ['wxacode', 'model'],
   http: ['http', 'model', 'tracker'],
-  tracker: ['tracker', 'model', 'store', 'schema', 'wxacode'],
+  tracker: ['tracker', 'model', 'store', 'schema', 'wxacode', 'webhooks'],
   cli: ['cli', 'store', 'schema', 'model'],
+  webhooks: ['webhooks', 'model', 'store'],
 };
 
 function sources(dir: string): string[] {

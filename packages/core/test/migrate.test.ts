@@ -7,8 +7,8 @@ import { createTracker } from '@promo-track/core';
 import { dropTables, MYSQL_URL, PG_URL, uniquePrefix } from '../../../test/support/databases.js';
 import { eachDatabase, listColumns, listTables, SALT, type TestDatabase, useTracker } from './support.js';
 
-const MIGRATIONS = ['0001_init', '0002_outcome_on_track', '0003_arrived_new_and_utf8mb4'];
-const OWN_TABLES = ['promo', 'track', 'share', 'visitor', 'referral', 'decision', 'promo_track_lock', 'promo_track_migration', 'promo_track_migration_lock'];
+const MIGRATIONS = ['0001_init', '0002_outcome_on_track', '0003_arrived_new_and_utf8mb4', '0004_outbox'];
+const OWN_TABLES = ['promo', 'track', 'share', 'visitor', 'referral', 'decision', 'promo_track_lock', 'promo_track_migration', 'promo_track_migration_lock', 'webhook_message'];
 
 /**
  * A whole namespace of its own (a PostgreSQL schema, a MySQL database, a `:memory:` SQLite) so
@@ -117,6 +117,22 @@ eachDatabase((database) => {
       expect(await listTables(f.db, database.name, prefix)).toEqual(OWN_TABLES.map((t) => prefix + t).sort());
     } finally {
       if (database.name !== 'sqlite') await dropTables(f.db, prefix);
+    }
+  });
+
+  it('migrates an unprefixed tracker beside another one in another schema of the same database', async () => {
+    const [a, b] = [await openNamespace(database), await openNamespace(database)];
+    try {
+      for (const ns of [a, b]) {
+        const tracker = createTracker({ db: ns.db, salt: SALT });
+        await tracker.migrate();
+        await tracker.migrate();
+        expect(await ns.tables()).toEqual(expect.arrayContaining(OWN_TABLES));
+        expect((await tracker.getOrCreatePromo({ userId: 1 })).userId).toBe(1);
+      }
+    } finally {
+      await a.close();
+      await b.close();
     }
   });
 

@@ -63,4 +63,4 @@ export const checks: [
   IsAny<PromoClient>,
   IsAny<typeof promoTrackPlugin>,
   IsAny<typeof handle>,
-] = [false, false, false, false, false, false];
+] = [false, false, false, false, false, false, false, false];

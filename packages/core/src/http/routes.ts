@@ -15,6 +15,7 @@ import {
   trackBatchBody,
   trackBody,
   userIdParam,
+  webhookMessagesQuery,
 } from './wire-inputs.js';
 import {
   attributionWire,
@@ -25,6 +26,7 @@ import {
   shareWire,
   statsWire,
   trackWire,
+  webhookMessagePageWire,
 } from './wire-outputs.js';
 
 export interface RouteContext<Raw> {
@@ -164,6 +166,24 @@ export function trackerRoutes<Raw>(tracker: Tracker, options: { admin: boolean }
         const { from, to, limit } = parse(leaderboardQuery, query);
         await access.requireAdmin();
         return jsonResponse(200, leaderboardWire(await tracker.leaderboard({ from, to, limit })));
+      },
+    },
+    {
+      method: 'GET',
+      path: '/webhooks/messages',
+      async handle({ query, access }) {
+        const { status, limit, cursor } = parse(webhookMessagesQuery, query);
+        await access.requireAdmin();
+        return jsonResponse(200, webhookMessagePageWire(await tracker.listWebhookMessages({ status, limit, cursor })));
+      },
+    },
+    {
+      method: 'POST',
+      path: '/webhooks/messages/:id/redeliver',
+      async handle({ params, access }) {
+        await access.requireAdmin();
+        await tracker.redeliverWebhookMessage(params.id);
+        return jsonResponse(202, { id: params.id, status: 'pending' });
       },
     },
   ];

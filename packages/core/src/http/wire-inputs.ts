@@ -3,6 +3,7 @@ import {
   getOrCreatePromoSchema,
   leaderboardQuerySchema,
   listReferralsSchema,
+  listWebhookMessagesSchema,
   MAX_BATCH,
   recordShareSchema,
   recordTrackSchema,
@@ -98,6 +99,12 @@ export const leaderboardQuery = z.object({
   from: isoDateText.optional(),
   to: isoDateText.optional(),
   limit: integerText(leaderboardQuerySchema.shape.limit.unwrap()).optional(),
+});
+
+export const webhookMessagesQuery = z.object({
+  status: listWebhookMessagesSchema.shape.status,
+  limit: integerText(listWebhookMessagesSchema.shape.limit.unwrap()).optional(),
+  cursor: listWebhookMessagesSchema.shape.cursor,
 });
 
 export type TrackBody = z.output<typeof trackBody>;

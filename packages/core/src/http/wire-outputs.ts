@@ -1,46 +1,8 @@
-import type { Decision, LeaderboardEntry, Page, Promo, Referral, Share, Stats, Track } from '../model/types.js';
+import type { Decision, LeaderboardEntry, Page, Referral, Stats, WebhookMessage } from '../model/types.js';
+import { referralWire } from '../model/wire.js';
 
-/** The records as they travel: the seed's snake_case names, dates as `toISOString` writes them. */
-
-export const promoWire = (p: Promo) => ({
-  id: p.id,
-  user_id: p.userId,
-  promo_type: p.promoType,
-  appid: p.appid,
-  promocode: p.promocode,
-  wxbcode: p.wxbcode,
-  page: p.page,
-  created_at: p.createdAt.toISOString(),
-});
-
-export const trackWire = (t: Track) => ({
-  id: t.id,
-  track_type: t.trackType,
-  scene: t.scene,
-  detail: t.detail,
-  user_id: t.userId,
-  promocode: t.promocode,
-  referrer: t.referrerId,
-  created_at: t.createdAt.toISOString(),
-});
-
-export const shareWire = (s: Share) => ({
-  id: s.id,
-  share_type: s.shareType,
-  page: s.page,
-  user_id: s.userId,
-  promocode: s.promocode,
-  created_at: s.createdAt.toISOString(),
-});
-
-export const referralWire = (r: Referral) => ({
-  user_id: r.userId,
-  referrer: r.referrerId,
-  promocode: r.promocode,
-  scene: r.scene,
-  track_id: r.trackId,
-  bound_at: r.boundAt.toISOString(),
-});
+// The records' shapes live in model/ (the outbox writes them too); re-exported for the routes.
+export { promoWire, referralWire, shareWire, trackWire } from '../model/wire.js';
 
 export const referralPageWire = (page: Page<Referral>) => ({
   items: page.items.map(referralWire),
@@ -70,6 +32,19 @@ export const statsWire = (s: Stats) => ({
   by_scene: s.byScene.map((b) => ({ scene: b.scene, label: b.label, visits: b.visits })),
   by_day: s.byDay.map((b) => ({ day: b.day, visits: b.visits, new_user_visits: b.newUserVisits, shares: b.shares })),
   by_share_type: s.byShareType.map((b) => ({ share_type: b.shareType, shares: b.shares })),
+});
+
+export const webhookMessagePageWire = (page: Page<WebhookMessage>) => ({
+  items: page.items.map((m) => ({
+    id: m.id,
+    type: m.type,
+    status: m.status,
+    attempts: m.attempts,
+    next_attempt_at: m.nextAttemptAt?.toISOString() ?? null,
+    last_error: m.lastError,
+    created_at: m.createdAt.toISOString(),
+  })),
+  next_cursor: page.nextCursor,
 });
 
 export const leaderboardWire = (entries: LeaderboardEntry[]) => ({

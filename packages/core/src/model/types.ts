@@ -264,6 +264,59 @@ export type TrackerEvent =
   | { type: 'user.forgotten'; userId: number; removed: ForgetResult }
   | { type: 'wxacode.failed'; promo: Promo; reason: string; error: unknown };
 
+/** The events an outbox can carry to a webhook endpoint. */
+export type WebhookEventType = 'promo.created' | 'track.recorded' | 'share.recorded' | 'referral.bound' | 'user.forgotten';
+
+/** One webhook endpoint, from the operator's configuration (never from a request). */
+export interface WebhookEndpoint {
+  url: string;
+  /** Standard Webhooks secret: `whsec_` and base64. */
+  secret: string;
+  /** Default `['referral.bound', 'user.forgotten']`. */
+  events?: readonly WebhookEventType[];
+}
+
+export type WebhookMessageStatus = 'pending' | 'delivered' | 'failed';
+
+/** An outbox message as the admin routes list it. */
+export interface WebhookMessage {
+  /** The `webhook-id` header: stable across retries. */
+  id: string;
+  type: WebhookEventType;
+  status: WebhookMessageStatus;
+  attempts: number;
+  /** When it is tried next (`null` once delivered or failed). */
+  nextAttemptAt: Date | null;
+  lastError: string | null;
+  createdAt: Date;
+}
+
+export interface ListWebhookMessagesOptions {
+  status?: WebhookMessageStatus;
+  /** Default 50, at most 500. */
+  limit?: number;
+  cursor?: string | null;
+}
+
+/** Knobs of the sender, for tests and tuning; the defaults are the contract's. */
+export interface WebhookDeliveryOptions {
+  /** Milliseconds since the epoch; default `Date.now`. Schedules and leases follow it. */
+  now?: () => number;
+  /** A send that has not answered by then is cut. Default 15 000 ms. */
+  timeoutMs?: number;
+  /** Longest pause between two looks for due messages. Default 5 000 ms. */
+  pollMs?: number;
+  /** Messages in flight at once in this process. Default 16. */
+  concurrency?: number;
+  /** Receives each failed send and each database failure of the loop (default: ignored; the schedule retries). */
+  onError?: (error: unknown) => void;
+}
+
+export interface WebhookDelivery {
+  /** Stops claiming, waits for the sends in flight and records their results. */
+  stop(): Promise<void>;
+}
+
 /** How visits are credited (the `attribution` option; see docs/attribution.md). */
 export interface AttributionOptions {
   /**
@@ -296,6 +349,8 @@ export interface TrackerOptions {
   excludeScenes?: readonly (string | number)[];
   /** How far in the past an `occurredAt` may lie, in days. Default 7. */
   backdateDays?: number;
+  /** Signed webhooks, written to an outbox with the facts they report (see `startWebhookDelivery`). */
+  webhooks?: readonly WebhookEndpoint[];
   /** Called after each write; a throwing listener never breaks the write. */
   onEvent?: (event: TrackerEvent) => void;
 }
@@ -337,4 +392,10 @@ export interface Tracker {
   forgetUser(userId: number): Promise<ForgetResult>;
   /** Deletes tracks and shares older than `before`, in small batches; bindings and decisions stay. */
   purge(options: { before: Date }): Promise<PurgeResult>;
+  /** Runs the webhook sender in this process (any number of processes may run it). */
+  startWebhookDelivery(options?: WebhookDeliveryOptions): WebhookDelivery;
+  /** The outbox, newest first. */
+  listWebhookMessages(options?: ListWebhookMessagesOptions): Promise<Page<WebhookMessage>>;
+  /** Puts a message back in the queue, due now, with a fresh schedule (`NotFoundError` for an unknown id). */
+  redeliverWebhookMessage(id: string): Promise<void>;
 }

@@ -9,6 +9,8 @@ export interface TableNames {
   referral: string;
   /** Decisions of purged tracks (a live track keeps its own in `track.outcome`). */
   decision: string;
+  /** The webhook outbox: one message per event and endpoint, written with the fact it reports. */
+  webhookMessage: string;
   /** A single row locked to serialise referral bindings (cycle checks) on PostgreSQL and MySQL. */
   lock: string;
   migration: string;
@@ -23,6 +25,7 @@ export function tableNames(prefix: string): TableNames {
     visitor: `${prefix}visitor`,
     referral: `${prefix}referral`,
     decision: `${prefix}decision`,
+    webhookMessage: `${prefix}webhook_message`,
     lock: `${prefix}promo_track_lock`,
     migration: `${prefix}promo_track_migration`,
     migrationLock: `${prefix}promo_track_migration_lock`,

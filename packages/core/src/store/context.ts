@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { AttributionRules } from '../model/attribution.js';
 import type { TableNames } from '../schema/table-names.js';
+import type { WebhookEventType } from '../model/types.js';
 import type { Dialect } from './dialects/dialect.js';
 
 /** What every query needs, resolved once at `createTracker`. Storage knows rows, not codes or requests. */
@@ -9,4 +10,6 @@ export interface StoreContext {
   d: Dialect;
   t: TableNames;
   rules: AttributionRules;
+  /** The webhook endpoints, and the event types the write path must put in the outbox. */
+  outbox: { endpoints: readonly { key: string; events: ReadonlySet<WebhookEventType> }[]; wants: ReadonlySet<WebhookEventType> };
 }

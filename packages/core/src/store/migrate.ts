@@ -4,6 +4,7 @@ import { init } from '../schema/0001-init.js';
 import { outcomeOnTrack } from '../schema/0002-outcome-on-track.js';
 import { arrivedNewAndUtf8mb4 } from '../schema/0003-arrived-new-and-utf8mb4.js';
 import type { TableNames } from '../schema/table-names.js';
+import { outbox } from '../schema/0004-outbox.js';
 
 /** Every migration, by name, in order; each takes only names and the dialect's name (frozen in time). */
 export function migrations(t: TableNames, dialect: DialectName): Record<string, Migration> {
@@ -11,6 +12,7 @@ export function migrations(t: TableNames, dialect: DialectName): Record<string, 
     '0001_init': init(t, dialect),
     '0002_outcome_on_track': outcomeOnTrack(t),
     '0003_arrived_new_and_utf8mb4': arrivedNewAndUtf8mb4(t, dialect),
+    '0004_outbox': outbox(t, dialect),
   };
 }
 
@@ -26,6 +28,7 @@ export async function migrate(db: Kysely<any>, t: TableNames, d: Dialect): Promi
   await d.migrate(db, async (target) => {
     const migrator = new Migrator({
       db: target,
+      migrationTableSchema: await d.migrationSchema?.(target),
       provider: provider(t, d.name),
       migrationTableName: t.migration,
       migrationLockTableName: t.migrationLock,

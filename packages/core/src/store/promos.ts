@@ -1,8 +1,10 @@
 import type { Kysely } from 'kysely';
 import type { Promo } from '../model/types.js';
+import { promoCreated } from '../model/webhook-events.js';
 import type { StoreContext } from './context.js';
 import { runCompiled } from './compiled.js';
 import { insertIfAbsent } from './insert.js';
+import { wants, writeEvents } from './outbox.js';
 import { type PromoRow, toPromo } from './rows.js';
 
 export interface PromoKeyInput {
@@ -52,7 +54,7 @@ export async function getOrCreatePromoRow(
   if (existing) return { promo: existing, created: false };
   const promocode = codeOf(input);
 
-  const insertedId = await insertIfAbsent(ctx.db, ctx.d, ctx.t.promo, {
+  const row = {
     user_id: input.userId,
     promo_type: input.promoType,
     appid: input.appid ?? '',
@@ -60,7 +62,15 @@ export async function getOrCreatePromoRow(
     wxbcode: null,
     page: input.page,
     created_at: Date.now(),
-  });
+  };
+  // Alone, the insert is one atomic statement; with a `promo.created` endpoint, a transaction with its event.
+  const insertedId = wants(ctx, 'promo.created')
+    ? await ctx.d.write(ctx.db, async (trx) => {
+        const id = await insertIfAbsent(trx, ctx.d, ctx.t.promo, row);
+        if (id !== null) await writeEvents(ctx, trx, [promoCreated(toPromo({ id, ...row }))]);
+        return id;
+      })
+    : await insertIfAbsent(ctx.db, ctx.d, ctx.t.promo, row);
   const promo = await selectPromo(ctx, promocode);
   if (!promo) throw new Error(`promo ${promocode} vanished right after its insert`);
   return { promo, created: insertedId !== null };

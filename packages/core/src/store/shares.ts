@@ -1,7 +1,9 @@
 import { type Kysely, sql } from 'kysely';
 import type { Share, ShareType } from '../model/types.js';
+import { shareRecorded } from '../model/webhook-events.js';
 import type { StoreContext } from './context.js';
 import { insertIfAbsent, insertRow } from './insert.js';
+import { writeEvents } from './outbox.js';
 import { type ShareRow, toShare } from './rows.js';
 import { promoOwner } from './visit-reads.js';
 
@@ -37,10 +39,9 @@ export async function writeShare(ctx: StoreContext, trx: Kysely<any>, input: Sha
     if (!first) throw new Error('event_id conflict without a stored share');
     return { share: first, created: false };
   }
-  return {
-    share: { id, shareType: input.shareType, page: input.page, userId: input.userId, promocode: input.promocode, createdAt: new Date(input.at) },
-    created: true,
-  };
+  const share: Share = { id, shareType: input.shareType, page: input.page, userId: input.userId, promocode: input.promocode, createdAt: new Date(input.at) };
+  await writeEvents(ctx, trx, [shareRecorded(share)]);
+  return { share, created: true };
 }
 
 /** `latest`: a locking read that sees a row committed after the transaction's snapshot (MySQL). */

@@ -1,5 +1,6 @@
 import type { DatabaseIntrospector, DialectAdapter, Kysely, QueryCompiler, RawBuilder } from 'kysely';
 import type { TableNames } from '../../schema/table-names.js';
+import type { ClaimedMessage, ClaimParams } from './claims.js';
 
 export type DialectName = 'sqlite' | 'postgres' | 'mysql';
 
@@ -56,6 +57,17 @@ export interface Dialect {
   distinctUsers: RawBuilder<unknown>;
   /** Runs a write: `shortcut` first where the database has one, else `work` in a transaction. */
   write<T>(db: Kysely<any>, work: (trx: Kysely<any>) => Promise<T>, shortcut?: Shortcut<T>): Promise<T>;
+  /**
+   * Leases due webhook messages to one sender without waiting on the others (SKIP LOCKED where the
+   * database has it, a lease-only UPDATE where it does not, the write queue on SQLite).
+   */
+  claimMessages(db: Kysely<any>, t: TableNames, p: ClaimParams): Promise<ClaimedMessage[]>;
+  /**
+   * The schema the migrator's own tables live in, where the database has schemas: Kysely's Migrator
+   * otherwise takes a table of that name in any schema for its own (two unprefixed trackers in two
+   * PostgreSQL schemas of one database).
+   */
+  migrationSchema?(db: Kysely<any>): Promise<string | undefined>;
   /** Runs the migrator so that several processes starting at once take turns. */
   migrate(db: Kysely<any>, run: (db: Kysely<any>) => Promise<void>): Promise<void>;
   /**

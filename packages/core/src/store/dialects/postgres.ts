@@ -1,6 +1,7 @@
 import { CompiledQuery, type Kysely, sql, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler } from 'kysely';
 import { isUnreachable } from '../storage-errors.js';
 import { migrateWithRetries, retryingTransaction } from '../retrying-transaction.js';
+import { claimInOneStatement } from './claims.js';
 import type { Dialect } from './dialect.js';
 import { isRetryable } from './server-errors.js';
 import { ident, perTables, TRACK_COLUMNS } from './statements.js';
@@ -33,6 +34,11 @@ export const postgres: Dialect = {
     // Pinned to READ COMMITTED whatever the server's default: the binding lock relies on it (docs/concurrency.md).
     retryingTransaction(db, (db) => db.transaction().setIsolationLevel('read committed'), isRetryable, work, shortcut),
   migrate: (db, run) => migrateWithRetries(() => run(db), isUnreachable),
+  async migrationSchema(db) {
+    const { rows } = await sql<{ s: string | null }>`select current_schema() as s`.execute(db);
+    return rows[0]?.s ?? undefined;
+  },
+  claimMessages: (db, t, p) => claimInOneStatement(db, t, p, ' for update skip locked'),
   async laterVisit(db: Kysely<any>, t, p) {
     const params = [p.promocode, p.scene, p.detail, p.userId, p.at, p.returning, p.newBound, p.newUnbound];
     try {

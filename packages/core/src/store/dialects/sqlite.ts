@@ -1,5 +1,6 @@
 import { CompiledQuery, type Kysely, sql, SqliteAdapter, SqliteIntrospector, SqliteQueryCompiler } from 'kysely';
 import { inSqliteGroup } from '../sqlite-write-queue.js';
+import { claimInOneStatement } from './claims.js';
 import type { Dialect } from './dialect.js';
 import { ident, perTables, TRACK_COLUMNS } from './statements.js';
 
@@ -29,6 +30,8 @@ export const sqlite: Dialect = {
   // of walking the whole (user_id, event_id) index (1 s → 40 ms for 7 days at 1M tracks).
   distinctUsers: sql`+user_id`,
   write: inSqliteGroup,
+  // One writer at a time already: the claim is one statement in the write queue.
+  claimMessages: (db, t, p) => inSqliteGroup(db, (trx) => claimInOneStatement(trx, t, p, '')),
   async migrate(db, run) {
     // Kysely's migration lock is in-process only on SQLite: BEGIN IMMEDIATE makes processes take turns.
     await db.connection().execute(async (conn) => {

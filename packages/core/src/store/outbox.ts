@@ -1,0 +1,58 @@
+import { randomBytes } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { ForgetResult, WebhookEventType } from '../model/types.js';
+import { eventBody, namesColumn, type OutboxEvent, userForgotten } from '../model/webhook-events.js';
+import { runCompiled } from './compiled.js';
+import type { StoreContext } from './context.js';
+
+/** Whether some endpoint asked for `type`: the write path writes nothing else (and pays nothing else). */
+export const wants = (ctx: StoreContext, type: WebhookEventType): boolean => ctx.outbox.wants.has(type);
+
+const COLUMNS = ['token', 'endpoint', 'type', 'payload', 'names', 'status', 'attempts', 'next_attempt_at', 'created_at'] as const;
+/** Rows per INSERT (9 parameters a row). */
+const ROWS_PER_INSERT = 100;
+/** INSERT text per tracker and row count, compiled by Kysely once. */
+const inserts = new WeakMap<StoreContext, Map<number, string>>();
+
+/**
+ * Writes one message per event and endpoint that wants it, in the caller's transaction: the
+ * message exists if and only if the fact it reports was committed.
+ */
+export async function writeEvents(ctx: StoreContext, trx: Kysely<any>, events: readonly OutboxEvent[], now = Date.now()): Promise<void> {
+  const rows: unknown[][] = [];
+  for (const event of events) {
+    if (!wants(ctx, event.type)) continue;
+    const payload = eventBody(event, now);
+    const names = namesColumn(event.names);
+    for (const endpoint of ctx.outbox.endpoints) {
+      if (!endpoint.events.has(event.type)) continue;
+      rows.push([randomBytes(12).toString('base64url'), endpoint.key, event.type, payload, names, 'pending', 0, now, now]);
+    }
+  }
+  for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
+    const chunk = rows.slice(i, i + ROWS_PER_INSERT);
+    await runCompiled(trx, insertText(ctx, chunk.length), chunk.flat());
+  }
+}
+
+function insertText(ctx: StoreContext, n: number): string {
+  let texts = inserts.get(ctx);
+  if (!texts) inserts.set(ctx, (texts = new Map()));
+  let text = texts.get(n);
+  if (!text) {
+    const row = Object.fromEntries(COLUMNS.map((c) => [c, 0]));
+    text = ctx.db.insertInto(ctx.t.webhookMessage).values(Array.from({ length: n }, () => row)).compile().sql;
+    texts.set(n, text);
+  }
+  return text;
+}
+
+/** forgetUser's last step: the messages not yet delivered that name the user go, then `user.forgotten` is written. */
+export async function forgetMessages(ctx: StoreContext, trx: Kysely<any>, userId: number, removed: ForgetResult): Promise<void> {
+  await trx
+    .deleteFrom(ctx.t.webhookMessage)
+    .where('status', 'in', ['pending', 'failed'])
+    .where('names', 'like', `%,${userId},%`)
+    .execute();
+  await writeEvents(ctx, trx, [userForgotten(userId, removed)]);
+}
