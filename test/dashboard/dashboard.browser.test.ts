@@ -407,6 +407,46 @@ describe.skipIf(!existsSync(CHROMIUM))('the dashboard in headless Chromium', () 
     expect(referrals.rows.map((r) => Number(r.user_id))).toEqual(expectedReferrals);
   });
 
+  it('lists pending and failed webhook messages with the last error, and redelivers a failed one', async () => {
+    await switchTo('en');
+    await resize(1280);
+    // No message yet (the endpoint wants only user.forgotten): no panel.
+    expect((await host.tracker.listWebhookMessages()).items).toEqual([]);
+    expect(await page.isHidden('#webhooks')).toBe(true);
+    // user.forgotten for users who never existed: messages, and no change to any number.
+    host.receiver.answer = () => 500;
+    let now = Date.now() + 1000; // the sender's clock, a second ahead so that a new message is due
+    const sender = host.tracker.startWebhookDelivery({ now: () => now, pollMs: 10 });
+    await host.tracker.forgetUser(990_001);
+    for (let attempt = 1; attempt <= 8; attempt++) {
+      await expect.poll(async () => (await host.tracker.listWebhookMessages()).items[0]?.attempts, { timeout: 5000, interval: 20 }).toBe(attempt);
+      const [message] = (await host.tracker.listWebhookMessages()).items;
+      if (message.nextAttemptAt) now = message.nextAttemptAt.getTime();
+    }
+    await sender.stop();
+    await host.tracker.forgetUser(990_002);
+    const [failed] = (await host.tracker.listWebhookMessages({ status: 'failed' })).items;
+    const [pending] = (await host.tracker.listWebhookMessages({ status: 'pending' })).items;
+    expect(failed).toMatchObject({ type: 'user.forgotten', attempts: 8, lastError: 'HTTP 500' });
+    expect(pending).toMatchObject({ type: 'user.forgotten', attempts: 0 });
+
+    await redraw(page, () => page.selectOption('#range-preset', '30d'));
+    expect(await page.isVisible('#webhooks')).toBe(true);
+    expect(await page.textContent('#webhooks-pending')).toBe('1');
+    expect(await page.textContent('#webhooks-failed')).toBe('1');
+    expect(await page.textContent('#webhooks-error-text')).toBe('HTTP 500');
+    expect(await rows(page, 'table-webhooks')).toEqual([
+      ['user.forgotten', 'failed', '8', 'HTTP 500', 'Redeliver'],
+      ['user.forgotten', 'pending', '0', '—', ''],
+    ]);
+    await page.locator('#webhooks').screenshot({ path: join(OUTPUT, 'webhooks-en.png') });
+    await redraw(page, () => page.click(`#table-webhooks button[data-message="${failed.id}"]`));
+    expect((await host.tracker.listWebhookMessages({ status: 'failed' })).items).toEqual([]);
+    expect((await host.tracker.listWebhookMessages({ status: 'pending' })).items.map((m) => m.id).sort()).toEqual([failed.id, pending.id].sort());
+    expect(await page.textContent('#webhooks-pending')).toBe('2');
+    expect(await page.textContent('#webhooks-failed')).toBe('0');
+  });
+
   it('takes the screenshots of both languages at 1280 and 390 px for docs/', async () => {
     // The top promoter's view: names, promo and code image, decisions, referrals.
     const [leader] = await host.tracker.leaderboard({ ...query(await stateRange()), limit: 1 });

@@ -15,6 +15,7 @@ import { createExpressRouter } from '@promo-track/express';
 import Database from 'better-sqlite3';
 import express from 'express';
 import { Kysely, SqliteDialect } from 'kysely';
+import { type Receiver, startReceiver } from '../support/webhook-receiver.js';
 import { type Seeded, seed, startWechatStandIn } from './support.js';
 
 export const OPERATOR_COOKIE = { name: 'operator', value: 'yes' };
@@ -51,11 +52,14 @@ export interface Host {
   seeded: Seeded;
   /** How many times the host's `displayName` was asked, and for how many ids at most. */
   nameCalls: { calls: number; largest: number };
+  /** The webhook endpoint (`user.forgotten` only, so that the seeded visits write no message). */
+  receiver: Receiver;
   close(): Promise<void>;
 }
 
 export async function startHost(options: { timeZone?: string } = {}): Promise<Host> {
   const wechat = await startWechatStandIn();
+  const receiver = await startReceiver({ ignoreTime: true });
   const files = mkdtempSync(join(tmpdir(), 'dashboard-wxacode-'));
   const app = express();
   const server: Server = createServer(app);
@@ -67,6 +71,7 @@ export async function startHost(options: { timeZone?: string } = {}): Promise<Ho
     db,
     salt: 'dashboard-browser-test-salt',
     ...options,
+    webhooks: [{ url: receiver.url, secret: receiver.secret, events: ['user.forgotten'] }],
     wxacode: createWxacodeGenerator({
       appid: 'wx-demo',
       secret: 'stand-in-secret',
@@ -97,11 +102,13 @@ export async function startHost(options: { timeZone?: string } = {}): Promise<Ho
     tracker,
     seeded,
     nameCalls,
+    receiver,
     async close() {
       server.closeAllConnections();
       await new Promise((done) => server.close(done));
       await db.destroy();
       await wechat.close();
+      await receiver.close();
       rmSync(files, { recursive: true, force: true });
     },
   };
