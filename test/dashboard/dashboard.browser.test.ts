@@ -440,6 +440,10 @@ describe.skipIf(!existsSync(CHROMIUM))('the dashboard in headless Chromium', () 
       ['user.forgotten', 'pending', '0', '—', ''],
     ]);
     await page.locator('#webhooks').screenshot({ path: join(OUTPUT, 'webhooks-en.png') });
+    await resize(390);
+    await expectNoSidewaysScroll(390);
+    await page.locator('#webhooks').screenshot({ path: join(OUTPUT, 'webhooks-en-390.png') });
+    await resize(1280);
     await redraw(page, () => page.click(`#table-webhooks button[data-message="${failed.id}"]`));
     expect((await host.tracker.listWebhookMessages({ status: 'failed' })).items).toEqual([]);
     expect((await host.tracker.listWebhookMessages({ status: 'pending' })).items.map((m) => m.id).sort()).toEqual([failed.id, pending.id].sort());

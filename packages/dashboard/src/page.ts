@@ -74,7 +74,7 @@ export function dashboardPage(version: string): string {
       <div class="chart"><canvas id="chart-shares" role="img" ${attr('aria-label', 'shares.title')}></canvas></div>
       ${dataTable('table-shares', 'col.type', 'col.shares')}
     </section>
-    <section class="card" aria-labelledby="webhooks-title" id="webhooks" hidden>
+    <section class="card wide" aria-labelledby="webhooks-title" id="webhooks" hidden>
       <h2 id="webhooks-title">${t('webhooks.title')}</h2>
       <dl class="counts"><div>${t('webhooks.pending', 'dt')}<dd id="webhooks-pending">–</dd></div><div>${t('webhooks.failed', 'dt')}<dd id="webhooks-failed">–</dd></div></dl>
       <p class="note" id="webhooks-error" hidden>${t('webhooks.lastError', 'strong')}: <span id="webhooks-error-text"></span></p>
