@@ -146,7 +146,7 @@ describe('packed tarballs', () => {
   it('core no longer carries the dashboard: its page and Chart.js ship in @promo-track/dashboard only', () => {
     const [core, dashboard] = ['@promo-track/core', '@promo-track/dashboard'].map((name) => packed.find((p) => p.name === name)!);
     expect(core.files.filter((f) => /dashboard|assets/i.test(f.path))).toEqual([]);
-    expect(core.size).toBeLessThan(100 * 1024);
+    expect(core.size).toBeLessThan(150 * 1024); // it was 212 kB with the dashboard inside
     expect(dashboard.size).toBeGreaterThan(100 * 1024); // Chart.js is inside
   });
 

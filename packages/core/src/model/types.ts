@@ -269,6 +269,7 @@ export type WebhookEventType = 'promo.created' | 'track.recorded' | 'share.recor
 
 /** One webhook endpoint, from the operator's configuration (never from a request). */
 export interface WebhookEndpoint {
+  /** Where messages are POSTed (`http(s)://`; loopback and private addresses are allowed: it comes from configuration). */
   url: string;
   /** Standard Webhooks secret: `whsec_` and base64. */
   secret: string;
@@ -276,25 +277,34 @@ export interface WebhookEndpoint {
   events?: readonly WebhookEventType[];
 }
 
+/** `pending` (due now or at its next attempt), `delivered` (a 2xx answer), `failed` (the schedule ran out; redeliverable). */
 export type WebhookMessageStatus = 'pending' | 'delivered' | 'failed';
 
 /** An outbox message as the admin routes list it. */
 export interface WebhookMessage {
   /** The `webhook-id` header: stable across retries. */
   id: string;
+  /** The event it reports. */
   type: WebhookEventType;
+  /** Where it stands in delivery. */
   status: WebhookMessageStatus;
+  /** Sends tried so far. */
   attempts: number;
   /** When it is tried next (`null` once delivered or failed). */
   nextAttemptAt: Date | null;
+  /** Why the last send failed (a status code or a network error), `null` before any failure. */
   lastError: string | null;
+  /** When its fact was committed. */
   createdAt: Date;
 }
 
+/** Options of `listWebhookMessages`: newest first, paged by cursor. */
 export interface ListWebhookMessagesOptions {
+  /** Only messages with this status. */
   status?: WebhookMessageStatus;
   /** Default 50, at most 500. */
   limit?: number;
+  /** `nextCursor` of the previous page. */
   cursor?: string | null;
 }
 
@@ -312,6 +322,7 @@ export interface WebhookDeliveryOptions {
   onError?: (error: unknown) => void;
 }
 
+/** The running webhook sender of this process (`startWebhookDelivery()`). */
 export interface WebhookDelivery {
   /** Stops claiming, waits for the sends in flight and records their results. */
   stop(): Promise<void>;
