@@ -3,7 +3,7 @@
  *
  * Why Chart.js: it draws every chart this page needs (stacked bars, horizontal bars, doughnut) with
  * tooltips, legends and responsive resizing built in; it tree-shakes (only the controllers registered
- * below ship, ≈ 190 KB minified / ≈ 65 KB gzip for the whole dashboard script); it is released every
+ * below ship, ≈ 200 KB minified / ≈ 75 KB gzip for the whole dashboard script); it is released every
  * few weeks by an active team. uPlot is smaller (≈ 50 KB) but draws time series only: no doughnut or
  * category bars without hand-written plugins. ECharts does everything but costs ≈ 1 MB minified
  * (≈ 350–450 KB tree-shaken), too heavy to ship inside a tracking library.
