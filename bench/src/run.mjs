@@ -39,9 +39,15 @@ if (!args['no-build']) {
 
 const { latencySummary, median, round, scratchDir } = await import('./util.mjs');
 const { loadTemplates } = await import('./seed.mjs');
-const { recordTrackSqlite, recordTrackSqliteBoundHook, recordTrackSqliteTrackHook, recordTracksSqlite, getOrCreatePromoHitSqlite } = await import(
-  './cases/sqlite.mjs'
-);
+const {
+  recordTrackSqlite,
+  recordTrackSqliteBoundHook,
+  recordTrackSqliteTrackHook,
+  recordTrackSqliteConcurrent,
+  recordTracksSqlite,
+  getOrCreatePromoHitSqlite,
+  findPromoSqlite,
+} = await import('./cases/sqlite.mjs');
 const { httpExpress, httpKoa, httpFastify, httpHono } = await import('./cases/http.mjs');
 const { recordTrackPostgres } = await import('./cases/postgres.mjs');
 const { statsSqlite, STATS_SIZES } = await import('./cases/stats.mjs');
@@ -55,10 +61,12 @@ const env = {
 };
 
 const TARGETS = {
-  'recordTrack sqlite': 1.0,
-  // Informational: the outbox's cost is read against the case above (the twin writes no outbox).
-  'recordTrack sqlite, referral.bound webhook': 1.0,
-  'recordTrack sqlite, track.recorded webhook': 1.0,
+  'recordTrack sqlite': 0.8,
+  'recordTrack sqlite, 50 concurrent callers': 1.5,
+  'findPromo sqlite': 0.8,
+  // Informational: the outbox's cost is read against recordTrack sqlite (the twin writes no outbox).
+  'recordTrack sqlite, referral.bound webhook': 0.8,
+  'recordTrack sqlite, track.recorded webhook': 0.8,
   'recordTracks sqlite (1000 per call)': 0.7,
   'getOrCreatePromo hit sqlite': 0.8,
   'http express POST /tracks': 0.85,
@@ -74,8 +82,10 @@ const ratioCases = [
   recordTrackSqlite,
   recordTrackSqliteBoundHook,
   recordTrackSqliteTrackHook,
+  recordTrackSqliteConcurrent,
   recordTracksSqlite,
   getOrCreatePromoHitSqlite,
+  findPromoSqlite,
   httpExpress,
   httpKoa,
   httpFastify,
@@ -132,6 +142,18 @@ if (selected(statsSqlite)) {
   }
 }
 
+// 10M tracks: seeded once and kept between runs; only without --quick.
+let big = null;
+if (!args.quick && (!args.only || '10M tracks'.includes(args.only) || args.only === '10M')) {
+  const { runBig } = await import('./cases/big.mjs');
+  try {
+    big = await runBig(env);
+  } catch (error) {
+    log(`FAILED: 10M tracks: ${error.stack ?? error}`);
+    process.exit(1);
+  }
+}
+
 // ---- output -------------------------------------------------------------------------------
 const lines = [];
 const rows = [];
@@ -176,11 +198,12 @@ if (stats) {
   const statRows = Object.entries(stats).map(([label, bySize]) => {
     const ms = STATS_SIZES.map((n) => bySize[n].ms);
     const growth = ms.at(-1) / ms[0];
-    return [label, ...ms.map((x) => x.toFixed(2)), `${growth.toFixed(2)}×`, ms.at(-1) <= 20 && growth <= 1.5 ? 'met' : 'MISSED'];
+    const target = label === 'global' ? (ms.at(-1) <= 20 ? 'met (≤ 20 ms)' : 'MISSED (≤ 20 ms)') : ms.at(-1) <= 20 ? 'met' : 'MISSED';
+    return [label, ...ms.map((x) => x.toFixed(2)), `${growth.toFixed(2)}×`, bySize[STATS_SIZES.at(-1)].first.toFixed(0), target];
   });
   out +=
-    '\n\nstats sqlite 1M tracks (ms per call, median; target ≤ 20 ms at 1M and ≤ 1.5× the 10k time)\n' +
-    table(['stats call', ...STATS_SIZES.map((n) => `${sizeLabel(n)} rows`), '1M / 10k', 'target'], statRows);
+    '\n\nstats sqlite 1M tracks (ms per call, median after the first; the first global call at each size builds the rollups of 90 closed days)\n' +
+    table(['stats call', ...STATS_SIZES.map((n) => `${sizeLabel(n)} rows`), '1M / 10k', 'first call at 1M', 'target ≤ 20 ms at 1M'], statRows);
   // The headline is the operator's search (one promocode); every other call is in ms_per_call.
   const head = stats['one promocode'];
   const big = head[STATS_SIZES.at(-1)];
@@ -198,6 +221,24 @@ if (stats) {
   });
 }
 
+if (big) {
+  const bigRows = [];
+  for (const db of ['sqlite', 'postgres']) {
+    const r = big[db];
+    if (!r || r.skipped) {
+      bigRows.push([`${db}`, 'skipped', '', '', r?.skipped ?? '']);
+      continue;
+    }
+    for (const [label, { ms, first }] of Object.entries(r)) {
+      const target = label === 'global, last 30 days' ? (ms <= 50 ? 'met (≤ 50 ms)' : 'MISSED (≤ 50 ms)') : '';
+      bigRows.push([`${db}: ${label}`, ms.toFixed(2), first.toFixed(0), target]);
+    }
+  }
+  out += '\n\nstats at 10M tracks (ms per call, median; first call: builds missing rollups)\n' + table(['call', 'ms', 'first call ms', 'target'], bigRows);
+  const e = big.export;
+  out += `\n\nCSV export of ${e.rows} tracks (GET /export/tracks.csv through core's handler, own process): ${e.rows_per_sec} rows/s, ${e.secs} s, ${e.mb} MB of CSV, heap ${e.start_heap_mb} MB at start, peak ${e.peak_heap_mb} MB (target ≤ 150 MB: ${e.peak_heap_mb <= 150 ? 'met' : 'MISSED'})`;
+  lines.push({ case: 'stats 10M', ...big });
+}
 if (args['no-statement-cache']) out += '\n\n--no-statement-cache: the library side gives Kysely the bare better-sqlite3 handle (every query prepared again).';
 out += `\n\n${env.rounds} interleaved rounds of ${env.seconds} s per side; ratio = median over rounds of (promo-track rate / twin rate in the same round). Total ${((Date.now() - t0) / 1000).toFixed(0)} s.`;
 if (args.json) {

@@ -11,7 +11,7 @@ export { isLoopback } from './loopback.js';
 
 /**
  * Who may see the dashboard and call the operator-only routes (`GET /stats` without `user_id`,
- * `GET /leaderboard`, `DELETE /users/:user_id`, `GET /dashboard`):
+ * `GET /leaderboard`, the CSV exports, `DELETE /users/:user_id`, `GET /dashboard`):
  *
  * - `ADMIN_TOKEN` set: requests with `Authorization: Bearer <token>`, or with the HttpOnly cookie
  *   of a session that the dashboard's sign-in form opened. Everyone else gets 403 from those

@@ -120,7 +120,7 @@ function trackerFor(db: Kysely<any>, config: ServiceConfig): Tracker {
   const hook = config.webhook;
   const webhooks: WebhookEndpoint[] | undefined = hook ? [{ url: hook.url, secret: hook.secret, events: hook.events as WebhookEndpoint['events'] }] : undefined;
   try {
-    return createTracker({ db, salt: config.salt, wxacode: wxacodeGenerator(config), webhooks });
+    return createTracker({ db, salt: config.salt, timeZone: config.timeZone, wxacode: wxacodeGenerator(config), webhooks });
   } catch (error) {
     if (error instanceof TypeError && error.message.includes('`webhooks')) {
       throw new ConfigError(`${error.message} (from WEBHOOK_URL, WEBHOOK_SECRET, WEBHOOK_EVENTS)`);

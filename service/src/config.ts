@@ -16,6 +16,8 @@ export interface ServiceConfig {
   wxacode: WxacodeConfig | null;
   /** `TRUST_PROXY`: Express's `trust proxy` (a hop count, or the proxies' addresses); `false` when unset. */
   trustProxy: number | string[] | false;
+  /** `TZ_DAYS`: the tracker's `timeZone` (the days of stats, the dashboard and exports). */
+  timeZone: string;
   /** Set when `WEBHOOK_URL` and `WEBHOOK_SECRET` are both set: the service runs the webhook sender. */
   webhook: WebhookConfig | null;
 }
@@ -72,6 +74,7 @@ export function readConfig(env: Env = process.env, cwd: string = process.cwd()):
     wxacode: readWxacode(env, cwd, host, port),
     trustProxy: readTrustProxy(env.TRUST_PROXY),
     webhook: readWebhook(env),
+    timeZone: readTimeZone(env.TZ_DAYS),
   };
 }
 
@@ -87,6 +90,16 @@ function readTrustProxy(value: string | undefined): number | string[] | false {
     throw new ConfigError('TRUST_PROXY is "true", which would believe any client: give the number of proxies in front (e.g. 1) or their addresses (e.g. loopback or 10.0.0.0/8).');
   }
   return raw.split(',').map((part) => part.trim()).filter(Boolean);
+}
+
+function readTimeZone(value: string | undefined): string {
+  const zone = nonEmpty(value) ?? 'UTC';
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+  } catch {
+    throw new ConfigError(`TZ_DAYS is "${zone}": it must be an IANA time zone, e.g. Asia/Shanghai or UTC.`);
+  }
+  return zone;
 }
 
 const nonEmpty = (value: string | undefined) => (value === undefined || value.trim() === '' ? undefined : value.trim());

@@ -13,6 +13,13 @@ describe('readConfig', () => {
     expect(config.wxacode).toBeNull();
   });
 
+  it('TZ_DAYS: the tracker\'s timeZone, UTC by default; an unknown zone is refused, naming it', () => {
+    expect(readConfig({}, cwd).timeZone).toBe('UTC');
+    expect(readConfig({ TZ_DAYS: 'Asia/Shanghai' }, cwd).timeZone).toBe('Asia/Shanghai');
+    expect(() => readConfig({ TZ_DAYS: 'Beijing' }, cwd)).toThrow(ConfigError);
+    expect(() => readConfig({ TZ_DAYS: 'Beijing' }, cwd)).toThrow(/TZ_DAYS/);
+  });
+
   it('PORT and HOST', () => {
     expect(readConfig({ PORT: '8080', HOST: '0.0.0.0', PROMO_SALT: SALT }, cwd)).toMatchObject({ port: 8080, host: '0.0.0.0', saltWarning: null });
     expect(readConfig({ PORT: '0' }, cwd).port).toBe(0);

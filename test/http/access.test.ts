@@ -84,7 +84,14 @@ for (const async of [false, true]) {
 
     it('keeps GET /stats without user_id, GET /leaderboard and DELETE /users/:user_id for operators', async () => {
       const me = newUserId();
-      for (const [method, path] of [['GET', '/stats'], ['GET', '/stats?promocode=abc'], ['GET', '/leaderboard'], ['DELETE', `/users/${me}`]]) {
+      for (const [method, path] of [
+        ['GET', '/stats'],
+        ['GET', '/stats?promocode=abc'],
+        ['GET', '/leaderboard'],
+        ['GET', '/export/tracks.csv?from=2000-01-01T00:00:00.000Z&to=2000-01-02T00:00:00.000Z'],
+        ['GET', '/export/referrals.csv?to=2000-01-01T00:00:00.000Z'],
+        ['DELETE', `/users/${me}`],
+      ]) {
         expectError(await ctx.api(method, path, { headers: as(me) }), 403, 'forbidden', `${method} ${path}`);
         expect((await ctx.api(method, path, { headers: as(me, true) })).status, `${method} ${path}`).toBe(200);
         // An operator need not be a user.
@@ -106,12 +113,19 @@ describeHosts('identify without admin', { auth: { identify: headerAuth().identif
     expect(await ctx.api('DELETE', `/users/${me}`, { headers: as(me) })).toMatchObject({ status: 200, body: { promos: 1 } });
     expectError(await ctx.api('GET', '/leaderboard', { headers: as(me, true) }), 403, 'forbidden', 'leaderboard');
     expectError(await ctx.api('GET', '/stats', { headers: as(me, true) }), 403, 'forbidden', 'stats');
+    expectError(await ctx.api('GET', '/export/tracks.csv', { headers: as(me, true) }), 403, 'forbidden', 'export');
   });
 });
 
 describeHosts('admin without identify', { auth: { admin: headerAuth().admin }, mountedOnly: true }, (ctx) => {
   it('keeps operator routes for operators and leaves the rest open', async () => {
-    for (const [method, path] of [['GET', '/stats'], ['GET', '/leaderboard'], ['DELETE', `/users/${newUserId()}`]]) {
+    for (const [method, path] of [
+      ['GET', '/stats'],
+      ['GET', '/leaderboard'],
+      ['GET', '/export/tracks.csv?to=2000-01-01T00:00:00.000Z'],
+      ['GET', '/export/referrals.csv?to=2000-01-01T00:00:00.000Z'],
+      ['DELETE', `/users/${newUserId()}`],
+    ]) {
       expectError(await ctx.api(method, path), 403, 'forbidden', `${method} ${path}`);
       expect((await ctx.api(method, path, { headers: as(undefined, true) })).status).toBe(200);
     }

@@ -31,7 +31,7 @@ describe('createHttpHandler', () => {
     const secret = Object.assign(new Error('syntax error at or near "select * from promo where password"'), { code: '42601' });
     const response = await createHttpHandler(failingTracker(secret))(request({ path: '/leaderboard' }));
     expect(response).toMatchObject({ status: 500, headers: { 'content-type': 'application/json; charset=utf-8' } });
-    expect(JSON.parse(response!.body)).toEqual({ error: { code: 'internal', message: 'Internal server error' } });
+    expect(JSON.parse(response!.body as string)).toEqual({ error: { code: 'internal', message: 'Internal server error' } });
     expect(response!.body).not.toMatch(/select|password|at |\.ts/);
     expect(log).toHaveBeenCalledWith(expect.stringContaining('GET /leaderboard'), secret);
   });
@@ -39,7 +39,7 @@ describe('createHttpHandler', () => {
   it('maps every TrackError through the one table', async () => {
     const response = await createHttpHandler(failingTracker(new StorageError()))(request({ path: '/users/1/referrer' }));
     expect(response!.status).toBe(503);
-    expect(JSON.parse(response!.body)).toEqual({ error: { code: 'storage_unavailable', message: expect.any(String) } });
+    expect(JSON.parse(response!.body as string)).toEqual({ error: { code: 'storage_unavailable', message: expect.any(String) } });
   });
 
   it('maps a failing body read through the same table', async () => {
@@ -48,7 +48,7 @@ describe('createHttpHandler', () => {
       const headers = { 'content-type': 'application/json' };
       const response = await handle(request({ method: 'POST', path: '/tracks', headers, readBody: () => Promise.reject(new HttpBodyError(code, 'x')) }));
       expect(response!.status).toBe(status);
-      expect(JSON.parse(response!.body).error.code).toBe(code);
+      expect(JSON.parse(response!.body as string).error.code).toBe(code);
     }
   });
 

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { countRows, databases } from '../support/databases.js';
+import { createTracker } from '@promo-track/core';
+import { countRows, databases, SALT } from '../support/databases.js';
 import { type Api, client } from './support/client.js';
 import { type OutageDatabase, openOutageDatabase } from './support/outage.js';
 import { adapters, type RunningHost } from './support/servers.js';
@@ -13,11 +14,14 @@ describe.each(databases)('a database that goes away ($name)', (database) => {
     let host: RunningHost;
     let api: Api;
     let promocode: string;
+    /** A promo this host's tracker has never answered (so not in its memory). */
+    let unseen: string;
     beforeAll(async () => {
       outage = await openOutageDatabase(database.name);
       host = await adapter.start(outage.tracker);
       api = client(host.base);
       promocode = (await outage.tracker.getOrCreatePromo({ userId: 1 })).promocode;
+      unseen = (await createTracker({ db: outage.observer, salt: SALT, tablePrefix: outage.prefix }).getOrCreatePromo({ userId: 7 })).promocode;
     });
     afterAll(async () => {
       await host?.close();
@@ -35,7 +39,7 @@ describe.each(databases)('a database that goes away ($name)', (database) => {
         ['POST', '/tracks', { user_id: 3, promocode, scene: 1047 }],
         ['POST', '/tracks/batch', { events: events(10, 20) }],
         ['POST', '/shares', { user_id: 3, promocode }],
-        ['GET', `/promos/${promocode}`],
+        ['GET', `/promos/${unseen}`],
         ['GET', '/users/2/referrer'],
         ['GET', '/users/1/referrals'],
         ['GET', '/users/2/attribution'],

@@ -54,9 +54,9 @@ describe('plugins', () => {
 
     const operators = createHttpHandler<Raw>(tracker, { identify, admin, plugins: [echo(true)] });
     const unknown = (await operators(request({ path: '/echo/a' })))!;
-    expect([unknown.status, JSON.parse(unknown.body).error.code]).toEqual([401, 'unauthorized']);
+    expect([unknown.status, JSON.parse(unknown.body as string).error.code]).toEqual([401, 'unauthorized']);
     const user = (await operators(request({ path: '/echo/a', raw: { user: 3 } })))!;
-    expect([user.status, JSON.parse(user.body).error.code]).toEqual([403, 'forbidden']);
+    expect([user.status, JSON.parse(user.body as string).error.code]).toEqual([403, 'forbidden']);
     expect((await operators(request({ path: '/echo/a', raw: { operator: true } })))!.status).toBe(200);
 
     // Neither option set: open to all, as GET /leaderboard is.

@@ -79,6 +79,7 @@ export const statsSqlite = (() => {
         'one promocode': () => lib.tracker.stats({ promocode: codes[rq.int(OWNERS)] }),
         'one user': () => lib.tracker.stats({ userId: 1 + rq.int(OWNERS) }),
         'global, last 7 days': () => lib.tracker.stats({ from: new Date(start + (SPAN_DAYS - 7) * DAY_MS) }),
+        'global, last 30 days': () => lib.tracker.stats({ from: new Date(Date.now() - 30 * DAY_MS) }),
         global: () => lib.tracker.stats({}),
       };
       const results = {};
@@ -86,6 +87,9 @@ export const statsSqlite = (() => {
         const t0 = Date.now();
         fastLoad(raw);
         fill(size);
+        // Rows written behind the library's back: its rollups of closed days are rebuilt from them
+        // (the first global call pays that, reported apart as "first call").
+        for (const table of ['rollup_day', 'rollup_scene', 'rollup_share_type']) raw.prepare(`delete from ${table}`).run();
         raw.pragma('wal_checkpoint(TRUNCATE)');
         raw.pragma('synchronous = NORMAL');
         raw.pragma('cache_size = -2000');
@@ -93,15 +97,16 @@ export const statsSqlite = (() => {
         for (const [label, call] of Object.entries(calls)) {
           const lat = [];
           const budget = now() + env.statsSeconds * 1e9;
-          // At least one call; more while the budget lasts (the first one warms the cache).
-          while (lat.length < 1 || (now() < budget && lat.length < 2000)) {
+          // At least three calls (the first one warms the cache and may build rollups); more while the budget lasts.
+          while (lat.length < 3 || (now() < budget && lat.length < 2000)) {
             const t = now();
             const s = await call();
             if (!(s.visits >= 0)) throw new Error(`stats answered ${JSON.stringify(s)}`);
             lat.push(now() - t);
           }
-          if (lat.length > 2) lat.shift();
-          (results[label] ??= {})[size] = { ms: median(lat) / 1e6, lat };
+          const first = lat[0] / 1e6;
+          lat.shift();
+          (results[label] ??= {})[size] = { ms: median(lat) / 1e6, first, lat };
         }
       }
       await lib.close();

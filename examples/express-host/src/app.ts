@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import express, { type Express } from 'express';
 import { Kysely, SqliteDialect } from 'kysely';
-import { createTracker, type Tracker } from '@promo-track/core';
+import { createTracker, type Tracker, withStatementCache } from '@promo-track/core';
 import { dashboard } from '@promo-track/dashboard';
 import { createExpressRouter } from '@promo-track/express';
 
@@ -17,7 +17,7 @@ export interface BuildAppOptions {
  * Users are identified by an `x-user-id` header here; a real app would read its session.
  */
 export async function buildApp(options: BuildAppOptions = {}): Promise<{ app: Express; tracker: Tracker; close(): Promise<void> }> {
-  const db = new Kysely<any>({ dialect: new SqliteDialect({ database: new Database(options.sqliteFile ?? ':memory:') }) });
+  const db = new Kysely<any>({ dialect: new SqliteDialect({ database: withStatementCache(new Database(options.sqliteFile ?? ':memory:')) }) });
   const tracker = createTracker({ db, salt: options.salt ?? process.env.PROMO_SALT ?? 'example-salt-change-me' });
   await tracker.migrate();
 

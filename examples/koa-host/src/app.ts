@@ -2,7 +2,7 @@ import { bodyParser } from '@koa/bodyparser';
 import Database from 'better-sqlite3';
 import Koa from 'koa';
 import { Kysely, SqliteDialect } from 'kysely';
-import { createTracker, type Tracker } from '@promo-track/core';
+import { createTracker, type Tracker, withStatementCache } from '@promo-track/core';
 import { dashboard } from '@promo-track/dashboard';
 import { createKoaMiddleware } from '@promo-track/koa';
 
@@ -19,7 +19,7 @@ export interface BuildAppOptions {
  * a real app would read its session.
  */
 export async function buildApp(options: BuildAppOptions = {}): Promise<{ app: Koa; tracker: Tracker; close(): Promise<void> }> {
-  const db = new Kysely<any>({ dialect: new SqliteDialect({ database: new Database(options.sqliteFile ?? ':memory:') }) });
+  const db = new Kysely<any>({ dialect: new SqliteDialect({ database: withStatementCache(new Database(options.sqliteFile ?? ':memory:')) }) });
   const tracker = createTracker({ db, salt: options.salt ?? process.env.PROMO_SALT ?? 'example-salt-change-me' });
   await tracker.migrate();
 

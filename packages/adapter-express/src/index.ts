@@ -5,6 +5,7 @@
  * @module @promo-track/express
  */
 import { createHttpHandler, type HttpHandlerOptions, readJsonBody, type Tracker } from '@promo-track/core';
+import { pipeline, Readable } from 'node:stream';
 import { type Request, Router } from 'express';
 
 /** Options of `createExpressRouter`: `identify`, `admin`, `onError`, `dashboard`, given the Express `req`. */
@@ -29,7 +30,12 @@ export function createExpressRouter(tracker: Tracker, options: ExpressRouterOpti
       raw: req,
     });
     if (!response) return next();
-    res.status(response.status).set(response.headers).send(response.body);
+    res.status(response.status).set(response.headers);
+    if (typeof response.body === 'string') return void res.send(response.body);
+    // A streamed body (the CSV exports): written as it comes; a failure mid-way drops the connection.
+    pipeline(Readable.from(response.body), res, (error) => {
+      if (error) res.destroy();
+    });
   });
   return router;
 }

@@ -5,6 +5,7 @@
  * @packageDocumentation
  * @module @promo-track/fastify
  */
+import { Readable } from 'node:stream';
 import { createHttpHandler, HttpBodyError, type HttpHandlerOptions, MAX_BODY_BYTES, readJsonBody, type Tracker } from '@promo-track/core';
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
 
@@ -36,7 +37,7 @@ export const promoTrackPlugin: FastifyPluginAsync<PromoTrackPluginOptions> = asy
       raw: request,
     });
     if (!response) return reply.callNotFound();
-    return reply.code(response.status).headers(response.headers).send(response.body);
+    return reply.code(response.status).headers(response.headers).send(typeof response.body === 'string' ? response.body : Readable.from(response.body));
   };
   // JSON goes through Fastify's own parser; any other body is left unread for the core to judge.
   app.removeContentTypeParser('text/plain');

@@ -36,9 +36,24 @@ export function createFetchHandler(tracker: Tracker, { prefix = '', ...options }
       readBody: () => readRequestJsonBody(request),
       raw: request,
     });
-    // An empty body is none: a Response with a 204 or 304 status must not have one.
-    return response && new Response(response.body || null, { status: response.status, headers: response.headers });
+    if (!response) return null;
+    // An empty body is none: a Response with a 204 or 304 status must not have one. Exports stream.
+    const body = typeof response.body === 'string' ? response.body || null : streamOf(response.body);
+    return new Response(body, { status: response.status, headers: response.headers });
   };
+}
+
+function streamOf(chunks: AsyncIterable<string>): ReadableStream<Uint8Array> {
+  const encoder = new TextEncoder();
+  const it = chunks[Symbol.asyncIterator]();
+  return new ReadableStream({
+    async pull(controller) {
+      const { value, done } = await it.next();
+      if (done) controller.close();
+      else controller.enqueue(encoder.encode(value));
+    },
+    cancel: async () => void (await it.return?.()),
+  });
 }
 
 function headersOf(headers: Headers): Record<string, string> {

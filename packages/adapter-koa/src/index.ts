@@ -5,6 +5,7 @@
  * @module @promo-track/koa
  */
 import { belowPrefix, createHttpHandler, type HttpHandlerOptions, readJsonBody, type Tracker } from '@promo-track/core';
+import { Readable } from 'node:stream';
 import type { Context, Middleware } from 'koa';
 
 /** Options of `createKoaMiddleware`: `prefix`, and `identify`, `admin`, `onError`, `dashboard` given the Koa `ctx`. */
@@ -38,6 +39,7 @@ export function createKoaMiddleware(tracker: Tracker, { prefix = '', ...options 
     if (!response) return next();
     ctx.status = response.status;
     ctx.set(response.headers);
-    ctx.body = response.body;
+    // A streamed body (the CSV exports) goes to Koa as a stream, which it writes and ends.
+    ctx.body = typeof response.body === 'string' ? response.body : Readable.from(response.body);
   };
 }

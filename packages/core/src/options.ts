@@ -1,5 +1,6 @@
 import { Kysely } from 'kysely';
 import { MAX_CODE_LENGTH } from './codes.js';
+import { isTimeZone } from './days/time-zone.js';
 import type { TrackerOptions } from './model/types.js';
 import { type Outbox, resolveWebhooks } from './webhooks/endpoints.js';
 
@@ -13,6 +14,7 @@ export interface ResolvedOptions {
   windowDays: number | undefined;
   excludeScenes: Set<string>;
   backdateDays: number;
+  timeZone: string;
   onEvent: TrackerOptions['onEvent'];
   outbox: Outbox;
 }
@@ -24,7 +26,7 @@ function fail(option: string, problem: string, fix: string): never {
 /** Checks every option once, at creation, with a message that names the option and the fix. */
 export function resolveOptions(options: TrackerOptions): ResolvedOptions {
   if (!options || typeof options !== 'object') fail('options', 'is missing', 'Pass `{ db, salt }`.');
-  const { db, salt, tablePrefix = '', codeMinLength = 8, wxacode, attribution, excludeScenes = ['1129'], backdateDays = 7, onEvent, webhooks } = options;
+  const { db, salt, tablePrefix = '', codeMinLength = 8, wxacode, attribution, excludeScenes = ['1129'], backdateDays = 7, timeZone = 'UTC', onEvent, webhooks } = options;
 
   const isKysely = db instanceof Kysely || (!!db && typeof (db as { getExecutor?: unknown }).getExecutor === 'function');
   if (!isKysely) fail('db', 'is not a Kysely instance', 'Pass the `Kysely` instance of your database.');
@@ -60,6 +62,9 @@ export function resolveOptions(options: TrackerOptions): ResolvedOptions {
   if (!(typeof backdateDays === 'number' && backdateDays >= 0 && Number.isFinite(backdateDays))) {
     fail('backdateDays', 'must be a number of days, 0 or more', 'Omit it for the default of 7.');
   }
+  if (typeof timeZone !== 'string' || !isTimeZone(timeZone)) {
+    fail('timeZone', `is not a known IANA time zone (${JSON.stringify(timeZone)})`, "Use e.g. 'Asia/Shanghai' or 'UTC'.");
+  }
   if (onEvent !== undefined && typeof onEvent !== 'function') fail('onEvent', 'is not a function', 'Pass `(event) => …`.');
 
   const outbox = resolveWebhooks(webhooks, fail);
@@ -74,6 +79,7 @@ export function resolveOptions(options: TrackerOptions): ResolvedOptions {
     windowDays,
     excludeScenes: new Set(excludeScenes.map(String)),
     backdateDays,
+    timeZone,
     onEvent,
     outbox,
   };

@@ -5,6 +5,7 @@ import { windowMs } from './model/attribution.js';
 import { NotFoundError, UnknownPromocodeError } from './model/errors.js';
 import type { Promo, Tracker, TrackerEvent, TrackerOptions } from './model/types.js';
 import { resolveOptions } from './options.js';
+import { createZone } from './days/time-zone.js';
 import { markReplayed } from './replays.js';
 import { sceneLabel } from './scenes.js';
 import { migrate } from './store/migrate.js';
@@ -14,15 +15,18 @@ import { detectDialect } from './store/dialects/detect.js';
 import { forgetMessages } from './store/outbox.js';
 import { requeue, selectMessages, toMessage } from './store/outbox-delivery.js';
 import { forgetRows, purgeRows } from './store/privacy.js';
+import { invalidateBefore, invalidateTimes, LATE_MS } from './store/rollups.js';
 import { createPromoCache } from './store/promo-cache.js';
 import { fillWxbcode, getOrCreatePromoRow, selectPromo } from './store/promos.js';
 import { selectDecisions, selectReferral, selectReferrals } from './store/referrals.js';
 import { writeShare } from './store/shares.js';
+import { exportReferralRows, exportTrackRows } from './store/exports.js';
 import { selectLeaderboard, selectStats } from './store/stats.js';
 import { guard as storageGuard } from './store/storage-errors.js';
 import { schemaGuard } from './store/schema-version.js';
 import { recordVisit, recordVisits, type TrackWrite, type VisitInput } from './store/track-writer.js';
 import {
+  exportQuerySchema,
   getOrCreatePromoSchema,
   leaderboardQuerySchema,
   listReferralsSchema,
@@ -51,6 +55,7 @@ export function createTracker(options: TrackerOptions): Tracker {
     t: tableNames(o.tablePrefix),
     rules: { model: o.model, windowMs: windowMs(o.windowDays), excludeScenes: o.excludeScenes },
     outbox: o.outbox,
+    zone: createZone(o.timeZone),
   };
   const codec = createCodec(o.salt, o.codeMinLength);
   const inTransaction = <T>(work: (trx: Kysely<any>) => Promise<T>) => guard(() => ctx.d.write(ctx.db, work));
@@ -100,12 +105,37 @@ export function createTracker(options: TrackerOptions): Tracker {
     return pending;
   };
 
+  /**
+   * After a write has committed: rows that landed on a day whose rollup may exist already (backdated,
+   * or committed late) void that day's rollup (store/rollups.ts).
+   */
+  const voidLateDays = async (times: Date[]) => {
+    const cutoff = Date.now() - LATE_MS;
+    const late = times.map((at) => at.getTime()).filter((at) => at < cutoff);
+    if (late.length) await guard(() => invalidateTimes(ctx, late));
+  };
+
   // Complete promos (a code image, when a generator is set) change only by forgetUser. `forgets`
   // counts its starts and ends, so that a read that overlapped one is not cached.
   const promos = createPromoCache();
   let forgets = 0;
 
+  /** Rows read in pages, each page through the guard (NotMigratedError, StorageError). */
+  async function* guardedRows<T>(rows: AsyncIterable<T>): AsyncIterable<T> {
+    const it = rows[Symbol.asyncIterator]();
+    try {
+      for (;;) {
+        const next = await guard(() => it.next());
+        if (next.done) return;
+        yield next.value;
+      }
+    } finally {
+      await it.return?.();
+    }
+  }
+
   return {
+    timeZone: o.timeZone,
     migrate: () => storageGuard(() => migrate(ctx.db, ctx.t, ctx.d)).then(migrated),
 
     async getOrCreatePromo(input) {
@@ -121,14 +151,21 @@ export function createTracker(options: TrackerOptions): Tracker {
     },
 
     async findPromo(promocode) {
+      // Only codes this salt issued are ever cached: a hit needs no decoding.
+      const cached = typeof promocode === 'string' ? promos.byCode(promocode) : undefined;
+      if (cached) return cached;
       if (typeof promocode !== 'string' || !codec.decode(promocode)) return null;
-      return guard(() => selectPromo(ctx, promocode));
+      const epoch = forgets;
+      const promo = await guard(() => selectPromo(ctx, promocode));
+      if (promo && (promo.wxbcode || !o.wxacode) && epoch === forgets) promos.set(promo);
+      return promo;
     },
 
     async recordTrack(input) {
       const parsed = parse(recordTrackSchema, input);
       // The code and time are checked inside the guard: before migrate(), every call is NotMigratedError.
       const write = await guard(() => recordVisit(ctx, toVisit(parsed, '', Date.now())));
+      if (write.created) await voidLateDays([write.track.createdAt]);
       emitTrack(write);
       return write.created ? write.track : markReplayed(write.track);
     },
@@ -138,6 +175,7 @@ export function createTracker(options: TrackerOptions): Tracker {
       if (parsed.length === 0) return [];
       const now = Date.now();
       const writes = await guard(() => recordVisits(ctx, parsed.map((input, i) => toVisit(input, `${i}.`, now))));
+      await voidLateDays(writes.filter((w) => w.created).map((w) => w.track.createdAt));
       writes.forEach(emitTrack);
       return writes.map((w) => w.track);
     },
@@ -149,6 +187,7 @@ export function createTracker(options: TrackerOptions): Tracker {
         const at = visitTime(occurredAt, o.backdateDays, Date.now(), 'occurredAt');
         return ctx.d.write(ctx.db, (trx) => writeShare(ctx, trx, { ...parsed, at }));
       });
+      if (created) await voidLateDays([share.createdAt]);
       if (created) emit({ type: 'share.recorded', share });
       return share;
     },
@@ -168,16 +207,16 @@ export function createTracker(options: TrackerOptions): Tracker {
 
     async stats(query = {}) {
       const stats = await guard(() => selectStats(ctx, parse(statsQuerySchema, query)));
-      return {
-        ...stats,
-        byScene: stats.byScene.map((s) => ({ scene: s.scene, label: sceneLabel(s.scene), visits: s.visits })),
-        uniqueVisitorsEstimated: false,
-      };
+      return { ...stats, byScene: stats.byScene.map((s) => ({ scene: s.scene, label: sceneLabel(s.scene), visits: s.visits })) };
     },
 
     async leaderboard(query = {}) {
       return guard(() => selectLeaderboard(ctx, parse(leaderboardQuerySchema, query)));
     },
+
+    // Checked at the call, so bad input throws before anything is read.
+    exportTracks: (query = {}) => guardedRows(exportTrackRows(ctx, parse(exportQuerySchema, query))),
+    exportReferrals: (query = {}) => guardedRows(exportReferralRows(ctx, parse(exportQuerySchema, query))),
 
     async explainReferral(userId) {
       const id = parse(userIdSchema, userId, 'userId');
@@ -188,14 +227,15 @@ export function createTracker(options: TrackerOptions): Tracker {
     async forgetUser(userId) {
       const id = parse(userIdSchema, userId, 'userId');
       forgets++;
-      const { images, ...removed } = await inTransaction(async (trx) => {
-        const { images, ...removed } = await forgetRows(ctx, trx, id);
+      const { images, times, ...removed } = await inTransaction(async (trx) => {
+        const { images, times, ...removed } = await forgetRows(ctx, trx, id);
         await forgetMessages(ctx, trx, id, removed);
-        return { images, ...removed };
+        return { images, times, ...removed };
       }).finally(() => {
         promos.forget(id);
         forgets++;
       });
+      await guard(() => invalidateTimes(ctx, times));
       // Images live outside the database: removed once the rows are gone for good.
       await Promise.all(images.map((url) => o.wxacode?.remove(url).catch(() => undefined)));
       emit({ type: 'user.forgotten', userId: id, removed });
@@ -204,7 +244,9 @@ export function createTracker(options: TrackerOptions): Tracker {
 
     async purge(options) {
       const { before } = parse(purgeSchema, options);
-      return guard(() => purgeRows(ctx, before));
+      const removed = await guard(() => purgeRows(ctx, before));
+      await guard(() => invalidateBefore(ctx, before.getTime()));
+      return removed;
     },
 
     startWebhookDelivery: (options) => startSender(ctx, o.outbox, options),

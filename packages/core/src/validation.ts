@@ -94,6 +94,11 @@ export const leaderboardQuerySchema = z.object({
   limit: wholeNumber(1, 500).default(10),
 });
 
+export const exportQuerySchema = z.object({
+  from: validDate.optional(),
+  to: validDate.optional(),
+});
+
 export const listReferralsSchema = z.object({
   limit: wholeNumber(1, 500).default(50),
   cursor: text(128).refine((c) => readCursor(c) !== null, 'is not a cursor this API returned').nullish().transform((v) => v ?? null),

@@ -12,10 +12,11 @@ const partOf = (file: string) => (file.includes('/') ? file.split('/')[0]! : 'tr
 const MAY_IMPORT: Record<string, string[]> = {
   model: ['model'],
   schema: ['schema'],
-  store: ['store', 'model', 'schema'],
+  store: ['store', 'model', 'schema', 'days'],
+  days: ['days'],
   wxacode: ['wxacode', 'model'],
-  http: ['http', 'model', 'tracker'],
-  tracker: ['tracker', 'model', 'store', 'schema', 'wxacode', 'webhooks'],
+  http: ['http', 'model', 'tracker', 'days'],
+  tracker: ['tracker', 'model', 'store', 'schema', 'wxacode', 'webhooks', 'days'],
   cli: ['cli', 'store', 'schema', 'model'],
   webhooks: ['webhooks', 'model', 'store'],
 };

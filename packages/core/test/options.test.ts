@@ -30,11 +30,16 @@ describe('createTracker options', () => {
         wxacode: { generate: async () => 'https://example.com/a.png', remove: async () => undefined },
         attribution: { model: 'last-touch', windowDays: 7 },
         excludeScenes: ['1129', 1030],
+        timeZone: 'Asia/Shanghai',
         onEvent: () => undefined,
       }),
     ).not.toThrow();
     expect(() => createTracker({ db, salt: SALT, attribution: { model: 'first-touch', windowDays: 0.5 } })).not.toThrow();
     expect(() => createTracker({ db, salt: SALT, excludeScenes: [] })).not.toThrow();
+  });
+
+  it.each([['Mars/Olympus'], [''], [8], ['UTC+8 ']])('names `timeZone` when it is not an IANA zone (%j)', (timeZone) => {
+    expect(refusal({ db, salt: SALT, timeZone })).toMatch(/`timeZone`.*IANA/);
   });
 
   it('refuses missing options altogether', () => {

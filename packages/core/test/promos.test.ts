@@ -135,6 +135,25 @@ eachDatabase((database) => {
     expect(await f.tracker.findPromo(again.promocode)).toEqual(again);
   });
 
+  it('findPromo answers from the same memory as getOrCreatePromo (a row deleted behind its back is still answered), and forgetUser drops it', async () => {
+    const promo = await f.tracker.getOrCreatePromo({ userId: 31 });
+    const found = await f.tracker.findPromo(promo.promocode);
+    expect(found).toEqual(promo);
+    // The host's own SQL is not a way to delete promos (the README says so): it shows where answers come from.
+    await f.db.deleteFrom(`${f.prefix}promo`).where('user_id', '=', 31).execute();
+    expect(await f.tracker.findPromo(promo.promocode)).toEqual(promo);
+    expect(await f.make().findPromo(promo.promocode)).toBeNull();
+    // A code first seen by findPromo is kept too, and answered to getOrCreatePromo's key.
+    const other = await f.make().getOrCreatePromo({ userId: 32 });
+    const reader = f.make();
+    expect(await reader.findPromo(other.promocode)).toEqual(other);
+    await f.db.deleteFrom(`${f.prefix}promo`).where('user_id', '=', 32).execute();
+    expect(await reader.findPromo(other.promocode)).toEqual(other);
+    expect(await reader.getOrCreatePromo({ userId: 32 })).toEqual(other);
+    await reader.forgetUser(32);
+    expect(await reader.findPromo(other.promocode)).toBeNull();
+  });
+
   it('findPromo answers null for a code that differs only in case, and for a well-formed code no promo has', async () => {
     const promo = await f.tracker.getOrCreatePromo({ userId: 10 });
     const swapped = [...promo.promocode].map((c) => (c === c.toLowerCase() ? c.toUpperCase() : c.toLowerCase())).join('');
@@ -142,7 +161,8 @@ eachDatabase((database) => {
     // The code another user would get, before that user's promo exists.
     const other = await f.tracker.getOrCreatePromo({ userId: 11 });
     await f.db.deleteFrom(`${f.prefix}promo`).where('id', '=', other.id).execute();
-    expect(await f.tracker.findPromo(other.promocode)).toBeNull();
+    // A tracker that never answered it (this one keeps what it answered: see above).
+    expect(await f.make().findPromo(other.promocode)).toBeNull();
   });
 
   const malformed: [string, unknown][] = [

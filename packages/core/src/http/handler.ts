@@ -4,6 +4,7 @@ import { Access } from './access.js';
 import { errorResponse } from './errors.js';
 import { pluginRoutes } from './plugins.js';
 import { compilePath } from './router.js';
+import { exportRoutes } from './export-routes.js';
 import { withRouteList } from './route-list.js';
 import { type Route, trackerRoutes } from './routes.js';
 import { requestBody } from './request-body.js';
@@ -25,7 +26,11 @@ export function createHttpHandler<Raw = unknown>(tracker: Tracker, options: Http
   if ('dashboard' in options) {
     throw new TypeError('promo-track: the `dashboard` option is gone: install @promo-track/dashboard and pass `plugins: [dashboard()]`');
   }
-  const routes: Route<Raw>[] = [...trackerRoutes<Raw>(tracker, { admin: !!settings.admin }), ...pluginRoutes<Raw>(tracker, options.plugins)];
+  const routes: Route<Raw>[] = [
+    ...trackerRoutes<Raw>(tracker, { admin: !!settings.admin }),
+    ...exportRoutes<Raw>(tracker),
+    ...pluginRoutes<Raw>(tracker, options.plugins),
+  ];
   const table = routes.map((route) => ({ route, path: compilePath(route.path) }));
   const seen = new Set<string>();
   for (const { method, path } of routes) {

@@ -28,8 +28,13 @@ export interface HttpResponse {
   status: number;
   /** Response headers (`content-type`, `cache-control`, …), names in lower case. */
   headers: Record<string, string>;
-  /** The serialized body (JSON for every route but pages). */
-  body: string;
+  /**
+   * The serialized body (JSON for every route but pages), or, for a streamed answer (the CSV
+   * exports), its text in chunks: an adapter writes each chunk as it comes, minding backpressure,
+   * and on a failure mid-way (the status is already sent) drops the connection, so the client sees
+   * a truncated body rather than a complete-looking one. `typeof body === 'string'` tells them apart.
+   */
+  body: string | AsyncIterable<string>;
 }
 
 /**

@@ -107,6 +107,11 @@ export const webhookMessagesQuery = z.object({
   cursor: listWebhookMessagesSchema.shape.cursor,
 });
 
+export const exportQuery = z.object({
+  from: isoDateText.optional(),
+  to: isoDateText.optional(),
+});
+
 export type TrackBody = z.output<typeof trackBody>;
 
 export const toTrackInput = (t: TrackBody) => ({

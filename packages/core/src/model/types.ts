@@ -124,7 +124,7 @@ export interface Stats {
   shares: number;
   /** Most visits first. */
   byScene: { scene: string; label: string | null; visits: number }[];
-  /** `YYYY-MM-DD` in UTC, ascending. */
+  /** `YYYY-MM-DD` in the tracker's `timeZone`, ascending. */
   byDay: { day: string; visits: number; newUserVisits: number; shares: number }[];
   /** Shares per `shareType`, ascending by type; types without shares are left out. */
   byShareType: { shareType: ShareType; shares: number }[];
@@ -229,6 +229,14 @@ export interface LeaderboardQuery {
   to?: Date;
   /** Referrers answered, 1 to 500. Default 10. */
   limit?: number;
+}
+
+/** The range of an export: by `createdAt` for tracks, by `boundAt` for referrals. */
+export interface ExportQuery {
+  /** Inclusive. */
+  from?: Date;
+  /** Exclusive. */
+  to?: Date;
 }
 
 /** The rows `forgetUser` removed. */
@@ -362,6 +370,11 @@ export interface TrackerOptions {
   backdateDays?: number;
   /** Signed webhooks, written to an outbox with the facts they report (see `startWebhookDelivery`). */
   webhooks?: readonly WebhookEndpoint[];
+  /**
+   * The IANA time zone (e.g. `'Asia/Shanghai'`) whose calendar days `stats().byDay`, the dashboard
+   * and the exports use, right across daylight-saving changes. Default `'UTC'`.
+   */
+  timeZone?: string;
   /** Called after each write; a throwing listener never breaks the write. */
   onEvent?: (event: TrackerEvent) => void;
 }
@@ -394,6 +407,12 @@ export interface Tracker {
   stats(query?: StatsQuery): Promise<Stats>;
   /** The referrers with the most bindings in the range, most first (ties by id, ascending). */
   leaderboard(query?: LeaderboardQuery): Promise<LeaderboardEntry[]>;
+  /** Every track in range, oldest first (ties by id), read in pages: memory stays flat however many. */
+  exportTracks(query?: ExportQuery): AsyncIterable<Track>;
+  /** Every binding whose `boundAt` is in range, oldest first, read in pages. */
+  exportReferrals(query?: ExportQuery): AsyncIterable<Referral>;
+  /** The `timeZone` option: whose calendar days `stats().byDay` and the CSV exports use. */
+  readonly timeZone: string;
   /** The user's binding (`null`: none) and every attribution decision taken for their visits, oldest first. */
   explainReferral(userId: number): Promise<{ referral: Referral | null; decisions: Decision[] }>;
   /**

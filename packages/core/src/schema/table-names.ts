@@ -13,6 +13,10 @@ export interface TableNames {
   webhookMessage: string;
   /** A single row locked to serialise referral bindings (cycle checks) on PostgreSQL and MySQL. */
   lock: string;
+  /** Daily rollups of closed days (store/rollups.ts): a row per (scope, day), and its scenes and share types. */
+  rollupDay: string;
+  rollupScene: string;
+  rollupShareType: string;
   migration: string;
   migrationLock: string;
 }
@@ -27,6 +31,9 @@ export function tableNames(prefix: string): TableNames {
     decision: `${prefix}decision`,
     webhookMessage: `${prefix}webhook_message`,
     lock: `${prefix}promo_track_lock`,
+    rollupDay: `${prefix}rollup_day`,
+    rollupScene: `${prefix}rollup_scene`,
+    rollupShareType: `${prefix}rollup_share_type`,
     migration: `${prefix}promo_track_migration`,
     migrationLock: `${prefix}promo_track_migration_lock`,
   };

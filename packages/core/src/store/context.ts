@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type { Zone } from '../days/time-zone.js';
 import type { AttributionRules } from '../model/attribution.js';
 import type { TableNames } from '../schema/table-names.js';
 import type { WebhookEventType } from '../model/types.js';
@@ -12,4 +13,6 @@ export interface StoreContext {
   rules: AttributionRules;
   /** The webhook endpoints, and the event types the write path must put in the outbox. */
   outbox: { endpoints: readonly { key: string; events: ReadonlySet<WebhookEventType> }[]; wants: ReadonlySet<WebhookEventType> };
+  /** The zone whose calendar days `stats`, rollups and exports use. */
+  zone: Zone;
 }

@@ -5,6 +5,7 @@ import { outcomeOnTrack } from '../schema/0002-outcome-on-track.js';
 import { arrivedNewAndUtf8mb4 } from '../schema/0003-arrived-new-and-utf8mb4.js';
 import type { TableNames } from '../schema/table-names.js';
 import { outbox } from '../schema/0004-outbox.js';
+import { rollups } from '../schema/0005-rollups.js';
 
 /** Every migration, by name, in order; each takes only names and the dialect's name (frozen in time). */
 export function migrations(t: TableNames, dialect: DialectName): Record<string, Migration> {
@@ -13,6 +14,7 @@ export function migrations(t: TableNames, dialect: DialectName): Record<string, 
     '0002_outcome_on_track': outcomeOnTrack(t),
     '0003_arrived_new_and_utf8mb4': arrivedNewAndUtf8mb4(t, dialect),
     '0004_outbox': outbox(t, dialect),
+    '0005_rollups': rollups(t, dialect),
   };
 }
 

@@ -9,7 +9,11 @@ const affected = (r: { numDeletedRows?: bigint; numUpdatedRows?: bigint }[]) =>
  * Removes every row that names the user, inside the caller's transaction: promos first, then the
  * tables in the order a visit writes them (why: docs/concurrency.md, "The promo's share lock").
  */
-export async function forgetRows(ctx: StoreContext, trx: Kysely<any>, userId: number): Promise<ForgetResult & { images: string[] }> {
+export async function forgetRows(
+  ctx: StoreContext,
+  trx: Kysely<any>,
+  userId: number,
+): Promise<ForgetResult & { images: string[]; times: number[] }> {
   const { t } = ctx;
   // A locking read: it waits for the visits in flight like the delete below, and sees a wxbcode
   // filled in meanwhile (a plain read could answer an older snapshot and orphan that image).
@@ -25,6 +29,15 @@ export async function forgetRows(ctx: StoreContext, trx: Kysely<any>, userId: nu
     .filter((url): url is string => !!url);
   const promos = affected(await trx.deleteFrom(t.promo).where('user_id', '=', userId).execute());
   await trx.deleteFrom(t.visitor).where('user_id', '=', userId).execute();
+  // The times of the rows about to go: the days whose rollups they void (store/rollups.ts).
+  const times = (
+    await Promise.all([
+      trx.selectFrom(t.track).select('created_at as at').where('user_id', '=', userId).execute(),
+      trx.selectFrom(t.share).select('created_at as at').where('user_id', '=', userId).execute(),
+      trx.selectFrom(t.referral).select('bound_at as at').where('user_id', '=', userId).execute(),
+      trx.selectFrom(t.referral).select('bound_at as at').where('referrer', '=', userId).execute(),
+    ])
+  ).flatMap((rows) => rows.map((r) => Number(r.at)));
   const tracks = affected(await trx.deleteFrom(t.track).where('user_id', '=', userId).execute());
   // Other users' visits through the user's codes stay counted, but lead to no one.
   await trx.updateTable(t.track).set({ referrer: null }).where('referrer', '=', userId).execute();
@@ -34,7 +47,7 @@ export async function forgetRows(ctx: StoreContext, trx: Kysely<any>, userId: nu
     affected(await trx.deleteFrom(t.referral).where('referrer', '=', userId).execute());
   await trx.deleteFrom(t.decision).where('user_id', '=', userId).execute();
   await trx.deleteFrom(t.decision).where('candidate', '=', userId).execute();
-  return { promos, tracks, shares, referrals, images };
+  return { promos, tracks, shares, referrals, images, times };
 }
 
 const PURGE_BATCH = 1000;

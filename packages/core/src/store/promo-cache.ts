@@ -1,11 +1,18 @@
 import type { Promo } from '../model/types.js';
 
-/** Recent promos by key, answered without a query. */
+/** Recent promos by key and by promocode, answered without a query. */
 export interface PromoCache {
   get(userId: number, promoType: number, appid: string | null): Promo | undefined;
+  /** The same entries, found by their code (`findPromo`). */
+  byCode(promocode: string): Promo | undefined;
   set(promo: Promo): void;
   /** Drops every promo of the user (after `forgetUser`). */
   forget(userId: number): void;
+}
+
+interface Entry {
+  promo: Promo;
+  expires: number;
 }
 
 /**
@@ -14,27 +21,36 @@ export interface PromoCache {
  * process's is seen once the entry expires (`ttlMs`). The oldest entry goes when `max` is reached.
  */
 export function createPromoCache(max = 10_000, ttlMs = 10_000, now: () => number = Date.now): PromoCache {
-  const entries = new Map<string, { promo: Promo; expires: number }>();
+  const entries = new Map<string, Entry>();
+  const codes = new Map<string, string>();
   const keyOf = (userId: number, promoType: number, appid: string | null) => `${userId}\u0000${promoType}\u0000${appid ?? ''}`;
+  const drop = (key: string) => {
+    const entry = entries.get(key);
+    if (!entry) return;
+    entries.delete(key);
+    codes.delete(entry.promo.promocode);
+  };
+  const read = (key: string | undefined): Promo | undefined => {
+    const entry = key === undefined ? undefined : entries.get(key);
+    if (!entry) return undefined;
+    if (entry.expires <= now()) {
+      drop(key!);
+      return undefined;
+    }
+    return { ...entry.promo, createdAt: new Date(entry.promo.createdAt) };
+  };
   return {
-    get(userId, promoType, appid) {
-      const key = keyOf(userId, promoType, appid);
-      const entry = entries.get(key);
-      if (!entry) return undefined;
-      if (entry.expires <= now()) {
-        entries.delete(key);
-        return undefined;
-      }
-      return { ...entry.promo, createdAt: new Date(entry.promo.createdAt) };
-    },
+    get: (userId, promoType, appid) => read(keyOf(userId, promoType, appid)),
+    byCode: (promocode) => read(codes.get(promocode)),
     set(promo) {
       const key = keyOf(promo.userId, promo.promoType, promo.appid);
-      entries.delete(key);
-      if (entries.size >= max) entries.delete(entries.keys().next().value!);
+      drop(key);
+      if (entries.size >= max) drop(entries.keys().next().value!);
       entries.set(key, { promo: { ...promo, createdAt: new Date(promo.createdAt) }, expires: now() + ttlMs });
+      codes.set(promo.promocode, key);
     },
     forget(userId) {
-      for (const [key, entry] of entries) if (entry.promo.userId === userId) entries.delete(key);
+      for (const [key, entry] of entries) if (entry.promo.userId === userId) drop(key);
     },
   };
 }

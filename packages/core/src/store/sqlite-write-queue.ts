@@ -1,11 +1,15 @@
+import { nextTick } from 'node:process';
 import { setImmediate as afterThisTurn } from 'node:timers';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CompiledQuery, type Kysely } from 'kysely';
 import type { Shortcut } from './dialects/dialect.js';
 
-// SQLite's group commit: calls that arrive in the same turn of the event loop, or while a
-// transaction runs, share the next BEGIN IMMEDIATE … COMMIT, each in its own SAVEPOINT, so one
-// failing call fails alone. Why and how: docs/concurrency.md.
+// SQLite's group commit: calls that arrive together, or while a transaction runs, share the next
+// BEGIN IMMEDIATE … COMMIT, each in its own SAVEPOINT, so one failing call fails alone. When a
+// call finds nothing queued it starts at once (on a microtask, so calls made in the same tick still
+// join), unless writes already ran in this turn of the event loop from other callbacks (a server's
+// requests): then it waits for the turn's end, so the requests of one turn share one COMMIT.
+// Why and how: README ("SQLite writes").
 
 interface Job {
   work: (trx: Kysely<any>) => Promise<unknown>;
@@ -27,9 +31,30 @@ const MAX_GROUP = 64;
 
 const waiting = new WeakMap<Kysely<any>, Job[]>();
 
+/**
+ * Per database: `chained` while the microtasks that follow a finished group run (a caller awaiting
+ * one write and making the next); `busyTurn` until this turn of the event loop ends once a group
+ * has run in it. node:process / node:timers' own functions, which a host's fake timers do not replace.
+ */
+const recent = new WeakMap<Kysely<any>, { chained: boolean; busyTurn: boolean }>();
+
+function markFinished(db: Kysely<any>): void {
+  let state = recent.get(db);
+  if (!state) recent.set(db, (state = { chained: false, busyTurn: false }));
+  if (!state.chained) nextTick(() => (state.chained = false));
+  if (!state.busyTurn) afterThisTurn(() => (state.busyTurn = false));
+  state.chained = true;
+  state.busyTurn = true;
+}
+
 export function inSqliteGroup<T>(db: Kysely<any>, work: (trx: Kysely<any>) => Promise<T>, shortcut?: Shortcut<T>): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const job: Job = { work, shortcut, resolve: resolve as (value: unknown) => void, reject };
+    const job: Job = {
+      work,
+      shortcut,
+      resolve: (value) => (markFinished(db), resolve(value as T)),
+      reject: (error) => (markFinished(db), reject(error)),
+    };
     const queue = waiting.get(db);
     if (queue) {
       queue.push(job);
@@ -37,9 +62,9 @@ export function inSqliteGroup<T>(db: Kysely<any>, work: (trx: Kysely<any>) => Pr
     }
     const fresh = [job];
     waiting.set(db, fresh);
-    // At the end of this turn, so the calls arriving in it share one COMMIT (docs/concurrency.md);
-    // node:timers' own function, so a host's fake timers cannot stall writes.
-    afterThisTurn(() => void drain(db, fresh));
+    const state = recent.get(db);
+    if (state?.busyTurn && !state.chained) afterThisTurn(() => void drain(db, fresh));
+    else void Promise.resolve().then(() => drain(db, fresh));
   });
 }
 

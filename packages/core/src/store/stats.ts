@@ -1,17 +1,17 @@
-import { type ExpressionBuilder, sql } from 'kysely';
+import type { ExpressionBuilder } from 'kysely';
+import { dayString } from '../days/time-zone.js';
 import type { LeaderboardEntry, ShareType, Stats, StatsQuery } from '../model/types.js';
 import type { StoreContext } from './context.js';
+import { localDay } from './day-buckets.js';
+import { selectGlobalStats } from './global-stats.js';
 import { num } from './rows.js';
 
-const DAY_MS = 86_400_000;
-const dayString = (day: number) => new Date(day * DAY_MS).toISOString().slice(0, 10);
-
-interface Range {
+export interface Range {
   from?: Date;
   to?: Date;
 }
 
-function inRange(column: string, { from, to }: Range) {
+export function inRange(column: string, { from, to }: Range) {
   return (eb: ExpressionBuilder<any, any>) =>
     eb.and([
       ...(from ? [eb(column, '>=', from.getTime())] : []),
@@ -19,12 +19,84 @@ function inRange(column: string, { from, to }: Range) {
     ]);
 }
 
+/** Any of `ranges` (each `[from, to)`). */
+const inRanges = (column: string, ranges: Range[]) => (eb: ExpressionBuilder<any, any>) =>
+  ranges.length === 1 ? inRange(column, ranges[0]!)(eb) : eb.or(ranges.map((r) => inRange(column, r)(eb)));
+
 /** Stats without scene labels (the tracker adds them). */
-export type StatsRows = Omit<Stats, 'byScene' | 'uniqueVisitorsEstimated'> & { byScene: { scene: string; visits: number }[] };
+export type StatsRows = Omit<Stats, 'byScene'> & { byScene: { scene: string; visits: number }[] };
+
+/** Counts being gathered, from raw rows or rollups, before they are shaped into `Stats`. */
+export interface Tally {
+  visits: number;
+  newUserVisits: number;
+  shares: number;
+  referrals: number;
+  byDay: Map<number, { visits: number; newUserVisits: number; shares: number }>;
+  byScene: Map<string, number>;
+  byShareType: Map<number, number>;
+}
+
+export const emptyTally = (): Tally => ({
+  visits: 0,
+  newUserVisits: 0,
+  shares: 0,
+  referrals: 0,
+  byDay: new Map(),
+  byScene: new Map(),
+  byShareType: new Map(),
+});
+
+export function addDay(tally: Tally, day: number, add: { visits?: number; newUserVisits?: number; shares?: number }): void {
+  const entry = tally.byDay.get(day) ?? { visits: 0, newUserVisits: 0, shares: 0 };
+  entry.visits += add.visits ?? 0;
+  entry.newUserVisits += add.newUserVisits ?? 0;
+  entry.shares += add.shares ?? 0;
+  tally.byDay.set(day, entry);
+}
+
+export function shape(tally: Tally, uniqueVisitors: number, uniqueVisitorsEstimated: boolean): StatsRows {
+  return {
+    visits: tally.visits,
+    newUserVisits: tally.newUserVisits,
+    returningUserVisits: tally.visits - tally.newUserVisits,
+    uniqueVisitors,
+    uniqueVisitorsEstimated,
+    referrals: tally.referrals,
+    shares: tally.shares,
+    byScene: [...tally.byScene]
+      .filter(([, n]) => n > 0)
+      .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+      .map(([scene, n]) => ({ scene, visits: n })),
+    byDay: [...tally.byDay].sort((a, b) => a[0] - b[0]).map(([d, v]) => ({ day: dayString(d), ...v })),
+    byShareType: [...tally.byShareType]
+      .filter(([, n]) => n > 0)
+      .sort((a, b) => a[0] - b[0])
+      .map(([shareType, n]) => ({ shareType: shareType as ShareType, shares: n })),
+  };
+}
 
 export async function selectStats(ctx: StoreContext, q: StatsQuery): Promise<StatsRows> {
+  if (q.userId === undefined && q.promocode === undefined && q.appid === undefined) return selectGlobalStats(ctx, q);
+  // One code, one user, one appid: read live, every count exact.
+  const tally = emptyTally();
+  const { uniques } = await tallyRows(ctx, q, [q], tally, { referrals: true, uniques: 'count' });
+  return shape(tally, uniques as number, false);
+}
+
+/**
+ * Adds the raw rows of `ranges` (within `q`'s promocodes) to `tally`; answers the distinct users,
+ * as a count (`'count'`) or as their ids (`'ids'`, to merge with rollup sketches).
+ */
+export async function tallyRows(
+  ctx: StoreContext,
+  q: StatsQuery,
+  ranges: Range[],
+  tally: Tally,
+  want: { visits?: boolean; referrals: boolean; uniques: 'count' | 'ids' | 'none' },
+): Promise<{ uniques: number | number[] }> {
   const { db, t, d } = ctx;
-  const day = sql<number>`created_at${sql.raw(d.intDiv)}${sql.lit(DAY_MS)}`;
+  const day = localDay(ctx, 'created_at', q);
   const promocodesOf = (column: 'user_id' | 'appid', value: number | string) =>
     db.selectFrom(t.promo).select('promocode').where(column, '=', value);
 
@@ -39,77 +111,72 @@ export async function selectStats(ctx: StoreContext, q: StatsQuery): Promise<Sta
     ]);
   const counted = (eb: ExpressionBuilder<any, any>) =>
     eb.and([
-      inRange('created_at', q)(eb),
+      inRanges('created_at', ranges)(eb),
       byPromo(eb, 'referrer'),
       ...(ctx.rules.excludeScenes.size ? [eb('scene', 'not in', [...ctx.rules.excludeScenes])] : []),
     ]);
 
   const [visitRows, unique, shareRows, referrals] = await Promise.all([
-    db
-      .selectFrom(t.track)
-      .select([day.as('day'), 'scene', 'track_type', (eb) => eb.fn.countAll().as('n')])
-      .where(counted)
-      .groupBy([day, 'scene', 'track_type'])
-      .execute(),
-    db
-      .selectFrom(t.track)
-      .select((eb) => eb.fn.count(d.distinctUsers).distinct().as('n'))
-      .where(counted)
-      .executeTakeFirstOrThrow(),
-    db
-      .selectFrom(t.share)
-      .select([day.as('day'), 'share_type', (eb) => eb.fn.countAll().as('n')])
-      .where((eb) => eb.and([inRange('created_at', q)(eb), byPromo(eb, null)]))
-      .groupBy([day, 'share_type'])
-      .execute(),
-    db
-      .selectFrom(t.referral)
-      .select((eb) => eb.fn.countAll().as('n'))
-      .where((eb) => eb.and([inRange('bound_at', q)(eb), byPromo(eb, 'referrer')]))
-      .executeTakeFirstOrThrow(),
+    want.visits === false
+      ? Promise.resolve([])
+      : db
+          .selectFrom(t.track)
+          .select([day.as('day'), 'scene', 'track_type', (eb) => eb.fn.countAll().as('n')])
+          .where(counted)
+          .groupBy([day, 'scene', 'track_type'])
+          .execute(),
+    want.uniques === 'none'
+      ? Promise.resolve(0)
+      : want.uniques === 'count'
+      ? db
+          .selectFrom(t.track)
+          .select((eb) => eb.fn.count(d.distinctUsers).distinct().as('n'))
+          .where(counted)
+          .executeTakeFirstOrThrow()
+          .then((r) => num(r.n))
+      : db
+          .selectFrom(t.track)
+          // The dialect's expression: on SQLite it keeps the planner on the range's time index.
+          .select(d.distinctUsers.as('user_id'))
+          .distinct()
+          .where(counted)
+          .execute()
+          .then((rows) => rows.map((r) => num(r.user_id))),
+    want.visits === false
+      ? Promise.resolve([])
+      : db
+          .selectFrom(t.share)
+          .select([day.as('day'), 'share_type', (eb) => eb.fn.countAll().as('n')])
+          .where((eb) => eb.and([inRanges('created_at', ranges)(eb), byPromo(eb, null)]))
+          .groupBy([day, 'share_type'])
+          .execute(),
+    want.referrals
+      ? db
+          .selectFrom(t.referral)
+          .select((eb) => eb.fn.countAll().as('n'))
+          .where((eb) => eb.and([inRanges('bound_at', ranges)(eb), byPromo(eb, 'referrer')]))
+          .executeTakeFirstOrThrow()
+          .then((r) => num(r.n))
+      : Promise.resolve(0),
   ]);
 
-  const days = new Map<number, { visits: number; newUserVisits: number; shares: number }>();
-  const dayOf = (d: number) => days.get(d) ?? days.set(d, { visits: 0, newUserVisits: 0, shares: 0 }).get(d)!;
-  const scenes = new Map<string, number>();
-  let visits = 0;
-  let newUserVisits = 0;
   for (const r of visitRows) {
     const n = num(r.n);
-    const entry = dayOf(num(r.day));
-    visits += n;
-    entry.visits += n;
-    if (num(r.track_type) === 1) {
-      newUserVisits += n;
-      entry.newUserVisits += n;
-    }
-    scenes.set(r.scene, (scenes.get(r.scene) ?? 0) + n);
+    const isNew = num(r.track_type) === 1;
+    tally.visits += n;
+    if (isNew) tally.newUserVisits += n;
+    addDay(tally, num(r.day), { visits: n, newUserVisits: isNew ? n : 0 });
+    tally.byScene.set(r.scene, (tally.byScene.get(r.scene) ?? 0) + n);
   }
-  const shareTypes = new Map<ShareType, number>();
-  let shares = 0;
   for (const r of shareRows) {
     const n = num(r.n);
-    shares += n;
-    dayOf(num(r.day)).shares += n;
-    const type = num(r.share_type) as ShareType;
-    shareTypes.set(type, (shareTypes.get(type) ?? 0) + n);
+    tally.shares += n;
+    addDay(tally, num(r.day), { shares: n });
+    const type = num(r.share_type);
+    tally.byShareType.set(type, (tally.byShareType.get(type) ?? 0) + n);
   }
-
-  return {
-    visits,
-    newUserVisits,
-    returningUserVisits: visits - newUserVisits,
-    uniqueVisitors: num(unique.n),
-    referrals: num(referrals.n),
-    shares,
-    byScene: [...scenes]
-      .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
-      .map(([scene, n]) => ({ scene, visits: n })),
-    byDay: [...days]
-      .sort((a, b) => a[0] - b[0])
-      .map(([d, v]) => ({ day: dayString(d), ...v })),
-    byShareType: [...shareTypes].sort((a, b) => a[0] - b[0]).map(([shareType, n]) => ({ shareType, shares: n })),
-  };
+  tally.referrals += referrals;
+  return { uniques: unique };
 }
 
 export async function selectLeaderboard(ctx: StoreContext, q: Range & { limit: number }): Promise<LeaderboardEntry[]> {

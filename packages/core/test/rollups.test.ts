@@ -1,0 +1,161 @@
+import { sql } from 'kysely';
+import { describe, expect, it, vi } from 'vitest';
+import { sceneLabel, type Stats, type StatsQuery, type Tracker } from '@promo-track/core';
+import { eachDatabase, freezeTime, useTracker } from './support.js';
+
+const ZONE = 'America/New_York';
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+/** Around New York's spring-forward day (2026-03-08), so rollups span a 23-hour day. */
+const START = Date.parse('2026-03-03T09:00:00.000Z');
+
+/** A small deterministic PRNG (mulberry32), so a failure replays. */
+function random(seed: number) {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const localDay = (ms: number) => new Intl.DateTimeFormat('en-CA', { timeZone: ZONE }).format(new Date(ms));
+
+/** Global stats recounted from the raw rows, days by Intl: what every answer must equal. */
+async function recount(db: any, prefix: string, q: StatsQuery): Promise<Stats> {
+  const inRange = (ms: number) => (!q.from || ms >= q.from.getTime()) && (!q.to || ms < q.to.getTime());
+  const tracks = (await db.selectFrom(`${prefix}track`).select(['created_at', 'scene', 'track_type', 'user_id']).execute())
+    .map((r: any) => ({ at: Number(r.created_at), scene: String(r.scene), type: Number(r.track_type), user: Number(r.user_id) }))
+    .filter((r: any) => inRange(r.at) && r.scene !== '1129');
+  const shares = (await db.selectFrom(`${prefix}share`).select(['created_at', 'share_type']).execute())
+    .map((r: any) => ({ at: Number(r.created_at), type: Number(r.share_type) }))
+    .filter((r: any) => inRange(r.at));
+  const referrals = (await db.selectFrom(`${prefix}referral`).select(['bound_at']).execute()).filter((r: any) => inRange(Number(r.bound_at)));
+  const days = new Map<string, { day: string; visits: number; newUserVisits: number; shares: number }>();
+  const dayOf = (ms: number) => {
+    const day = localDay(ms);
+    return days.get(day) ?? days.set(day, { day, visits: 0, newUserVisits: 0, shares: 0 }).get(day)!;
+  };
+  const scenes = new Map<string, number>();
+  const types = new Map<number, number>();
+  for (const t of tracks) {
+    dayOf(t.at).visits++;
+    if (t.type === 1) dayOf(t.at).newUserVisits++;
+    scenes.set(t.scene, (scenes.get(t.scene) ?? 0) + 1);
+  }
+  for (const s of shares) {
+    dayOf(s.at).shares++;
+    types.set(s.type, (types.get(s.type) ?? 0) + 1);
+  }
+  const newUserVisits = tracks.filter((t: any) => t.type === 1).length;
+  return {
+    visits: tracks.length,
+    newUserVisits,
+    returningUserVisits: tracks.length - newUserVisits,
+    uniqueVisitors: new Set(tracks.map((t: any) => t.user)).size,
+    uniqueVisitorsEstimated: false,
+    referrals: referrals.length,
+    shares: shares.length,
+    byScene: [...scenes]
+      .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+      .map(([scene, visits]) => ({ scene, label: sceneLabel(scene), visits })),
+    byDay: [...days.values()].sort((a, b) => a.day.localeCompare(b.day)),
+    byShareType: [...types].sort((a, b) => a[0] - b[0]).map(([shareType, n]) => ({ shareType: shareType as 0 | 1 | 2, shares: n })),
+  };
+}
+
+eachDatabase((database) => {
+  describe('rollups', () => {
+    const f = useTracker(database, { timeZone: ZONE });
+
+    it('after a random interleaving of visits, shares, forgets and purges, every count equals a recount from the raw rows', async () => {
+      const next = random(database.name.length * 7919);
+      const pick = <T>(items: readonly T[]) => items[Math.floor(next() * items.length)]!;
+      let now = START;
+      freezeTime(now);
+      const tracker: Tracker = f.tracker;
+      const codes = new Map<number, string>();
+      for (const owner of [1, 2, 3, 4]) codes.set(owner, (await tracker.getOrCreatePromo({ userId: owner })).promocode);
+      const queries = (): StatsQuery[] => [
+        {},
+        { from: new Date(now - 3 * DAY) },
+        { from: new Date(START + 13 * HOUR), to: new Date(now - 20 * HOUR) },
+        { to: new Date(now - 2 * DAY) },
+      ];
+      const check = async (when: string) => {
+        for (const q of queries()) {
+          if (q.from && q.to && q.from >= q.to) continue;
+          const stats = await tracker.stats(q);
+          const expected = await recount(f.db, f.prefix, q);
+          const sorted = { ...stats, byShareType: [...stats.byShareType].sort((a, b) => a.shareType - b.shareType) };
+          expect(sorted, `${when}, ${JSON.stringify(q)}`).toEqual(expected);
+        }
+      };
+
+      for (let step = 0; step < 260; step++) {
+        now += Math.floor(next() * 100 * 60_000);
+        vi.setSystemTime(now);
+        const roll = next();
+        // Backdated by up to 3 days (within backdateDays), or now.
+        const occurredAt = next() < 0.3 ? new Date(now - Math.floor(next() * 3 * DAY)) : undefined;
+        try {
+          if (roll < 0.55) {
+            const [owner, code] = pick([...codes]);
+            await tracker.recordTrack({ userId: 100 + Math.floor(next() * 60), promocode: code, scene: pick(['1047', '1007', '1129']), occurredAt });
+            void owner;
+          } else if (roll < 0.75) {
+            const code = next() < 0.7 ? pick([...codes.values()]) : null;
+            await tracker.recordShare({ userId: next() < 0.8 ? 100 + Math.floor(next() * 60) : null, shareType: pick([0, 1, 2] as const), promocode: code, occurredAt });
+          } else if (roll < 0.79) {
+            const user = next() < 0.25 ? pick([...codes.keys()]) : 100 + Math.floor(next() * 60);
+            await tracker.forgetUser(user);
+            if (codes.has(user)) codes.set(user, (await tracker.getOrCreatePromo({ userId: user })).promocode);
+          } else if (roll < 0.81) {
+            await tracker.purge({ before: new Date(now - (2 + Math.floor(next() * 4)) * DAY) });
+          } else {
+            await tracker.stats(pick(queries()));
+          }
+        } catch (error) {
+          // A visit through a code forgotten meanwhile is refused; nothing else may fail.
+          if (!(error instanceof Error && error.name === 'UnknownPromocodeError')) throw error;
+        }
+        if (step % 65 === 64) await check(`step ${step}`);
+      }
+      await check('the end');
+      // Rollups were used: closed days have rows in the library's rollup table.
+      const { rows } = await sql<{ n: unknown }>`select count(*) as n from ${sql.table(`${f.prefix}rollup_day`)}`.execute(f.db);
+      expect(Number(rows[0]!.n)).toBeGreaterThan(3);
+      vi.useRealTimers();
+    }, 120_000);
+  });
+
+  describe('unique visitors at 100k distinct users', () => {
+    const f = useTracker(database, { timeZone: 'Asia/Shanghai' });
+
+    it('are estimated within 2% over closed days, counted exactly for one promocode; every other count is exact', async () => {
+      const { promocode } = await f.tracker.getOrCreatePromo({ userId: 1 });
+      const day0 = Date.parse('2026-01-10T00:00:00.000+08:00');
+      // 100k users over three closed days: every user once, a third of them twice (on two days).
+      const rows: Record<string, unknown>[] = [];
+      for (let u = 0; u < 100_000; u++) {
+        const userId = 1_000_000 + u * 7;
+        rows.push({ track_type: 1, scene: '1047', user_id: userId, promocode, created_at: day0 + (u % 3) * DAY + (u % 86_000) * 1000 });
+        if (u % 3 === 0) rows.push({ track_type: 2, scene: '1007', user_id: userId, promocode, created_at: day0 + DAY + (u % 86_000) * 1000 });
+      }
+      for (let i = 0; i < rows.length; i += 2000) await f.db.insertInto(`${f.prefix}track`).values(rows.slice(i, i + 2000)).execute();
+
+      const global = await f.tracker.stats();
+      expect(global).toMatchObject({ visits: rows.length, newUserVisits: 100_000, uniqueVisitorsEstimated: true });
+      expect(Math.abs(global.uniqueVisitors - 100_000) / 100_000).toBeLessThanOrEqual(0.02);
+      expect(global.byDay.map((d) => [d.day, d.visits])).toEqual([
+        ['2026-01-10', 33_334],
+        ['2026-01-11', 33_333 + 33_334],
+        ['2026-01-12', 33_333],
+      ]);
+      // Again from the rollups alone, the same answer.
+      expect(await f.tracker.stats()).toEqual(global);
+      const one = await f.tracker.stats({ promocode });
+      expect(one).toMatchObject({ visits: rows.length, uniqueVisitors: 100_000, uniqueVisitorsEstimated: false });
+    }, 180_000);
+  });
+});
