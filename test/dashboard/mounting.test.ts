@@ -194,11 +194,16 @@ describe.each(Object.keys(hosts) as (keyof typeof hosts)[])('the dashboard throu
     }
   });
 
-  it("tells the page the tracker's time zone", async () => {
-    const origin = await serve({ plugins: [dashboard()] });
-    const res = await fetch(`${origin}/api/dashboard/settings`);
-    expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ time_zone: 'UTC' });
+  it("tells the page the tracker's time zone, to operators only", async () => {
+    let origin = await serve({ plugins: [dashboard()] });
+    expect(await (await fetch(`${origin}/api/dashboard/settings`)).json()).toEqual({ time_zone: 'UTC' });
+    await new Promise((done) => server!.close(done));
+    tracker = createTracker({ db, salt: 'dashboard-mounting-salt', timeZone: 'Asia/Shanghai' });
+    origin = await serve({ plugins: [dashboard()], admin: (raw) => raw.headers['x-operator'] === 'yes' });
+    expect((await fetch(`${origin}/api/dashboard/settings`)).status).toBe(403);
+    const res = await fetch(`${origin}/api/dashboard/settings`, { headers: { 'x-operator': 'yes' } });
+    expect([res.status, res.headers.get('cache-control')]).toEqual([200, 'no-store']);
+    expect(await res.json()).toEqual({ time_zone: 'Asia/Shanghai' });
   });
 });
 

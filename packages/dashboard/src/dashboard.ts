@@ -12,11 +12,6 @@ export interface DashboardOptions {
   displayName?: DisplayName;
 }
 
-/** The tracker's `timeZone` (core builds from before the option have none: their days are UTC). */
-const timeZoneOf = (tracker: object): string => {
-  const zone = (tracker as { timeZone?: unknown }).timeZone;
-  return typeof zone === 'string' && zone !== '' ? zone : 'UTC';
-};
 
 /**
  * The page may run its own script and stylesheet and call this origin, nothing else. Images are the
@@ -68,7 +63,7 @@ export function dashboard(options: DashboardOptions = {}): Plugin {
         refused: (status) => page(status, refusedPage()),
       },
       // What the page needs beyond the contract's routes: the tracker's time zone, and names.
-      { method: 'GET', path: '/dashboard/settings', admin: true, handle: ({ tracker }) => json(200, { time_zone: timeZoneOf(tracker) }) },
+      { method: 'GET', path: '/dashboard/settings', admin: true, handle: ({ tracker }) => json(200, { time_zone: tracker.timeZone }) },
       { method: 'GET', path: '/dashboard/names', admin: true, handle: ({ query }) => answerNames(options.displayName, query) },
       { method: 'GET', path: `/dashboard/app.${DASHBOARD_VERSION}.js`, handle: () => asset('text/javascript', DASHBOARD_JS) },
       { method: 'GET', path: `/dashboard/app.${DASHBOARD_VERSION}.css`, handle: () => asset('text/css', DASHBOARD_CSS) },
