@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import { type Need, settle } from '../model/attribution.js';
+import { UnknownPromocodeError } from '../model/errors.js';
 import type { StoreContext } from './context.js';
 import { insertIfAbsent, insertRow } from './insert.js';
 import { bindingOf, trackOf, trackRow, trackTypeOf, type TrackWrite, type VisitInput, writeBinding } from './visit-records.js';
@@ -10,12 +11,16 @@ import { claimVisitor, currentBinding, isAncestor, isBound, promoOwner, takeBind
  * (docs/concurrency.md): owner, eventId, visitor, then what the decision asks for.
  */
 export async function writeVisitStepwise(ctx: StoreContext, trx: Kysely<any>, v: VisitInput): Promise<TrackWrite> {
-  const owner = await promoOwner(ctx, trx, v.promocode);
+  const arrivedNew = v.trackType !== 2;
+  // Without an eventId, a dialect may read the owner and claim the visitor row in one round trip.
+  const claimed = !v.eventId && ctx.d.claimVisit ? await ctx.d.claimVisit(trx, ctx.t, { ...v, arrivedNew }) : null;
+  if (claimed && claimed.owner === null) throw new UnknownPromocodeError(v.promocode);
+  const owner = claimed?.owner ?? (await promoOwner(ctx, trx, v.promocode));
   if (v.eventId) {
     const repeated = await trackByEvent(ctx, trx, v.userId, v.eventId);
     if (repeated) return { track: repeated, created: false, outcome: null, binding: null };
   }
-  const visitor = await claimVisitor(ctx, trx, v.userId, v.at, v.trackType !== 2);
+  const visitor = claimed?.visitor ?? (await claimVisitor(ctx, trx, v.userId, v.at, arrivedNew));
   let locked = false;
   const verdict = await settle(ctx.rules, { userId: v.userId, candidateId: owner, scene: v.scene, at: v.at, visitor }, async (need: Need) => {
     if (need === 'bound') return isBound(ctx, trx, v.userId);

@@ -1,4 +1,5 @@
 import type { DatabaseIntrospector, DialectAdapter, Kysely, QueryCompiler, RawBuilder } from 'kysely';
+import type { VisitorFacts } from '../../model/attribution.js';
 import type { TableNames } from '../../schema/table-names.js';
 import type { ClaimedMessage, ClaimParams } from './claims.js';
 
@@ -70,6 +71,16 @@ export interface Dialect {
   migrationSchema?(db: Kysely<any>): Promise<string | undefined>;
   /** Runs the migrator so that several processes starting at once take turns. */
   migrate(db: Kysely<any>, run: (db: Kysely<any>) => Promise<void>): Promise<void>;
+  /**
+   * A visit's owner (share-locked) and the user's visitor row, inserted when absent, in one round
+   * trip: `owner: null` for an unknown code, `visitor: null` when the row a concurrent first visit
+   * committed is not visible to this statement (the caller reads it then).
+   */
+  claimVisit?(
+    trx: Kysely<any>,
+    t: TableNames,
+    v: { promocode: string; userId: number; at: number; arrivedNew: boolean },
+  ): Promise<{ owner: number | null; visitor: VisitorFacts | null }>;
   /**
    * A later visit (the user has a visitor row) without eventId as one statement: the track with the
    * outcome its user's state selects, or `null` (nothing written) when the statement cannot decide.

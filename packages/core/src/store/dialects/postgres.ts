@@ -16,6 +16,15 @@ const laterVisitSql = perTables(
     `from o, v where v.outcome is not null returning id, referrer, outcome`,
 );
 
+const claimVisitSql = perTables(
+  (t) =>
+    `with o as (select user_id from ${ident(t.promo)} where promocode = $1::varchar for share), ` +
+    `i as (insert into ${ident(t.visitor)} (user_id, first_seen_at, arrived_new) select $2::integer, $3::bigint, $4::integer from o ` +
+    `on conflict do nothing returning user_id) ` +
+    `select o.user_id as owner, exists (select 1 from i) as inserted, v.first_seen_at, v.arrived_new ` +
+    `from o left join ${ident(t.visitor)} v on v.user_id = $2::integer`,
+);
+
 export const postgres: Dialect = {
   name: 'postgres',
   returning: true,
@@ -39,6 +48,17 @@ export const postgres: Dialect = {
     return rows[0]?.s ?? undefined;
   },
   claimMessages: (db, t, p) => claimInOneStatement(db, t, p, ' for update skip locked'),
+  async claimVisit(trx, t, v) {
+    type Row = { owner: number; inserted: boolean; first_seen_at: string | null; arrived_new: number | null };
+    const params = [v.promocode, v.userId, v.at, v.arrivedNew ? 1 : 0];
+    const row = (await trx.executeQuery<Row>(CompiledQuery.raw(claimVisitSql(t), params))).rows[0];
+    if (!row) return { owner: null, visitor: null };
+    const owner = Number(row.owner);
+    if (row.inserted) return { owner, visitor: { firstVisit: true, arrivedNew: v.arrivedNew, firstSeenAt: v.at } };
+    // The statement's snapshot predates a concurrent first visit it waited for: read that row apart.
+    if (row.first_seen_at === null) return { owner, visitor: null };
+    return { owner, visitor: { firstVisit: false, arrivedNew: Number(row.arrived_new) === 1, firstSeenAt: Number(row.first_seen_at) } };
+  },
   async laterVisit(db: Kysely<any>, t, p) {
     const params = [p.promocode, p.scene, p.detail, p.userId, p.at, p.returning, p.newBound, p.newUnbound];
     try {
