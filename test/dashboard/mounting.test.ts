@@ -1,5 +1,5 @@
 /**
- * The dashboard through both adapters, mounted below `/api`: the `plugins` option, access by the
+ * The dashboard through every adapter, mounted below `/api`: the `plugins` option, access by the
  * `admin` and `identify` options, assets relative to the mount, and the committed bundle matching
  * its sources.
  */
@@ -19,7 +19,7 @@ import express from 'express';
 import Fastify from 'fastify';
 import Koa from 'koa';
 import { Kysely, SqliteDialect } from 'kysely';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { fetchBridge, headersOf } from '../http/support/fetch-bridge.js';
 
 type Options = { plugins?: Plugin[]; admin?: (raw: any) => boolean; identify?: (raw: any) => number | undefined };
@@ -150,6 +150,60 @@ describe.each(Object.keys(hosts) as (keyof typeof hosts)[])('the dashboard throu
     expect((await fetch(`${origin}/api/dashboard`, operator)).status).toBe(200);
     expect((await fetch(`${origin}/api/stats`, operator)).status).toBe(200);
     expect((await fetch(`${origin}/api/leaderboard`, operator)).status).toBe(200);
+  });
+
+  it("answers the host's names for user ids, to operators only, in at most one call per request", async () => {
+    const asked: number[][] = [];
+    const displayName = async (ids: number[]) => {
+      asked.push(ids);
+      return new Map<number, string>([[1001, '  王芳 '], [1002, ''], [1003, 'x'.repeat(150)], [42, 'not asked']]);
+    };
+    const origin = await serve({ plugins: [dashboard({ displayName })], admin: (raw) => raw.headers['x-operator'] === 'yes' });
+    const operator = { headers: { 'x-operator': 'yes' } };
+    expect((await fetch(`${origin}/api/dashboard/names?ids=1001`)).status).toBe(403);
+    expect(asked).toEqual([]);
+
+    const res = await fetch(`${origin}/api/dashboard/names?ids=1001,1002,1003,1004,1001`, operator);
+    expect([res.status, res.headers.get('cache-control')]).toEqual([200, 'no-store']);
+    // Trimmed, cut to 100 characters; empty names, ids not asked and ids without a name are left out.
+    expect(await res.json()).toEqual({ names: { 1001: '王芳', 1003: 'x'.repeat(100) } });
+    expect(asked).toEqual([[1001, 1002, 1003, 1004]]);
+
+    for (const ids of ['', '0', '-1', '1.5', 'abc', '2147483648', '1,,2', Array.from({ length: 201 }, (_, i) => i + 1).join(',')]) {
+      const bad = await fetch(`${origin}/api/dashboard/names?ids=${ids}`, operator);
+      expect(bad.status, ids).toBe(400);
+      expect((await bad.json()).error).toMatchObject({ code: 'validation_failed', issues: [{ path: 'ids' }] });
+    }
+    expect(asked).toHaveLength(1);
+  });
+
+  it('answers no names without displayName, and a failing displayName as the contract’s 500', async () => {
+    let origin = await serve({ plugins: [dashboard()] });
+    expect(await (await fetch(`${origin}/api/dashboard/names?ids=1,2`)).json()).toEqual({ names: {} });
+    await new Promise((done) => server!.close(done));
+    origin = await serve({ plugins: [dashboard({ displayName: async () => Promise.reject(new Error('directory down')) })] });
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      const res = await fetch(`${origin}/api/dashboard/names?ids=1`);
+      expect(res.status).toBe(500);
+      const body = await res.text();
+      expect(JSON.parse(body)).toEqual({ error: { code: 'internal', message: expect.any(String) } });
+      expect(body).not.toContain('directory down');
+    } finally {
+      logged.mockRestore();
+    }
+  });
+
+  it("tells the page the tracker's time zone, to operators only", async () => {
+    let origin = await serve({ plugins: [dashboard()] });
+    expect(await (await fetch(`${origin}/api/dashboard/settings`)).json()).toEqual({ time_zone: 'UTC' });
+    await new Promise((done) => server!.close(done));
+    tracker = createTracker({ db, salt: 'dashboard-mounting-salt', timeZone: 'Asia/Shanghai' });
+    origin = await serve({ plugins: [dashboard()], admin: (raw) => raw.headers['x-operator'] === 'yes' });
+    expect((await fetch(`${origin}/api/dashboard/settings`)).status).toBe(403);
+    const res = await fetch(`${origin}/api/dashboard/settings`, { headers: { 'x-operator': 'yes' } });
+    expect([res.status, res.headers.get('cache-control')]).toEqual([200, 'no-store']);
+    expect(await res.json()).toEqual({ time_zone: 'Asia/Shanghai' });
   });
 });
 

@@ -1,12 +1,17 @@
 import type { HttpResponse, Plugin } from '@promo-track/core';
 import { DASHBOARD_CSS, DASHBOARD_JS, DASHBOARD_VERSION } from './assets.generated.js';
+import { answerNames, type DisplayName, json } from './names.js';
 import { dashboardPage, refusedPage } from './page.js';
 
 /** The options of `dashboard`. */
 export interface DashboardOptions {
-  /** Names to show instead of user ids, for the ids asked (not used by this version of the page). */
-  displayName?: (userIds: number[]) => Promise<Map<number, string>>;
+  /**
+   * Names to show instead of user ids (promoters, referred users, referrers), asked for the ids on
+   * screen, at most 200 at once. Ids missing from the map are shown as ids.
+   */
+  displayName?: DisplayName;
 }
+
 
 /**
  * The page may run its own script and stylesheet and call this origin, nothing else. Images are the
@@ -39,7 +44,8 @@ const asset = (type: string, body: string): HttpResponse => ({
 /**
  * The operator dashboard, for an adapter's `plugins` option: `GET /dashboard` below the mount, for
  * whoever `admin` lets through (everyone when neither `admin` nor `identify` is set), and its
- * bundled script and stylesheet, which hold no data. The page reads the contract's routes.
+ * bundled script and stylesheet, which hold no data. The page reads the contract's routes, plus
+ * two of its own for operators: `/dashboard/settings` (the time zone) and `/dashboard/names`.
  */
 export function dashboard(options: DashboardOptions = {}): Plugin {
   if (options.displayName !== undefined && typeof options.displayName !== 'function') {
@@ -56,6 +62,9 @@ export function dashboard(options: DashboardOptions = {}): Plugin {
         handle: ({ path }) => (path.endsWith('/') ? page(308, '', { location: '../dashboard' }) : page(200, dashboardPage(DASHBOARD_VERSION))),
         refused: (status) => page(status, refusedPage()),
       },
+      // What the page needs beyond the contract's routes: the tracker's time zone, and names.
+      { method: 'GET', path: '/dashboard/settings', admin: true, handle: ({ tracker }) => json(200, { time_zone: tracker.timeZone }) },
+      { method: 'GET', path: '/dashboard/names', admin: true, handle: ({ query }) => answerNames(options.displayName, query) },
       { method: 'GET', path: `/dashboard/app.${DASHBOARD_VERSION}.js`, handle: () => asset('text/javascript', DASHBOARD_JS) },
       { method: 'GET', path: `/dashboard/app.${DASHBOARD_VERSION}.css`, handle: () => asset('text/css', DASHBOARD_CSS) },
     ],

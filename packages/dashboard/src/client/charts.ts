@@ -3,7 +3,7 @@
  *
  * Why Chart.js: it draws every chart this page needs (stacked bars, horizontal bars, doughnut) with
  * tooltips, legends and responsive resizing built in; it tree-shakes (only the controllers registered
- * below ship, ≈ 190 KB minified / ≈ 65 KB gzip for the whole dashboard script); it is released every
+ * below ship, ≈ 200 KB minified / ≈ 75 KB gzip for the whole dashboard script); it is released every
  * few weeks by an active team. uPlot is smaller (≈ 50 KB) but draws time series only: no doughnut or
  * category bars without hand-written plugins. ECharts does everything but costs ≈ 1 MB minified
  * (≈ 350–450 KB tree-shaken), too heavy to ship inside a tracking library.
@@ -12,14 +12,18 @@ import {
   ArcElement,
   BarController,
   BarElement,
+  type CartesianScaleOptions,
   CategoryScale,
   Chart,
   type ChartConfiguration,
   DoughnutController,
+  type FontSpec,
   Legend,
   LinearScale,
+  type Scale,
   Tooltip,
 } from 'chart.js';
+import { toFont } from 'chart.js/helpers';
 
 Chart.register(BarController, BarElement, CategoryScale, LinearScale, DoughnutController, ArcElement, Legend, Tooltip);
 
@@ -30,8 +34,9 @@ export const COLORS = {
   shares: ['#94a3b8', '#2f6fed', '#f59e0b'],
 };
 
-/** Follow the page's light or dark theme, and the reader's wish for less motion. */
-export function applyTheme(): void {
+/** Follow the page's light or dark theme, its language (Chart.js's numbers), and the wish for less motion. */
+export function applyTheme(lang: string): void {
+  Chart.defaults.locale = lang;
   const style = getComputedStyle(document.documentElement);
   Chart.defaults.color = style.getPropertyValue('--muted').trim() || '#5b6472';
   Chart.defaults.borderColor = style.getPropertyValue('--grid').trim() || '#e5e8ee';
@@ -62,7 +67,12 @@ export function dailyChart(canvas: HTMLCanvasElement): Chart<'bar', number[], st
   return new Chart(canvas, config);
 }
 
-/** Visits by launch scene, most first, as horizontal bars labelled in Chinese. */
+/**
+ * Visits by launch scene, most first, as horizontal bars. The full labels (`1089 · 微信聊天…`) are the
+ * chart's data; each tick draws as much of its label as fits the label column (at most 45% of the
+ * chart's width, never past its left edge), cut with `…`: the scene number comes first, so it always
+ * shows. The tooltip and the Data table give the whole label.
+ */
 export function scenesChart(canvas: HTMLCanvasElement): Chart<'bar', number[], string> {
   return new Chart(canvas, {
     type: 'bar',
@@ -71,19 +81,49 @@ export function scenesChart(canvas: HTMLCanvasElement): Chart<'bar', number[], s
       indexAxis: 'y',
       scales: {
         x: integerAxis,
-        y: { grid: { display: false }, ticks: { autoSkip: false, callback: (_value, index) => shorten(sceneTick(canvas, index)) } },
+        y: {
+          grid: { display: false },
+          ticks: {
+            autoSkip: false,
+            callback(this: Scale, _value, index) {
+              const labels = (this.chart.data.labels ?? []) as string[];
+              return fitText(this.ctx, toFont((this.options as CartesianScaleOptions).ticks.font as FontSpec).string, labels[index] ?? '', labelRoom(this));
+            },
+          },
+          afterFit(scale) {
+            scale.width = Math.min(scale.width, labelColumn(scale.chart.width));
+          },
+        },
       },
       plugins: { legend: { display: false } },
     },
   });
 }
 
-function sceneTick(canvas: HTMLCanvasElement, index: number): string {
-  const labels = Chart.getChart(canvas)?.data.labels as string[] | undefined;
-  return labels?.[index] ?? '';
-}
+/** The label column's width: a bit under half of the chart, so the bars keep the rest. */
+const labelColumn = (chartWidth: number) => Math.max(96, Math.floor(chartWidth * 0.45));
+/** Room for the text inside the column: less the tick's padding and the tick mark. */
+const labelRoom = (scale: Scale) => labelColumn(scale.chart.width) - ((scale.options as CartesianScaleOptions).ticks.padding ?? 3) - 12;
 
-const shorten = (text: string, max = 16) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
+/** `text`, or its longest start that fits `width` pixels followed by `…`. */
+export function fitText(ctx: CanvasRenderingContext2D, font: string, text: string, width: number): string {
+  ctx.save();
+  ctx.font = font;
+  try {
+    if (ctx.measureText(text).width <= width) return text;
+    const chars = Array.from(text); // whole characters, never half a surrogate pair
+    let low = 0;
+    let high = chars.length;
+    while (low < high) {
+      const mid = Math.ceil((low + high) / 2);
+      if (ctx.measureText(`${chars.slice(0, mid).join('')}…`).width <= width) low = mid;
+      else high = mid - 1;
+    }
+    return `${chars.slice(0, low).join('').trimEnd()}…`;
+  } finally {
+    ctx.restore();
+  }
+}
 
 /** Shares by type (unknown, menu, button). */
 export function sharesChart(canvas: HTMLCanvasElement): Chart<'doughnut', number[], string> {

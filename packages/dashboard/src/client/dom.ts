@@ -1,5 +1,8 @@
 /** Small DOM helpers. Data only ever reaches the page as text nodes or attributes, never as HTML. */
 
+import type { Locale } from './i18n.js';
+import type { MessageKey } from './messages.js';
+
 type Child = Node | string | number | null | undefined | false;
 
 export function el<K extends keyof HTMLElementTagNameMap>(
@@ -25,12 +28,6 @@ export function byId<T extends HTMLElement = HTMLElement>(id: string): T {
   return node as T;
 }
 
-const numbers = new Intl.NumberFormat('en-US');
-export const formatNumber = (n: number): string => numbers.format(n);
-
-/** `2026-11-25T08:30:00.000Z` → `2026-11-25 08:30 UTC` (without the zone where a heading names it). */
-export const formatInstant = (iso: string, zone = true): string => `${iso.slice(0, 10)} ${iso.slice(11, 16)}${zone ? ' UTC' : ''}`;
-
 /** Replaces a table body's rows; `empty` is shown in one row when there are none. */
 export function fillTable(body: HTMLTableSectionElement, rows: Child[][], empty: string, columns: number): void {
   body.replaceChildren(
@@ -40,12 +37,27 @@ export function fillTable(body: HTMLTableSectionElement, rows: Child[][], empty:
   );
 }
 
-/** Fills the `[data-kpi]` tiles inside `root` from an object of numbers. */
-export function fillTiles(root: ParentNode, values: Record<string, number>): void {
+/** Fills the `[data-kpi]` tiles inside `root` from an object of numbers, formatted by `number`. */
+export function fillTiles(root: ParentNode, values: Record<string, unknown>, number: (n: number) => string): void {
   for (const tile of Array.from(root.querySelectorAll<HTMLElement>('[data-kpi]'))) {
     const value = values[tile.dataset.kpi!];
     const output = tile.querySelector('.value')!;
-    output.textContent = value === undefined ? '–' : formatNumber(value);
-    tile.dataset.value = value === undefined ? '' : String(value);
+    output.textContent = typeof value === 'number' ? number(value) : '–';
+    tile.dataset.value = typeof value === 'number' ? String(value) : '';
+  }
+}
+
+/**
+ * Puts the page's fixed words in `locale`'s language: `data-t="key"` sets an element's text,
+ * `data-t-<attribute>="key"` one of its attributes; `<html lang>` and the title follow.
+ */
+export function translatePage(locale: Locale): void {
+  document.documentElement.lang = locale.lang;
+  document.title = locale.t('title');
+  for (const node of Array.from(document.querySelectorAll<HTMLElement>('*'))) {
+    for (const { name, value } of Array.from(node.attributes)) {
+      if (name === 'data-t') node.textContent = locale.t(value as MessageKey);
+      else if (name.startsWith('data-t-')) node.setAttribute(name.slice(7), locale.t(value as MessageKey));
+    }
   }
 }
