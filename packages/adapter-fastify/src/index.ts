@@ -1,27 +1,18 @@
-/**
- * promo-track's routes in a Fastify 5 app: `app.register(promoTrackPlugin, { tracker, prefix: '/api', ...options })`.
- * Only its own routes are registered, so the host's routes under the same prefix keep working.
- *
- * @packageDocumentation
- * @module @promo-track/fastify
- */
+/** promo-track's routes as a Fastify 5 plugin. @packageDocumentation @module @promo-track/fastify */
 import { Readable } from 'node:stream';
 import { createHttpHandler, HttpBodyError, type HttpHandlerOptions, MAX_BODY_BYTES, readJsonBody, type Tracker } from '@promo-track/core';
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
 
 /** Options of `promoTrackPlugin`: the tracker, Fastify's `prefix`, and `identify`, `admin`, `onError`, `plugins` given the `FastifyRequest`. */
 export interface PromoTrackPluginOptions extends HttpHandlerOptions<FastifyRequest> {
-  /** The tracker whose routes the plugin serves (required). */
-  tracker: Tracker;
+  /** The tracker whose routes the plugin serves. */ tracker: Tracker;
   /** Fastify's own: where the routes answer, e.g. `/api`. */
   prefix?: string;
 }
 
 /**
- * promo-track's routes in a Fastify 5 app: `app.register(promoTrackPlugin, { tracker, prefix: '/api' })`.
- * Deliberately not wrapped in `fastify-plugin`: that is for plugins that decorate the host; this one
- * registers routes, which must take the `prefix`, and its body parser and error handler must stay
- * in its own encapsulated context so that the host's routes keep theirs.
+ * `app.register(promoTrackPlugin, { tracker, prefix: '/api' })`: only its own routes, so the host's keep working.
+ * Not wrapped in `fastify-plugin` (docs/adapters.md): it decorates nothing, and its parser and error handler stay in its context.
  */
 export const promoTrackPlugin: FastifyPluginAsync<PromoTrackPluginOptions> = async (app, { tracker, prefix: _prefix, ...options }) => {
   const handle = createHttpHandler<FastifyRequest>(tracker, options);
@@ -39,10 +30,9 @@ export const promoTrackPlugin: FastifyPluginAsync<PromoTrackPluginOptions> = asy
     if (!response) return reply.callNotFound();
     return reply.code(response.status).headers(response.headers).send(typeof response.body === 'string' ? response.body : Readable.from(response.body));
   };
-  // JSON goes through Fastify's own parser; any other body is left unread for the core to judge.
+  // JSON through Fastify's parser, any other body left unread for the core; its errors answered as the core's.
   app.removeContentTypeParser('text/plain');
   app.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
-  // Fastify's body errors answer as the core's own read would have: same order, codes and shape.
   app.setErrorHandler(async (error: FastifyError, request, reply) => {
     const code = error.code ?? '';
     if (!code.startsWith('FST_ERR_CTP_')) throw error; // not ours: the host's error handler

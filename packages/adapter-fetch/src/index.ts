@@ -1,11 +1,5 @@
-/**
- * promo-track's routes as a Web-standard `Request → Response` handler for Hono, Next.js route handlers,
- * Bun and Deno: `createFetchHandler(tracker, { prefix: '/api', ...options })`, which answers `null` for
- * any other route.
- *
- * @packageDocumentation
- * @module @promo-track/fetch
- */
+/** promo-track's routes as a Web-standard `Request → Response` handler. @packageDocumentation @module @promo-track/fetch */
+import { Readable } from 'node:stream';
 import { belowPrefix, createHttpHandler, type HttpHandlerOptions, readRequestJsonBody, type Tracker } from '@promo-track/core';
 
 /** Options of `createFetchHandler`: `prefix`, and `identify`, `admin`, `onError`, `plugins` given the `Request`. */
@@ -17,10 +11,7 @@ export interface FetchHandlerOptions extends HttpHandlerOptions<Request> {
 /** Answers promo-track's routes, or `null` for a request that is not one of them (the host's to answer). */
 export type FetchHandler = (request: Request) => Promise<Response | null>;
 
-/**
- * promo-track's routes as a Web-standard `Request → Response` handler, for Hono, Next.js route
- * handlers, Bun and Deno: `createFetchHandler(tracker, { prefix: '/api' })`.
- */
+/** For Hono, Next.js route handlers, Bun and Deno: `createFetchHandler(tracker, { prefix: '/api' })`. */
 export function createFetchHandler(tracker: Tracker, { prefix = '', ...options }: FetchHandlerOptions = {}): FetchHandler {
   const below = belowPrefix(prefix);
   const handle = createHttpHandler<Request>(tracker, options);
@@ -38,22 +29,13 @@ export function createFetchHandler(tracker: Tracker, { prefix = '', ...options }
     });
     if (!response) return null;
     // An empty body is none: a Response with a 204 or 304 status must not have one. Exports stream.
-    const body = typeof response.body === 'string' ? response.body || null : streamOf(response.body);
+    const body = typeof response.body === 'string' ? response.body || null : (Readable.toWeb(Readable.from(bytes(response.body))) as ReadableStream);
     return new Response(body, { status: response.status, headers: response.headers });
   };
 }
 
-function streamOf(chunks: AsyncIterable<string>): ReadableStream<Uint8Array> {
-  const encoder = new TextEncoder();
-  const it = chunks[Symbol.asyncIterator]();
-  return new ReadableStream({
-    async pull(controller) {
-      const { value, done } = await it.next();
-      if (done) controller.close();
-      else controller.enqueue(encoder.encode(value));
-    },
-    cancel: async () => void (await it.return?.()),
-  });
+async function* bytes(chunks: AsyncIterable<string>) {
+  for await (const chunk of chunks) yield Buffer.from(chunk);
 }
 
 function headersOf(headers: Headers): Record<string, string> {
