@@ -21,7 +21,8 @@ import { fillWxbcode, getOrCreatePromoRow, selectPromo } from './store/promos.js
 import { selectDecisions, selectReferral, selectReferrals } from './store/referrals.js';
 import { writeShare } from './store/shares.js';
 import { exportReferralRows, exportTrackRows } from './store/exports.js';
-import { selectLeaderboard, selectStats } from './store/stats.js';
+import { selectStats } from './store/global-stats.js';
+import { selectLeaderboard } from './store/stats.js';
 import { guard as storageGuard } from './store/storage-errors.js';
 import { schemaGuard } from './store/schema-version.js';
 import { recordVisit, recordVisits, type TrackWrite, type VisitInput } from './store/track-writer.js';

@@ -49,3 +49,23 @@ it('no code outside store/dialects/ (and the frozen migrations) asks which datab
     .map(({ file }) => file);
   expect(asking).toEqual([]);
 });
+
+it('no import circle between files', () => {
+  const graph = new Map(
+    files.map(({ file, text }) => [
+      file,
+      [...text.matchAll(/from '(\.[^']+)'/g)].map(([, spec]) => relative(SRC, join(SRC, dirname(file), spec!)).replace(/\.js$/, '.ts')),
+    ]),
+  );
+  const circles: string[] = [];
+  const state = new Map<string, 'open' | 'done'>();
+  const visit = (file: string, path: string[]) => {
+    if (state.get(file) === 'done') return;
+    if (state.get(file) === 'open') return void circles.push([...path.slice(path.indexOf(file)), file].join(' → '));
+    state.set(file, 'open');
+    for (const next of graph.get(file) ?? []) visit(next, [...path, file]);
+    state.set(file, 'done');
+  };
+  for (const file of graph.keys()) visit(file, []);
+  expect(circles).toEqual([]);
+});

@@ -57,3 +57,12 @@ export async function selectGlobalStats(ctx: StoreContext, q: StatsQuery): Promi
   for (const id of uniques as number[]) rolled.users.add(id);
   return shape(tally, rolled.users.count(), rolled.users.estimated);
 }
+
+/** Global stats from rollups and today's rows; one code, one user or one appid read live, every count exact. */
+export async function selectStats(ctx: StoreContext, q: StatsQuery): Promise<StatsRows> {
+  if (q.userId === undefined && q.promocode === undefined && q.appid === undefined) return selectGlobalStats(ctx, q);
+  const tally = emptyTally();
+  const { uniques } = await tallyRows(ctx, q, [q], tally, { referrals: true, uniques: 'count' });
+  return shape(tally, uniques as number, false);
+}
+

@@ -4,6 +4,7 @@ import type { StoreContext } from './context.js';
 import { localDay } from './day-buckets.js';
 import { DistinctUsers, encodeSketch } from './hll.js';
 import { num } from './rows.js';
+import type { Tally } from './stats.js';
 
 /**
  * Daily rollups of closed days, built lazily by the first stats call that needs a day, kept in the
@@ -27,14 +28,8 @@ export function scopeOf(ctx: StoreContext): string {
   return `${ctx.zone.name}|${ctx.rules.model}|${hash.toString(16)}`.slice(0, 96);
 }
 
-export interface RolledUp {
-  visits: number;
-  newUserVisits: number;
-  shares: number;
-  referrals: number;
-  byDay: Map<number, { visits: number; newUserVisits: number; shares: number }>;
-  byScene: Map<string, number>;
-  byShareType: Map<number, number>;
+/** The counts of closed days, and their distinct users as a sketch. */
+export interface RolledUp extends Tally {
   users: DistinctUsers;
 }
 

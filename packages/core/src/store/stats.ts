@@ -3,7 +3,6 @@ import { dayString } from '../days/time-zone.js';
 import type { LeaderboardEntry, ShareType, Stats, StatsQuery } from '../model/types.js';
 import type { StoreContext } from './context.js';
 import { localDay } from './day-buckets.js';
-import { selectGlobalStats } from './global-stats.js';
 import { num } from './rows.js';
 
 export interface Range {
@@ -74,14 +73,6 @@ export function shape(tally: Tally, uniqueVisitors: number, uniqueVisitorsEstima
       .sort((a, b) => a[0] - b[0])
       .map(([shareType, n]) => ({ shareType: shareType as ShareType, shares: n })),
   };
-}
-
-export async function selectStats(ctx: StoreContext, q: StatsQuery): Promise<StatsRows> {
-  if (q.userId === undefined && q.promocode === undefined && q.appid === undefined) return selectGlobalStats(ctx, q);
-  // One code, one user, one appid: read live, every count exact.
-  const tally = emptyTally();
-  const { uniques } = await tallyRows(ctx, q, [q], tally, { referrals: true, uniques: 'count' });
-  return shape(tally, uniques as number, false);
 }
 
 /**
