@@ -1,49 +1,17 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeExample } from '../../../test/examples/smoke-suite.js';
 import { buildApp } from '../src/app.js';
 
-let close: () => Promise<void>;
-let base: string;
-
-beforeAll(async () => {
-  const built = await buildApp({ salt: 'smoke-test-salt' });
-  close = built.close;
-  await built.app.listen(0, '127.0.0.1');
-  base = `http://127.0.0.1:${((built.app.getHttpServer() as Server).address() as AddressInfo).port}`;
-});
-
-afterAll(async () => {
-  await close?.();
-});
-
-const as = (userId: number) => ({ 'x-user-id': String(userId), 'content-type': 'application/json' });
-
-it("serves the host's own routes beside promo-track's", async () => {
-  expect(await (await fetch(`${base}/`)).json()).toMatchObject({ name: 'nest-host' });
-  const order = await fetch(`${base}/orders`, { method: 'POST', headers: as(1), body: JSON.stringify({ item: 'tea' }) });
-  expect([order.status, await order.json()]).toEqual([201, { ordered: 'tea' }]);
-  // The host's own route under /api, and a path there no one registered: Nest's own 404.
-  expect(await (await fetch(`${base}/api/health`)).json()).toEqual({ ok: true });
-  expect((await fetch(`${base}/api/nothing-here`)).status).toBe(404);
-});
-
-it('a referral end to end: promo, visit through it, referrer', async () => {
-  const promo = await fetch(`${base}/api/tracks/1/1?page=pages/index/index`, { headers: as(1) });
-  expect(promo.status).toBe(200);
-  const { promocode } = await promo.json();
-
-  const track = await fetch(`${base}/api/tracks`, { method: 'POST', headers: as(2), body: JSON.stringify({ promocode, scene: 1047 }) });
-  expect(track.status).toBe(201);
-  expect(await track.json()).toMatchObject({ user_id: 2, promocode, referrer: 1, track_type: 1 });
-
-  const referrer = await fetch(`${base}/api/users/2/referrer`, { headers: as(2) });
-  expect(await referrer.json()).toMatchObject({ user_id: 2, referrer: 1, promocode });
-});
-
-it("identify: no user → 401, another user → 403; bad JSON in the contract's shape", async () => {
-  expect((await fetch(`${base}/api/tracks/1/1`)).status).toBe(401);
-  expect((await fetch(`${base}/api/tracks/1/1`, { headers: as(3) })).status).toBe(403);
-  const bad = await fetch(`${base}/api/tracks`, { method: 'POST', headers: as(2), body: '{"promocode":' });
-  expect([bad.status, await bad.json()]).toEqual([400, { error: { code: 'invalid_json', message: expect.any(String) } }]);
+// The examples' one smoke suite; Nest's app is built here because Nest needs its own tsconfig (legacy decorators).
+describeExample({
+  name: 'nest-host',
+  dashboard: false,
+  apiRoute: true,
+  ourJson: true,
+  async start() {
+    const { app, close } = await buildApp({ salt: 'smoke-test-salt' });
+    await app.listen(0, '127.0.0.1');
+    return { base: `http://127.0.0.1:${((app.getHttpServer() as Server).address() as AddressInfo).port}`, close };
+  },
 });

@@ -1,11 +1,10 @@
-import { Migrator } from 'kysely';
 import { expect, it } from 'vitest';
 import { createTracker } from '@promo-track/core';
 // The first release's schema, as it shipped: the state an upgrade starts from.
 import { createCodec } from '../src/codes.js';
-import { init } from '../src/schema/0001-init.js';
 import { tableNames } from '../src/schema/table-names.js';
 
+import { migrateFirstRelease } from './first-release.js';
 import { countRows, eachDatabase, SALT } from './support.js';
 
 const A = 1;
@@ -17,13 +16,7 @@ eachDatabase((database) => {
     const { db, prefix, close } = await database.open();
     try {
       const t = tableNames(prefix);
-      const firstRelease = new Migrator({
-        db,
-        provider: { getMigrations: async () => ({ '0001_init': init(t, database.name) }) },
-        migrationTableName: t.migration,
-        migrationLockTableName: t.migrationLock,
-      });
-      expect((await firstRelease.migrateToLatest()).error).toBeUndefined();
+      await migrateFirstRelease(db, prefix, database.name);
 
       // What the first release wrote for A, who came through B's code twice: a track and a decision
       // row per visit, the binding, and a decision whose track a purge has since deleted.

@@ -1,9 +1,9 @@
-import { Migrator, sql } from 'kysely';
+import { sql } from 'kysely';
 import { expect, it } from 'vitest';
 import { createTracker, NotMigratedError, type Tracker } from '@promo-track/core';
 import { createCodec } from '../src/codes.js';
-import { init } from '../src/schema/0001-init.js';
 import { tableNames } from '../src/schema/table-names.js';
+import { migrateFirstRelease } from './first-release.js';
 import { eachDatabase, SALT } from './support.js';
 
 /** A code the salt issued (for user 1's default promo): calls get past validation to the database. */
@@ -67,14 +67,7 @@ eachDatabase((database) => {
   it('rejects every call against tables older than this version, until migrate() upgrades them', async () => {
     const { db, prefix, close } = await database.open();
     try {
-      const t = tableNames(prefix);
-      const firstRelease = new Migrator({
-        db,
-        provider: { getMigrations: async () => ({ '0001_init': init(t, database.name) }) },
-        migrationTableName: t.migration,
-        migrationLockTableName: t.migrationLock,
-      });
-      expect((await firstRelease.migrateToLatest()).error).toBeUndefined();
+      await migrateFirstRelease(db, prefix, database.name);
 
       const tracker = createTracker({ db, salt: SALT, tablePrefix: prefix });
       await expectNotMigrated(tracker, /older than this version \(migration 0002_outcome_on_track, 0003_arrived_new_and_utf8mb4, 0004_outbox, 0005_rollups has not run\)/);
