@@ -21,8 +21,12 @@ export interface Codec {
   decode(code: string): { userId: number; promoType: number } | null;
 }
 
+/** Decoded codes kept per codec: decoding (and re-encoding to check) costs more than a visit's own work. */
+const DECODED_KEPT = 50_000;
+
 export function createCodec(salt: string, minLength: number): Codec {
   const hashids = new Hashids(salt, minLength);
+  const decoded = new Map<string, { userId: number; promoType: number } | null>();
   const appidKey = (appid: string | null): number =>
     appid ? parseInt(createHash('sha256').update(appid).digest('hex').slice(0, 12), 16) + 1 : 0;
 
@@ -31,11 +35,14 @@ export function createCodec(salt: string, minLength: number): Codec {
       return hashids.encode(userId, promoType, appidKey(appid));
     },
     decode(code) {
+      let key = decoded.get(code);
+      if (key !== undefined) return key;
       if (!CODE_PATTERN.test(code) || code.length < minLength) return null;
       const parts = hashids.decode(code);
-      if (parts.length !== 3 || hashids.encode(parts) !== code) return null;
-      const [userId, promoType] = parts.map(Number);
-      return { userId, promoType };
+      key = parts.length === 3 && hashids.encode(parts) === code ? { userId: Number(parts[0]), promoType: Number(parts[1]) } : null;
+      if (decoded.size >= DECODED_KEPT) decoded.delete(decoded.keys().next().value!);
+      decoded.set(code, key);
+      return key;
     },
   };
 }

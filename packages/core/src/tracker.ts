@@ -65,8 +65,9 @@ export function createTracker(options: TrackerOptions): Tracker {
   const toVisit = (input: ParsedTrackInput, path: string, now: number): VisitInput => {
     const decoded = codec.decode(input.promocode);
     if (!decoded) throw new UnknownPromocodeError(input.promocode, `${path}promocode`);
-    const { occurredAt, ...visit } = input;
-    return { ...visit, candidateId: decoded.userId, at: visitTime(occurredAt, o.backdateDays, now, `${path}occurredAt`) };
+    const { userId, promocode, scene, trackType, detail, eventId, occurredAt } = input;
+    const at = visitTime(occurredAt, o.backdateDays, now, `${path}occurredAt`);
+    return { userId, promocode, candidateId: decoded.userId, scene, detail, eventId, trackType, at };
   };
   // Every call but migrate() first checks, once, that the tables are this version's (NotMigratedError).
   const { guard, migrated } = schemaGuard(ctx.db, ctx.t, ctx.d);
@@ -110,10 +111,10 @@ export function createTracker(options: TrackerOptions): Tracker {
    * After a write has committed: rows that landed on a day whose rollup may exist already (backdated,
    * or committed late) void that day's rollup (store/rollups.ts).
    */
-  const voidLateDays = async (times: Date[]) => {
+  const voidLateDays = (times: Date[]): Promise<void> | undefined => {
     const cutoff = Date.now() - LATE_MS;
     const late = times.map((at) => at.getTime()).filter((at) => at < cutoff);
-    if (late.length) await guard(() => invalidateTimes(ctx, late));
+    return late.length ? guard(() => invalidateTimes(ctx, late)) : undefined;
   };
 
   // Complete promos (a code image, when a generator is set) change only by forgetUser. `forgets`
@@ -166,7 +167,8 @@ export function createTracker(options: TrackerOptions): Tracker {
       const parsed = parse(recordTrackSchema, input);
       // The code and time are checked inside the guard: before migrate(), every call is NotMigratedError.
       const write = await guard(() => recordVisit(ctx, toVisit(parsed, '', Date.now())));
-      if (write.created) await voidLateDays([write.track.createdAt]);
+      const voiding = write.created ? voidLateDays([write.track.createdAt]) : undefined;
+      if (voiding) await voiding;
       emitTrack(write);
       return write.created ? write.track : markReplayed(write.track);
     },

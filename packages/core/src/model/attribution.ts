@@ -100,16 +100,31 @@ export function settle(rules: AttributionRules, facts: VisitFacts, read: (need: 
  * single statement can see (the user's `arrivedNew` and whether they are bound), or `null` where it
  * needs more (a possible binding): the dialects' one-statement path picks among these.
  */
-export function laterVisitOutcomes(
-  rules: AttributionRules,
-  v: Pick<VisitFacts, 'userId' | 'candidateId' | 'scene' | 'at'>,
-): { returning: DecisionOutcome; newBound: DecisionOutcome | null; newUnbound: DecisionOutcome | null } {
-  const later = (arrivedNew: boolean, bound: boolean) => {
-    const verdict = decide(rules, { ...v, visitor: { firstVisit: false, arrivedNew, firstSeenAt: v.at }, bound });
-    return 'need' in verdict || verdict.bind ? null : verdict.outcome;
-  };
-  return { returning: later(false, false)!, newBound: later(true, true), newUnbound: later(true, false) };
+export function laterVisitOutcomes(rules: AttributionRules, v: Pick<VisitFacts, 'userId' | 'candidateId' | 'scene' | 'at'>): LaterVisitOutcomes {
+  // The visitor row is read as first seen at this visit's time, so only the scene and whether the
+  // code is the user's own can change the answer: kept per rules and (scene, self).
+  let kept = outcomesKept.get(rules);
+  if (!kept) outcomesKept.set(rules, (kept = new Map()));
+  const key = `${v.candidateId === v.userId ? 's' : 'o'}${v.scene}`;
+  let outcomes = kept.get(key);
+  if (!outcomes) {
+    const later = (arrivedNew: boolean, bound: boolean) => {
+      const verdict = decide(rules, { ...v, visitor: { firstVisit: false, arrivedNew, firstSeenAt: v.at }, bound });
+      return 'need' in verdict || verdict.bind ? null : verdict.outcome;
+    };
+    outcomes = { returning: later(false, false)!, newBound: later(true, true), newUnbound: later(true, false) };
+    if (kept.size >= 1024) kept.clear();
+    kept.set(key, outcomes);
+  }
+  return outcomes;
 }
+
+interface LaterVisitOutcomes {
+  returning: DecisionOutcome;
+  newBound: DecisionOutcome | null;
+  newUnbound: DecisionOutcome | null;
+}
+const outcomesKept = new WeakMap<AttributionRules, Map<string, LaterVisitOutcomes>>();
 
 const DAY_MS = 86_400_000;
 export const windowMs = (days: number | undefined): number | null => (days === undefined ? null : days * DAY_MS);

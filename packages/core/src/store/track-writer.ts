@@ -63,8 +63,9 @@ type LaterVisitStatement = (db: Kysely<any>, t: StoreContext['t'], p: LaterVisit
 
 /** The outcomes `decide` gives each state of a returning user, for the statement to pick from. */
 async function writeLaterVisit(ctx: StoreContext, db: Kysely<any>, v: VisitInput, statement: LaterVisitStatement): Promise<TrackWrite | null> {
-  const outcomes = laterVisitOutcomes(ctx.rules, { userId: v.userId, candidateId: v.candidateId, scene: v.scene, at: v.at });
-  const row = await statement(db, ctx.t, { ...v, ...outcomes });
+  const { returning, newBound, newUnbound } = laterVisitOutcomes(ctx.rules, v);
+  const { promocode, scene, detail, userId, at } = v;
+  const row = await statement(db, ctx.t, { promocode, scene, detail, userId, at, returning, newBound, newUnbound });
   if (!row) return null;
   const track = trackOf(v, { id: row.id, trackType: 2, referrerId: num(row.referrer) });
   return { track, created: true, outcome: row.outcome as DecisionOutcome, binding: null };

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import { type BindingFacts, type Need, settle, type VisitorFacts } from '../model/attribution.js';
 import { UnknownPromocodeError } from '../model/errors.js';
 import type { DecisionOutcome, Referral, TrackType } from '../model/types.js';
-import { runCompiled } from './compiled.js';
+import { runCompiled, sqlText } from './compiled.js';
 import type { StoreContext } from './context.js';
 import { ident } from './dialects/statements.js';
 import { num } from './rows.js';
@@ -77,13 +77,14 @@ async function readFacts(ctx: StoreContext, trx: Kysely<any>, visits: VisitInput
   // Lists padded to a power of two, so that a handful of SQL texts serve every batch (prepared once).
   const codes = padded([...new Set(visits.map((v) => v.promocode))]);
   const users = padded([...new Set(visits.map((v) => v.userId))]);
-  const sqlText =
+  const text = sqlText(ctx, `facts ${codes.length} ${users.length}`, () =>
     `select 'o' as k, promocode as code, user_id as a, null as b, null as c from ${ident(t.promo)} where promocode in (${marks(codes.length)}) ` +
     `union all select 'v', null, user_id, first_seen_at, arrived_new from ${ident(t.visitor)} where user_id in (${marks(users.length)}) ` +
     `union all select 'b', null, user_id, referrer, bound_at from ${ident(t.referral)} where user_id in (${marks(users.length)}) ` +
-    `union all select 'r', null, referrer, null, null from ${ident(t.referral)} where referrer in (${marks(users.length)})`;
+    `union all select 'r', null, referrer, null, null from ${ident(t.referral)} where referrer in (${marks(users.length)})`,
+  );
   type Row = { k: string; code: string | null; a: unknown; b: unknown; c: unknown };
-  const { rows } = await runCompiled<Row>(trx, sqlText, [...codes, ...users, ...users, ...users]);
+  const { rows } = await runCompiled<Row>(trx, text, [...codes, ...users, ...users, ...users]);
   const facts: Facts = { owners: new Map(), visitors: new Map(), bindings: new Map(), referring: new Set() };
   for (const r of rows) {
     const a = num(r.a);
@@ -127,16 +128,16 @@ class PendingWrites {
     const ids: number[] = [];
     for (const chunk of chunks(decided)) {
       const params = chunk.flatMap((d) => [trackTypeOf(d.visitor), d.v.scene, d.v.detail, d.v.userId, d.v.promocode, d.owner, d.v.at, d.outcome]);
-      const sqlText =
-        `insert into ${ident(t.track)} (track_type, scene, detail, user_id, promocode, referrer, created_at, outcome) values ` +
-        tuples(chunk.length, 8) +
-        ' returning id';
+      const text = sqlText(this.ctx, `tracks ${chunk.length}`, () =>
+        `insert into ${ident(t.track)} (track_type, scene, detail, user_id, promocode, referrer, created_at, outcome) values ${tuples(chunk.length, 8)} returning id`,
+      );
       // One statement in the single writer's transaction: the rows are numbered in VALUES order.
-      ids.push(...(await runCompiled<{ id: number }>(this.trx, sqlText, params)).rows.map((r) => num(r.id)).sort((a, b) => a - b));
+      ids.push(...(await runCompiled<{ id: number }>(this.trx, text, params)).rows.map((r) => num(r.id)).sort((a, b) => a - b));
     }
     const firstVisits = decided.filter((d) => d.visitor.firstVisit).map((d) => [d.v.userId, d.v.at, d.visitor.arrivedNew ? 1 : 0]);
     for (const chunk of chunks(firstVisits)) {
-      await runCompiled(this.trx, `insert into ${ident(t.visitor)} (user_id, first_seen_at, arrived_new) values ${tuples(chunk.length, 3)}`, chunk.flat());
+      const text = sqlText(this.ctx, `visitors ${chunk.length}`, () => `insert into ${ident(t.visitor)} (user_id, first_seen_at, arrived_new) values ${tuples(chunk.length, 3)}`);
+      await runCompiled(this.trx, text, chunk.flat());
     }
     const bindings: unknown[][] = [];
     const rebindings: Referral[] = [];
@@ -149,8 +150,10 @@ class PendingWrites {
       this.writes[d.index] = { track, created: true, outcome: d.outcome, binding };
     }
     for (const chunk of chunks(bindings)) {
-      const head = `insert into ${ident(t.referral)} (user_id, referrer, promocode, scene, track_id, bound_at) values `;
-      await runCompiled(this.trx, head + tuples(chunk.length, 6), chunk.flat());
+      const text = sqlText(this.ctx, `bindings ${chunk.length}`, () =>
+        `insert into ${ident(t.referral)} (user_id, referrer, promocode, scene, track_id, bound_at) values ${tuples(chunk.length, 6)}`,
+      );
+      await runCompiled(this.trx, text, chunk.flat());
     }
     // After the new bindings, in decision order: a user bound and then rebound in one batch ends with the later one.
     for (const r of rebindings) await writeBinding(this.ctx, this.trx, r, true);
