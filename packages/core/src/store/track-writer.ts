@@ -8,7 +8,7 @@ import { wants, writeEvents } from './outbox.js';
 import { num } from './rows.js';
 import { trackOf, type TrackWrite, type VisitInput } from './visit-records.js';
 import { writeVisitStepwise } from './visits-stepwise.js';
-import { writeVisitsUpfront } from './visits-upfront.js';
+import { writeVisitUpfront } from './visits-upfront.js';
 
 export type { TrackWrite, VisitInput } from './visit-records.js';
 
@@ -19,38 +19,40 @@ export type { TrackWrite, VisitInput } from './visit-records.js';
  */
 
 /**
- * One visit: the dialect's one-statement later visit where it has one, else the transaction. An
- * endpoint that wants `track.recorded` needs the event in the track's transaction: where writes are
- * serialized the one statement then runs inside it, with its event; elsewhere the transaction runs
- * (a failed statement would abort the server's transaction).
+ * One visit: the dialect's one-statement later visit where it has one (outside a transaction, or
+ * as one call of a shared SQLite transaction), else the transaction. An endpoint that wants
+ * `track.recorded` needs the event in the track's transaction, so then the transaction runs.
  */
 export function recordVisit(ctx: StoreContext, v: VisitInput): Promise<TrackWrite> {
   const { laterVisit } = ctx.d;
-  const whole = (trx: Kysely<any>) => writeVisits(ctx, trx, [v]).then((w) => w[0]!);
-  const oneStatement = laterVisit && !v.eventId ? (db: Kysely<any>) => writeLaterVisit(ctx, db, v, laterVisit.bind(ctx.d)) : undefined;
-  if (!oneStatement) return ctx.d.write(ctx.db, whole);
-  if (!wants(ctx, 'track.recorded')) return ctx.d.write(ctx.db, whole, oneStatement);
-  if (!ctx.d.serializedWrites) return ctx.d.write(ctx.db, whole);
-  return ctx.d.write(ctx.db, async (trx) => {
-    const write = await oneStatement(trx);
-    if (!write) return whole(trx);
-    await writeEvents(ctx, trx, eventsOf(write));
-    return write;
-  });
+  const oneStatement =
+    laterVisit && !v.eventId && !wants(ctx, 'track.recorded') ? (db: Kysely<any>) => writeLaterVisit(ctx, db, v, laterVisit.bind(ctx.d)) : undefined;
+  // When the statement ran and wrote nothing, the transaction does not try it again.
+  return ctx.d.write(ctx.db, (trx) => writeVisits(ctx, trx, [v], !oneStatement).then((w) => w[0]!), oneStatement);
 }
 
 /** Several visits, in order, in one transaction. */
 export function recordVisits(ctx: StoreContext, visits: VisitInput[]): Promise<TrackWrite[]> {
-  return ctx.d.write(ctx.db, (trx) => writeVisits(ctx, trx, visits));
+  return ctx.d.write(ctx.db, (trx) => writeVisits(ctx, trx, visits, true));
 }
 
-/** The visits, then their events (tracks and bindings) in the same transaction. */
-async function writeVisits(ctx: StoreContext, trx: Kysely<any>, visits: VisitInput[]): Promise<TrackWrite[]> {
-  const writes = ctx.d.serializedWrites
-    ? await writeVisitsUpfront(ctx, trx, visits, (v) => writeVisitStepwise(ctx, trx, v))
-    : await visits.reduce(async (done, v) => [...(await done), await writeVisitStepwise(ctx, trx, v)], Promise.resolve([] as TrackWrite[]));
+/** The visits one after the other, then their events (tracks and bindings), in the caller's transaction. */
+async function writeVisits(ctx: StoreContext, trx: Kysely<any>, visits: VisitInput[], laterFirst: boolean): Promise<TrackWrite[]> {
+  const writes: TrackWrite[] = [];
+  for (const v of visits) writes.push(await writeVisit(ctx, trx, v, laterFirst));
   if (ctx.outbox.wants.size > 0) await writeEvents(ctx, trx, writes.flatMap(eventsOf));
   return writes;
+}
+
+/**
+ * Where writes are serialized a failed statement fails alone, so the one-statement later visit may
+ * run inside the transaction; elsewhere it would abort it, so each fact is read under its lock.
+ */
+async function writeVisit(ctx: StoreContext, trx: Kysely<any>, v: VisitInput, laterFirst: boolean): Promise<TrackWrite> {
+  if (!ctx.d.serializedWrites || v.eventId) return writeVisitStepwise(ctx, trx, v);
+  const { laterVisit } = ctx.d;
+  const later = laterFirst && laterVisit ? await writeLaterVisit(ctx, trx, v, laterVisit.bind(ctx.d)) : null;
+  return later ?? writeVisitUpfront(ctx, trx, v);
 }
 
 const eventsOf = (w: TrackWrite): OutboxEvent[] => {
