@@ -107,10 +107,10 @@ export function createTracker(options: TrackerOptions): Tracker {
   };
 
   /**
-   * After a write has committed: rows that landed on a day whose rollup may exist already (backdated,
-   * or committed late) void that day's rollup (store/rollups.ts).
+   * After a write has committed: rows that landed in a day or hour whose rollup may exist already
+   * (backdated, or committed late) void those rollups (store/rollups.ts).
    */
-  const voidLateDays = async (times: Date[]) => {
+  const voidLateRollups = async (times: Date[]) => {
     const cutoff = Date.now() - LATE_MS;
     const late = times.map((at) => at.getTime()).filter((at) => at < cutoff);
     if (late.length) await guard(() => invalidateTimes(ctx, late));
@@ -166,7 +166,7 @@ export function createTracker(options: TrackerOptions): Tracker {
       const parsed = parse(recordTrackSchema, input);
       // The code and time are checked inside the guard: before migrate(), every call is NotMigratedError.
       const write = await guard(() => recordVisit(ctx, toVisit(parsed, '', Date.now())));
-      if (write.created) await voidLateDays([write.track.createdAt]);
+      if (write.created) await voidLateRollups([write.track.createdAt]);
       emitTrack(write);
       return write.created ? write.track : markReplayed(write.track);
     },
@@ -176,7 +176,7 @@ export function createTracker(options: TrackerOptions): Tracker {
       if (parsed.length === 0) return [];
       const now = Date.now();
       const writes = await guard(() => recordVisits(ctx, parsed.map((input, i) => toVisit(input, `${i}.`, now))));
-      await voidLateDays(writes.filter((w) => w.created).map((w) => w.track.createdAt));
+      await voidLateRollups(writes.filter((w) => w.created).map((w) => w.track.createdAt));
       writes.forEach(emitTrack);
       return writes.map((w) => w.track);
     },
@@ -188,7 +188,7 @@ export function createTracker(options: TrackerOptions): Tracker {
         const at = visitTime(occurredAt, o.backdateDays, Date.now(), 'occurredAt');
         return ctx.d.write(ctx.db, (trx) => writeShare(ctx, trx, { ...parsed, at }));
       });
-      if (created) await voidLateDays([share.createdAt]);
+      if (created) await voidLateRollups([share.createdAt]);
       if (created) emit({ type: 'share.recorded', share });
       return share;
     },
