@@ -99,8 +99,11 @@ const byRoute = (runs) => {
   for (const r of runs) for (const q of r.requests) all.set(q.path, [...(all.get(q.path) ?? []), q.ms]);
   return Object.fromEntries([...all].map(([path, ms]) => [path, median(ms)]));
 };
+/** The median cold load, request by request: where its time went. */
+const typical = [...cold].sort((a, b) => a.ms - b.ms)[cold.length >> 1];
 process.stdout.write(
   JSON.stringify({
+    cold_timeline: [...typical.requests.map((q) => `${q.path} ${q.start}+${q.ms}`), `rendered ${Math.round(typical.ms)}`].join(', '),
     cold_ms: cold.map((r) => Math.round(r.ms)),
     warm_ms: warm.map((r) => Math.round(r.ms)),
     cold_median_ms: Math.round(median(cold.map((r) => r.ms))),

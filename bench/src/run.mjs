@@ -245,7 +245,8 @@ if (big) {
     out +=
       `\n\ndashboard on 10M tracks (SQLite, headless Chromium; navigation → first full render): cold ${d.cold_median_ms} ms (${d.cold_ms.join(', ')}), ` +
       `warm ${d.warm_median_ms} ms (${d.warm_ms.join(', ')}) (target ≤ 1500 ms: ${met})` +
-      `\n  requests, cold (ms, median): ${routes(d.cold_requests)}\n  requests, warm: ${routes(d.warm_requests)}`;
+      `\n  requests, cold (ms, median): ${routes(d.cold_requests)}\n  requests, warm: ${routes(d.warm_requests)}` +
+      `\n  the median cold load (request: start + ms after navigation): ${d.cold_timeline}`;
   }
   const e = big.export;
   out += `\n\nCSV export of ${e.rows} tracks (GET /export/tracks.csv through core's handler, own process): ${e.rows_per_sec} rows/s, ${e.secs} s, ${e.mb} MB of CSV, heap ${e.start_heap_mb} MB at start, peak ${e.peak_heap_mb} MB (target ≤ 150 MB: ${e.peak_heap_mb <= 150 ? 'met' : 'MISSED'})`;
