@@ -194,5 +194,23 @@ eachDatabase((database) => {
       const one = await f.tracker.stats({ promocode });
       expect(one).toMatchObject({ visits: rows.length, uniqueVisitors: 100_000, uniqueVisitorsEstimated: false });
     }, 180_000);
+
+    it('are counted exactly over a range without closed days (today, from hourly rollups), even past 200,000 users', async () => {
+      const { promocode } = await f.tracker.getOrCreatePromo({ userId: 1 });
+      const day0 = Date.parse('2026-01-10T00:00:00.000+08:00');
+      freezeTime(day0 + 20 * HOUR);
+      // 200,100 users, each once, over today's closed hours 00:00–19:00.
+      const users = 200_100;
+      const rows: Record<string, unknown>[] = [];
+      for (let u = 0; u < users; u++) {
+        rows.push({ track_type: 1, scene: '1047', user_id: 1_000_000 + u, promocode, created_at: day0 + (u % 19) * HOUR + (u % 3_600) * 1000 });
+      }
+      for (let i = 0; i < rows.length; i += 2000) await f.db.insertInto(`${f.prefix}track`).values(rows.slice(i, i + 2000)).execute();
+      const today = { from: new Date(day0) };
+      expect(await f.tracker.stats(today)).toMatchObject({ visits: users, uniqueVisitors: users, uniqueVisitorsEstimated: false });
+      const { rows: hours } = await sql<{ n: unknown }>`select count(*) as n from ${sql.table(`${f.prefix}rollup_hour`)} where ready = 1`.execute(f.db);
+      expect(Number(hours[0]!.n)).toBe(19);
+      vi.useRealTimers();
+    }, 180_000);
   });
 });

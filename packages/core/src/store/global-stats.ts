@@ -75,6 +75,11 @@ export async function selectGlobalStats(ctx: StoreContext, q: StatsQuery): Promi
   const users = new DistinctUsers();
   users.addSketches([...byDay.rolled.users, ...byHour.rolled.users]);
   for (const id of [...(fromRows.uniques as number[]), ...(late.uniques as number[])]) users.add(id);
+  if (users.estimated && days.length === 0) {
+    // Past 200,000 users within a day or two: a range without closed days still counts them exactly.
+    const { uniques } = await tallyRows(ctx, q, [q], emptyTally(), { visits: false, referrals: false, uniques: 'count' });
+    return shape(tally, uniques as number, false);
+  }
   return shape(tally, users.count(), users.estimated);
 }
 
