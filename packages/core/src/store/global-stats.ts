@@ -87,7 +87,7 @@ export async function selectGlobalStats(ctx: StoreContext, q: StatsQuery): Promi
  * Splits `span` into the closed hours (ending by `closedBy`) that lie wholly in it and pass `whole`,
  * pushed to `hours`, and the stretches between them, pushed to `live`.
  */
-export function splitHours(span: Span, closedBy: number, whole: (hour: number) => boolean, hours: number[], live: Span[]): void {
+function splitHours(span: Span, closedBy: number, whole: (hour: number) => boolean, hours: number[], live: Span[]): void {
   let from = span.start;
   const lastHour = Math.floor(closedBy / HOUR_MS) - 1;
   for (let hour = Math.ceil(span.start / HOUR_MS); hour <= lastHour; hour++) {
