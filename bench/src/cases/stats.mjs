@@ -87,9 +87,11 @@ export const statsSqlite = (() => {
         const t0 = Date.now();
         fastLoad(raw);
         fill(size);
-        // Rows written behind the library's back: its rollups of closed days are rebuilt from them
-        // (the first global call pays that, reported apart as "first call").
-        for (const table of ['rollup_day', 'rollup_scene', 'rollup_share_type']) raw.prepare(`delete from ${table}`).run();
+        // Rows written behind the library's back: its rollups of closed days and hours are rebuilt
+        // from them (the first global call pays that, reported apart as "first call").
+        for (const table of ['rollup_day', 'rollup_scene', 'rollup_share_type', 'rollup_hour', 'rollup_hour_scene', 'rollup_hour_share_type']) {
+          raw.prepare(`delete from ${table}`).run();
+        }
         raw.pragma('wal_checkpoint(TRUNCATE)');
         raw.pragma('synchronous = NORMAL');
         raw.pragma('cache_size = -2000');

@@ -108,10 +108,10 @@ export function createTracker(options: TrackerOptions): Tracker {
   };
 
   /**
-   * After a write has committed: rows that landed on a day whose rollup may exist already (backdated,
-   * or committed late) void that day's rollup (store/rollups.ts).
+   * After a write has committed: rows that landed in a day or hour whose rollup may exist already
+   * (backdated, or committed late) void those rollups (store/rollups.ts).
    */
-  const voidLateDays = (times: Date[]): Promise<void> | undefined => {
+  const voidLateRollups = (times: Date[]): Promise<void> | undefined => {
     const cutoff = Date.now() - LATE_MS;
     const late = times.map((at) => at.getTime()).filter((at) => at < cutoff);
     return late.length ? guard(() => invalidateTimes(ctx, late)) : undefined;
@@ -167,7 +167,7 @@ export function createTracker(options: TrackerOptions): Tracker {
       const parsed = parse(recordTrackSchema, input);
       // The code and time are checked inside the guard: before migrate(), every call is NotMigratedError.
       const write = await guard(() => recordVisit(ctx, toVisit(parsed, '', Date.now())));
-      const voiding = write.created ? voidLateDays([write.track.createdAt]) : undefined;
+      const voiding = write.created ? voidLateRollups([write.track.createdAt]) : undefined;
       if (voiding) await voiding;
       emitTrack(write);
       return write.created ? write.track : markReplayed(write.track);
@@ -178,7 +178,7 @@ export function createTracker(options: TrackerOptions): Tracker {
       if (parsed.length === 0) return [];
       const now = Date.now();
       const writes = await guard(() => recordVisits(ctx, parsed.map((input, i) => toVisit(input, `${i}.`, now))));
-      await voidLateDays(writes.filter((w) => w.created).map((w) => w.track.createdAt));
+      await voidLateRollups(writes.filter((w) => w.created).map((w) => w.track.createdAt));
       writes.forEach(emitTrack);
       return writes.map((w) => w.track);
     },
@@ -190,7 +190,7 @@ export function createTracker(options: TrackerOptions): Tracker {
         const at = visitTime(occurredAt, o.backdateDays, Date.now(), 'occurredAt');
         return ctx.d.write(ctx.db, (trx) => writeShare(ctx, trx, { ...parsed, at }));
       });
-      if (created) await voidLateDays([share.createdAt]);
+      if (created) await voidLateRollups([share.createdAt]);
       if (created) emit({ type: 'share.recorded', share });
       return share;
     },

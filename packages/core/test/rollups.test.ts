@@ -3,10 +3,14 @@ import { describe, expect, it, vi } from 'vitest';
 import { sceneLabel, type Stats, type StatsQuery, type Tracker } from '@promo-track/core';
 import { eachDatabase, freezeTime, useTracker } from './support.js';
 
-const ZONE = 'America/New_York';
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
-/** Around New York's spring-forward day (2026-03-08), so rollups span a 23-hour day. */
+/**
+ * The property test's zones: New York around its spring-forward day (2026-03-08), so rollups span
+ * a 23-hour day; Kathmandu (UTC+5:45), whose days start at a quarter past a UTC hour, so the hour
+ * across each midnight is read live.
+ */
+const ZONES = ['America/New_York', 'Asia/Kathmandu'] as const;
 const START = Date.parse('2026-03-03T09:00:00.000Z');
 
 /** A small deterministic PRNG (mulberry32), so a failure replays. */
@@ -19,10 +23,23 @@ function random(seed: number) {
   };
 }
 
-const localDay = (ms: number) => new Intl.DateTimeFormat('en-CA', { timeZone: ZONE }).format(new Date(ms));
+const localDay = (zone: string, ms: number) => new Intl.DateTimeFormat('en-CA', { timeZone: zone }).format(new Date(ms));
+
+/** The instant local day of `ms` starts in `zone` (days last at most 25 hours). */
+function startOfLocalDay(zone: string, ms: number): number {
+  const today = localDay(zone, ms);
+  let lo = ms - 26 * HOUR;
+  let hi = ms;
+  while (hi - lo > 1) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (localDay(zone, mid) === today) hi = mid;
+    else lo = mid;
+  }
+  return hi;
+}
 
 /** Global stats recounted from the raw rows, days by Intl: what every answer must equal. */
-async function recount(db: any, prefix: string, q: StatsQuery): Promise<Stats> {
+async function recount(db: any, prefix: string, zone: string, q: StatsQuery): Promise<Stats> {
   const inRange = (ms: number) => (!q.from || ms >= q.from.getTime()) && (!q.to || ms < q.to.getTime());
   const tracks = (await db.selectFrom(`${prefix}track`).select(['created_at', 'scene', 'track_type', 'user_id']).execute())
     .map((r: any) => ({ at: Number(r.created_at), scene: String(r.scene), type: Number(r.track_type), user: Number(r.user_id) }))
@@ -33,7 +50,7 @@ async function recount(db: any, prefix: string, q: StatsQuery): Promise<Stats> {
   const referrals = (await db.selectFrom(`${prefix}referral`).select(['bound_at']).execute()).filter((r: any) => inRange(Number(r.bound_at)));
   const days = new Map<string, { day: string; visits: number; newUserVisits: number; shares: number }>();
   const dayOf = (ms: number) => {
-    const day = localDay(ms);
+    const day = localDay(zone, ms);
     return days.get(day) ?? days.set(day, { day, visits: 0, newUserVisits: 0, shares: 0 }).get(day)!;
   };
   const scenes = new Map<string, number>();
@@ -65,39 +82,57 @@ async function recount(db: any, prefix: string, q: StatsQuery): Promise<Stats> {
 }
 
 eachDatabase((database) => {
-  describe('rollups', () => {
-    const f = useTracker(database, { timeZone: ZONE });
+  describe.each(ZONES)('rollups in %s', (zone) => {
+    const f = useTracker(database, { timeZone: zone });
 
     it('after a random interleaving of visits, shares, forgets and purges, every count equals a recount from the raw rows', async () => {
-      const next = random(database.name.length * 7919);
+      const next = random(database.name.length * 7919 + zone.length);
       const pick = <T>(items: readonly T[]) => items[Math.floor(next() * items.length)]!;
       let now = START;
       freezeTime(now);
       const tracker: Tracker = f.tracker;
       const codes = new Map<number, string>();
       for (const owner of [1, 2, 3, 4]) codes.set(owner, (await tracker.getOrCreatePromo({ userId: owner })).promocode);
+      // Whole closed days (daily rollups), today and the partial days at a range's ends (closed
+      // hours from hourly rollups, the rest live), uneven edges and a range that ends in the past.
       const queries = (): StatsQuery[] => [
         {},
         { from: new Date(now - 3 * DAY) },
         { from: new Date(START + 13 * HOUR), to: new Date(now - 20 * HOUR) },
         { to: new Date(now - 2 * DAY) },
+        { from: new Date(startOfLocalDay(zone, now)) },
+        { from: new Date(now - 5 * HOUR - 17 * 60_000) },
+        { from: new Date(now - 26 * HOUR), to: new Date(now - 90 * 60_000) },
       ];
       const check = async (when: string) => {
         for (const q of queries()) {
           if (q.from && q.to && q.from >= q.to) continue;
           const stats = await tracker.stats(q);
-          const expected = await recount(f.db, f.prefix, q);
+          const expected = await recount(f.db, f.prefix, zone, q);
           const sorted = { ...stats, byShareType: [...stats.byShareType].sort((a, b) => a.shareType - b.shareType) };
           expect(sorted, `${when}, ${JSON.stringify(q)}`).toEqual(expected);
         }
       };
 
       for (let step = 0; step < 260; step++) {
-        now += Math.floor(next() * 100 * 60_000);
+        // Mostly across an hour or two; sometimes to just past the top of the next hour, or a few
+        // seconds on: writes land around the moment an hour ends, before and after it is closed.
+        const move = next();
+        if (move < 0.2) now = Math.ceil(now / HOUR) * HOUR + Math.floor(next() * 150_000);
+        else now += Math.floor(next() * (move < 0.4 ? 60_000 : 100 * 60_000));
         vi.setSystemTime(now);
         const roll = next();
-        // Backdated by up to 3 days (within backdateDays), or now.
-        const occurredAt = next() < 0.3 ? new Date(now - Math.floor(next() * 3 * DAY)) : undefined;
+        // Backdated (within backdateDays): by under a minute (not late: no invalidation), into an
+        // hour closed earlier today, or up to 3 days; or now.
+        const back = next();
+        const occurredAt =
+          back < 0.1
+            ? new Date(now - Math.floor(next() * 55_000))
+            : back < 0.25
+              ? new Date(now - Math.floor(next() * 3 * HOUR))
+              : back < 0.35
+                ? new Date(now - Math.floor(next() * 3 * DAY))
+                : undefined;
         try {
           if (roll < 0.55) {
             const [owner, code] = pick([...codes]);
@@ -122,11 +157,13 @@ eachDatabase((database) => {
         if (step % 65 === 64) await check(`step ${step}`);
       }
       await check('the end');
-      // Rollups were used: closed days have rows in the library's rollup table.
-      const { rows } = await sql<{ n: unknown }>`select count(*) as n from ${sql.table(`${f.prefix}rollup_day`)}`.execute(f.db);
-      expect(Number(rows[0]!.n)).toBeGreaterThan(3);
+      // Rollups were used: closed days and closed hours have rows in the library's rollup tables.
+      for (const table of ['rollup_day', 'rollup_hour']) {
+        const { rows } = await sql<{ n: unknown }>`select count(*) as n from ${sql.table(`${f.prefix}${table}`)}`.execute(f.db);
+        expect(Number(rows[0]!.n), table).toBeGreaterThan(3);
+      }
       vi.useRealTimers();
-    }, 120_000);
+    }, 180_000);
   });
 
   describe('unique visitors at 100k distinct users', () => {
@@ -156,6 +193,24 @@ eachDatabase((database) => {
       expect(await f.tracker.stats()).toEqual(global);
       const one = await f.tracker.stats({ promocode });
       expect(one).toMatchObject({ visits: rows.length, uniqueVisitors: 100_000, uniqueVisitorsEstimated: false });
+    }, 180_000);
+
+    it('are counted exactly over a range without closed days (today, from hourly rollups), even past 200,000 users', async () => {
+      const { promocode } = await f.tracker.getOrCreatePromo({ userId: 1 });
+      const day0 = Date.parse('2026-01-10T00:00:00.000+08:00');
+      freezeTime(day0 + 20 * HOUR);
+      // 200,100 users, each once, over today's closed hours 00:00–19:00.
+      const users = 200_100;
+      const rows: Record<string, unknown>[] = [];
+      for (let u = 0; u < users; u++) {
+        rows.push({ track_type: 1, scene: '1047', user_id: 1_000_000 + u, promocode, created_at: day0 + (u % 19) * HOUR + (u % 3_600) * 1000 });
+      }
+      for (let i = 0; i < rows.length; i += 2000) await f.db.insertInto(`${f.prefix}track`).values(rows.slice(i, i + 2000)).execute();
+      const today = { from: new Date(day0) };
+      expect(await f.tracker.stats(today)).toMatchObject({ visits: users, uniqueVisitors: users, uniqueVisitorsEstimated: false });
+      const { rows: hours } = await sql<{ n: unknown }>`select count(*) as n from ${sql.table(`${f.prefix}rollup_hour`)} where ready = 1`.execute(f.db);
+      expect(Number(hours[0]!.n)).toBe(19);
+      vi.useRealTimers();
     }, 180_000);
   });
 });

@@ -17,6 +17,10 @@ export interface TableNames {
   rollupDay: string;
   rollupScene: string;
   rollupShareType: string;
+  /** Hourly rollups of closed hours (store/rollups.ts), the same three shapes by UTC hour. */
+  rollupHour: string;
+  rollupHourScene: string;
+  rollupHourShareType: string;
   migration: string;
   migrationLock: string;
 }
@@ -34,6 +38,9 @@ export function tableNames(prefix: string): TableNames {
     rollupDay: `${prefix}rollup_day`,
     rollupScene: `${prefix}rollup_scene`,
     rollupShareType: `${prefix}rollup_share_type`,
+    rollupHour: `${prefix}rollup_hour`,
+    rollupHourScene: `${prefix}rollup_hour_scene`,
+    rollupHourShareType: `${prefix}rollup_hour_share_type`,
     migration: `${prefix}promo_track_migration`,
     migrationLock: `${prefix}promo_track_migration_lock`,
   };

@@ -8,7 +8,7 @@ const M = 1 << P;
 /** Past this many ids a day's sketch is dense: 4 bytes each, so never larger than the registers. */
 export const SPARSE_MAX = M / 4;
 /** A union of sparse sketches stays exact up to this many ids (a Set in memory), then turns dense. */
-const EXACT_MAX = 200_000;
+export const EXACT_MAX = 200_000;
 
 /** murmur3's 32-bit finalizer: a bijection that spreads every bit of the input over the output. */
 function fmix32(h: number): number {
@@ -51,6 +51,13 @@ export class DistinctUsers {
     for (let at = 1; at + 4 <= bytes.length; at += 4) this.add(view.getInt32(at, true));
   }
 
+  /** Adds stored sketches, the dense ones first (ids of the sparse ones then go straight to the registers). */
+  addSketches(sketches: readonly Uint8Array[]): void {
+    const dense = (bytes: Uint8Array) => bytes.length === M + 1 && bytes[0] === DENSE;
+    for (const bytes of sketches) if (dense(bytes)) this.addSketch(bytes);
+    for (const bytes of sketches) if (!dense(bytes)) this.addSketch(bytes);
+  }
+
   count(): number {
     if (this.ids) return this.ids.size;
     return estimate(this.registers!);
@@ -66,9 +73,12 @@ export class DistinctUsers {
 const SPARSE = 1;
 const DENSE = 2;
 
-/** A day's stored sketch: a kind byte, then the sorted ids (int32 LE) or the registers. */
-export function encodeSketch(ids: readonly number[]): Uint8Array {
-  if (ids.length <= SPARSE_MAX) {
+/**
+ * A stored sketch: a kind byte, then the sorted ids (int32 LE) while there are at most `sparseMax`,
+ * else the registers.
+ */
+export function encodeSketch(ids: readonly number[], sparseMax = SPARSE_MAX): Uint8Array {
+  if (ids.length <= sparseMax) {
     const bytes = new Uint8Array(1 + ids.length * 4);
     bytes[0] = SPARSE;
     const view = new DataView(bytes.buffer);

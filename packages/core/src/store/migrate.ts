@@ -6,6 +6,7 @@ import { arrivedNewAndUtf8mb4 } from '../schema/0003-arrived-new-and-utf8mb4.js'
 import type { TableNames } from '../schema/table-names.js';
 import { outbox } from '../schema/0004-outbox.js';
 import { rollups } from '../schema/0005-rollups.js';
+import { hourRollups } from '../schema/0006-hour-rollups.js';
 
 /** Every migration, by name, in order; each takes only names and the dialect's name (frozen in time). */
 export function migrations(t: TableNames, dialect: DialectName): Record<string, Migration> {
@@ -15,6 +16,7 @@ export function migrations(t: TableNames, dialect: DialectName): Record<string, 
     '0003_arrived_new_and_utf8mb4': arrivedNewAndUtf8mb4(t, dialect),
     '0004_outbox': outbox(t, dialect),
     '0005_rollups': rollups(t, dialect),
+    '0006_hour_rollups': hourRollups(t, dialect),
   };
 }
 

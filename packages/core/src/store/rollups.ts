@@ -1,60 +1,36 @@
 import { randomBytes } from 'node:crypto';
 import { type Kysely, sql } from 'kysely';
 import type { StoreContext } from './context.js';
-import { localDay } from './day-buckets.js';
-import { DistinctUsers, encodeSketch } from './hll.js';
+import { encodeSketch } from './hll.js';
+import { type Grain, HOUR_MS } from './rollup-grains.js';
 import { num } from './rows.js';
-import type { Tally } from './stats.js';
+import { addDay, type Tally } from './stats.js';
 
 /**
- * Daily rollups of closed days, built lazily by the first stats call that needs a day, kept in the
- * library's own tables and rebuilt after anything changes a closed day (docs/stats.md):
- * - a day is closed once it ended CLOSED_MARGIN ago, so writes in flight at its end have committed;
+ * Rollups of closed days and closed hours (rollup-grains.ts), built lazily by the first stats call
+ * that needs a bucket, kept in the library's own tables and rebuilt after anything changes a closed
+ * bucket (docs/stats.md):
+ * - a bucket is closed once it ended CLOSED_MARGIN ago, so writes in flight at its end have committed;
  * - a write committed more than LATE_MS after its time (backdated visits, a slow commit), forgetUser
- *   and purge delete the rollup rows of the days they touch, after their commit;
- * - a build claims its days with a token before reading, and keeps its result only if the token is
- *   still there when it writes: an invalidation in between (which deletes the claim) voids it.
+ *   and purge delete the rollup rows of the buckets they touch, after their commit;
+ * - a build claims its buckets with a token before reading, and keeps its result only if the token
+ *   is still there when it writes: an invalidation in between (which deletes the claim) voids it;
+ * - a bucket that is still missing after its build (voided meanwhile), or whose details do not add
+ *   up to its counts (voided and rebuilt between two reads), is answered `missing`: read it live.
  */
 export const CLOSED_MARGIN = 2 * 60_000;
 export const LATE_MS = 60_000;
-/** Days read per build query: bounds the rows one build holds in memory. */
-const BUILD_DAYS = 16;
-
-/** What a rollup row was counted for: a zone's days, an attribution model, a set of excluded scenes. */
-export function scopeOf(ctx: StoreContext): string {
-  const excluded = [...ctx.rules.excludeScenes].sort().join(',');
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < excluded.length; i++) hash = Math.imul(hash ^ excluded.charCodeAt(i), 0x01000193) >>> 0;
-  return `${ctx.zone.name}|${ctx.rules.model}|${hash.toString(16)}`.slice(0, 96);
-}
-
-/** The counts of closed days, and their distinct users as a sketch. */
+/** The counts of closed buckets, and their distinct users as stored sketches (hll.ts). */
 export interface RolledUp extends Tally {
-  users: DistinctUsers;
+  users: Uint8Array[];
 }
 
-/** The rollups of days `first`…`last` (closed), built first where missing. */
-export async function readRollups(ctx: StoreContext, first: number, last: number): Promise<RolledUp> {
-  const scope = scopeOf(ctx);
-  const { db, t } = ctx;
-  const readDays = () =>
-    db
-      .selectFrom(t.rollupDay)
-      .select(['day', 'visits', 'new_user_visits', 'shares', 'referrals', 'users'])
-      .where('scope', '=', scope)
-      .where('day', '>=', first)
-      .where('day', '<=', last)
-      .where('ready', '=', 1)
-      .execute();
-  let rows = await readDays();
-  if (rows.length < last - first + 1) {
-    const have = new Set(rows.map((r) => num(r.day)));
-    const missing: number[] = [];
-    for (let day = first; day <= last; day++) if (!have.has(day)) missing.push(day);
-    for (let i = 0; i < missing.length; i += BUILD_DAYS) await buildDays(ctx, scope, missing.slice(i, i + BUILD_DAYS));
-    rows = await readDays();
-  }
-
+/**
+ * The rollups of `wanted` (closed buckets, ascending), built first where missing. `missing`: the
+ * buckets whose rows could not be read consistently (a rare race with an invalidation); the caller
+ * reads their rows live.
+ */
+export async function readRollups(ctx: StoreContext, grain: Grain, wanted: number[]): Promise<{ rolled: RolledUp; missing: number[] }> {
   const out: RolledUp = {
     visits: 0,
     newUserVisits: 0,
@@ -63,37 +39,72 @@ export async function readRollups(ctx: StoreContext, first: number, last: number
     byDay: new Map(),
     byScene: new Map(),
     byShareType: new Map(),
-    users: new DistinctUsers(),
+    users: [],
   };
-  for (const r of rows) {
-    const day = { visits: num(r.visits), newUserVisits: num(r.new_user_visits), shares: num(r.shares) };
-    out.visits += day.visits;
-    out.newUserVisits += day.newUserVisits;
-    out.shares += day.shares;
-    out.referrals += num(r.referrals);
-    if (day.visits || day.shares) out.byDay.set(num(r.day), day);
-    if (r.users) out.users.addSketch(r.users as Uint8Array);
+  if (wanted.length === 0) return { rolled: out, missing: [] };
+  const { db } = ctx;
+  const { key, scope, tables } = grain;
+  const lo = wanted[0]!;
+  const hi = wanted[wanted.length - 1]!;
+  const want = new Set(wanted);
+  const readRows = async () =>
+    (
+      await db
+        .selectFrom(tables.buckets)
+        .select([`${key} as b`, 'visits', 'new_user_visits', 'shares', 'referrals', 'users'])
+        .where('scope', '=', scope)
+        .where(key, '>=', lo)
+        .where(key, '<=', hi)
+        .where('ready', '=', 1)
+        .execute()
+    ).filter((r) => want.has(num(r.b)));
+  let rows = await readRows();
+  if (rows.length < want.size) {
+    const have = new Set(rows.map((r) => num(r.b)));
+    const absent = wanted.filter((b) => !have.has(b));
+    for (let i = 0; i < absent.length; i += grain.perBuild) await buildBuckets(ctx, grain, absent.slice(i, i + grain.perBuild));
+    rows = await readRows();
   }
-  // Only the details of days whose row is ready (a day invalidated meanwhile keeps stale details
-  // until its next build replaces them).
-  const details = (table: string, key: string) =>
+
+  // The details of ready rows, per bucket: a bucket's count whose details do not add up to it was
+  // voided (or rebuilt) between the two reads.
+  const details = (table: string, column: string) =>
     db
       .selectFrom(`${table} as x`)
-      .innerJoin(`${t.rollupDay} as d`, (j) => j.onRef('d.scope', '=', 'x.scope').onRef('d.day', '=', 'x.day'))
-      .select([`x.${key} as k`, (eb) => eb.fn.sum(`x.n`).as('n')])
+      .innerJoin(`${tables.buckets} as r`, (j) => j.onRef('r.scope', '=', 'x.scope').onRef(`r.${key}`, '=', `x.${key}`))
+      .select([`x.${key} as b`, `x.${column} as k`, 'x.n as n'])
       .where('x.scope', '=', scope)
-      .where('x.day', '>=', first)
-      .where('x.day', '<=', last)
-      .where('d.ready', '=', 1)
-      .groupBy(`x.${key}`)
+      .where(`x.${key}`, '>=', lo)
+      .where(`x.${key}`, '<=', hi)
+      .where('r.ready', '=', 1)
       .execute();
-  const [scenes, shareTypes] = await Promise.all([details(t.rollupScene, 'scene'), details(t.rollupShareType, 'share_type')]);
-  for (const r of scenes) out.byScene.set(String(r.k), num(r.n));
-  for (const r of shareTypes) out.byShareType.set(num(r.k), num(r.n));
-  return out;
+  const [scenes, shareTypes] = await Promise.all([details(tables.scenes, 'scene'), details(tables.shareTypes, 'share_type')]);
+  const sums = (found: typeof scenes) => {
+    const by = new Map<number, number>();
+    for (const r of found) by.set(num(r.b), (by.get(num(r.b)) ?? 0) + num(r.n));
+    return by;
+  };
+  const sceneSums = sums(scenes);
+  const shareSums = sums(shareTypes);
+  const counted = new Set<number>();
+  for (const r of rows) {
+    const b = num(r.b);
+    const bucket = { visits: num(r.visits), newUserVisits: num(r.new_user_visits), shares: num(r.shares) };
+    if ((sceneSums.get(b) ?? 0) !== bucket.visits || (shareSums.get(b) ?? 0) !== bucket.shares) continue;
+    counted.add(b);
+    out.visits += bucket.visits;
+    out.newUserVisits += bucket.newUserVisits;
+    out.shares += bucket.shares;
+    out.referrals += num(r.referrals);
+    if (bucket.visits || bucket.shares) addDay(out, grain.dayOf(b), bucket);
+    if (r.users) out.users.push(r.users as Uint8Array);
+  }
+  for (const r of scenes) if (counted.has(num(r.b))) out.byScene.set(String(r.k), (out.byScene.get(String(r.k)) ?? 0) + num(r.n));
+  for (const r of shareTypes) if (counted.has(num(r.b))) out.byShareType.set(num(r.k), (out.byShareType.get(num(r.k)) ?? 0) + num(r.n));
+  return { rolled: out, missing: wanted.filter((b) => !counted.has(b)) };
 }
 
-interface DayCounts {
+interface BucketCounts {
   visits: number;
   newUserVisits: number;
   shares: number;
@@ -103,65 +114,76 @@ interface DayCounts {
   shareTypes: Map<number, number>;
 }
 
-/** Builds the rollups of `days` (consecutive-or-not local days, all closed) from the raw rows. */
-async function buildDays(ctx: StoreContext, scope: string, days: number[]): Promise<void> {
-  const { db, t, zone } = ctx;
+interface Bounds {
+  bucket: number;
+  start: number;
+  end: number;
+}
+
+/** Builds the rollups of `buckets` (ascending, all closed) from the raw rows. */
+async function buildBuckets(ctx: StoreContext, grain: Grain, buckets: number[]): Promise<void> {
+  const { db, t } = ctx;
+  const { key, scope, tables } = grain;
   const token = randomBytes(12).toString('hex');
-  const bounds = days.map((day) => ({ day, start: zone.startOf(day), end: zone.startOf(day + 1) }));
+  const bounds: Bounds[] = buckets.map((bucket) => ({ bucket, start: grain.startOf(bucket), end: grain.startOf(bucket + 1) }));
   await ctx.d.write(db, async (trx) => {
-    await trx.deleteFrom(t.rollupDay).where('scope', '=', scope).where('day', 'in', days).execute();
+    if (grain.keptMs !== undefined) {
+      const old = Date.now() - grain.keptMs;
+      for (const table of [tables.buckets, tables.scenes, tables.shareTypes]) await trx.deleteFrom(table).where('start_at', '<', old).execute();
+    }
+    await trx.deleteFrom(tables.buckets).where('scope', '=', scope).where(key, 'in', buckets).execute();
     await trx
-      .insertInto(t.rollupDay)
-      .values(bounds.map((b) => ({ scope, day: b.day, start_at: b.start, end_at: b.end, token, ready: 0 })))
+      .insertInto(tables.buckets)
+      .values(bounds.map((b) => ({ scope, [key]: b.bucket, start_at: b.start, end_at: b.end, token, ready: 0 })))
       .execute();
   });
 
-  const from = Math.min(...bounds.map((b) => b.start));
-  const to = Math.max(...bounds.map((b) => b.end));
+  const from = bounds[0]!.start;
+  const to = bounds[bounds.length - 1]!.end;
   const range = { from: new Date(from), to: new Date(to) };
-  const inDays = (column: string) => (eb: any) =>
-    eb.and([eb(column, '>=', from), eb(column, '<', to)]);
+  const inBuckets = (column: string) => (eb: any) => eb.and([eb(column, '>=', from), eb(column, '<', to)]);
   const excluded = [...ctx.rules.excludeScenes];
-  const counted = (eb: any) => eb.and([inDays('created_at')(eb), ...(excluded.length ? [eb('scene', 'not in', excluded)] : [])]);
-  const day = localDay(ctx, 'created_at', range);
-  const boundDay = localDay(ctx, 'bound_at', range);
+  const counted = (eb: any) => eb.and([inBuckets('created_at')(eb), ...(excluded.length ? [eb('scene', 'not in', excluded)] : [])]);
+  const bucket = grain.of('created_at', range);
+  const boundBucket = grain.of('bound_at', range);
   const [visitRows, userRows, shareRows, referralRows] = await Promise.all([
-    db.selectFrom(t.track).select([day.as('day'), 'scene', 'track_type', (eb) => eb.fn.countAll().as('n')]).where(counted).groupBy([day, 'scene', 'track_type']).execute(),
-    db.selectFrom(t.track).select([day.as('day'), 'user_id']).distinct().where(counted).execute(),
-    db.selectFrom(t.share).select([day.as('day'), 'share_type', (eb) => eb.fn.countAll().as('n')]).where(inDays('created_at')).groupBy([day, 'share_type']).execute(),
-    db.selectFrom(t.referral).select([boundDay.as('day'), (eb) => eb.fn.countAll().as('n')]).where(inDays('bound_at')).groupBy(boundDay).execute(),
+    db.selectFrom(t.track).select([bucket.as('b'), 'scene', 'track_type', (eb) => eb.fn.countAll().as('n')]).where(counted).groupBy([bucket, 'scene', 'track_type']).execute(),
+    db.selectFrom(t.track).select([bucket.as('b'), 'user_id']).distinct().where(counted).execute(),
+    db.selectFrom(t.share).select([bucket.as('b'), 'share_type', (eb) => eb.fn.countAll().as('n')]).where(inBuckets('created_at')).groupBy([bucket, 'share_type']).execute(),
+    db.selectFrom(t.referral).select([boundBucket.as('b'), (eb) => eb.fn.countAll().as('n')]).where(inBuckets('bound_at')).groupBy(boundBucket).execute(),
   ]);
 
-  const counts = new Map<number, DayCounts>(
-    days.map((d) => [d, { visits: 0, newUserVisits: 0, shares: 0, referrals: 0, users: [], scenes: new Map(), shareTypes: new Map() }]),
+  const counts = new Map<number, BucketCounts>(
+    buckets.map((b) => [b, { visits: 0, newUserVisits: 0, shares: 0, referrals: 0, users: [], scenes: new Map(), shareTypes: new Map() }]),
   );
-  const of = (d: unknown) => counts.get(num(d));
+  // Rows of buckets between the wanted ones (not asked for) are left out.
+  const of = (b: unknown) => counts.get(num(b));
   for (const r of visitRows) {
-    const c = of(r.day);
+    const c = of(r.b);
     if (!c) continue;
     const n = num(r.n);
     c.visits += n;
     if (num(r.track_type) === 1) c.newUserVisits += n;
     c.scenes.set(String(r.scene), (c.scenes.get(String(r.scene)) ?? 0) + n);
   }
-  for (const r of userRows) of(r.day)?.users.push(num(r.user_id));
+  for (const r of userRows) of(r.b)?.users.push(num(r.user_id));
   for (const r of shareRows) {
-    const c = of(r.day);
+    const c = of(r.b);
     if (!c) continue;
     c.shares += num(r.n);
     c.shareTypes.set(num(r.share_type), (c.shareTypes.get(num(r.share_type)) ?? 0) + num(r.n));
   }
   for (const r of referralRows) {
-    const c = of(r.day);
+    const c = of(r.b);
     if (c) c.referrals += num(r.n);
   }
 
   await ctx.d.write(db, async (trx) => {
     for (const b of bounds) {
-      const c = counts.get(b.day)!;
-      const sketch = encodeSketch(c.users);
+      const c = counts.get(b.bucket)!;
+      const sketch = encodeSketch(c.users, grain.sparseMax);
       const done = await trx
-        .updateTable(t.rollupDay)
+        .updateTable(tables.buckets)
         .set({
           ready: 1,
           visits: c.visits,
@@ -171,56 +193,58 @@ async function buildDays(ctx: StoreContext, scope: string, days: number[]): Prom
           users: Buffer.from(sketch.buffer, sketch.byteOffset, sketch.byteLength),
         })
         .where('scope', '=', scope)
-        .where('day', '=', b.day)
+        .where(key, '=', b.bucket)
         .where('token', '=', token)
         .executeTakeFirst();
       // Invalidated (or claimed by another build) since this one began: its counts may be stale.
       if (Number(done.numUpdatedRows) === 0) continue;
-      await replaceDetails(trx, t.rollupScene, 'scene', scope, b, c.scenes);
-      await replaceDetails(trx, t.rollupShareType, 'share_type', scope, b, c.shareTypes);
+      await replaceDetails(trx, grain, tables.scenes, 'scene', b, c.scenes);
+      await replaceDetails(trx, grain, tables.shareTypes, 'share_type', b, c.shareTypes);
     }
   });
 }
 
 async function replaceDetails(
   trx: Kysely<any>,
+  grain: Grain,
   table: string,
-  key: string,
-  scope: string,
-  b: { day: number; start: number },
+  column: string,
+  b: Bounds,
   values: Map<string | number, number>,
 ): Promise<void> {
-  await trx.deleteFrom(table).where('scope', '=', scope).where('day', '=', b.day).execute();
+  await trx.deleteFrom(table).where('scope', '=', grain.scope).where(grain.key, '=', b.bucket).execute();
   if (values.size === 0) return;
   await trx
     .insertInto(table)
-    .values([...values].map(([k, n]) => ({ scope, day: b.day, start_at: b.start, [key]: k, n })))
+    .values([...values].map(([k, n]) => ({ scope: grain.scope, [grain.key]: b.bucket, start_at: b.start, [column]: k, n })))
     .execute();
 }
 
-const HOUR = 3_600_000;
-
 /**
- * Voids the rollups of every day (in any scope) that holds one of `times`, after the write that
- * changed those days has committed. Times are taken by the hour (a day holds whole hours in every
- * zone but a few historical ones, where a neighbouring day is voided too: harmless).
+ * Voids the rollups of every day and hour (in any scope) that holds one of `times`, after the write
+ * that changed them has committed. Times are taken by the hour (a day holds whole hours in every
+ * zone but those with :30 or :45 offsets, where the neighbouring day is voided too: harmless).
  */
 export async function invalidateTimes(ctx: StoreContext, times: Iterable<number>): Promise<void> {
-  const hours = [...new Set([...times].map((ms) => Math.floor(ms / HOUR)))];
+  const hours = [...new Set([...times].map((ms) => Math.floor(ms / HOUR_MS)))];
   for (let i = 0; i < hours.length; i += 100) {
     const chunk = hours.slice(i, i + 100);
-    await ctx.d.write(ctx.db, (trx) =>
-      trx
+    await ctx.d.write(ctx.db, async (trx) => {
+      await trx
         .deleteFrom(ctx.t.rollupDay)
-        .where((eb) => eb.or(chunk.map((h) => eb.and([eb('start_at', '<', (h + 1) * HOUR), eb('end_at', '>', h * HOUR)]))))
-        .execute(),
-    );
+        .where((eb) => eb.or(chunk.map((h) => eb.and([eb('start_at', '<', (h + 1) * HOUR_MS), eb('end_at', '>', h * HOUR_MS)]))))
+        .execute();
+      await trx.deleteFrom(ctx.t.rollupHour).where('start_at', 'in', chunk.map((h) => h * HOUR_MS)).execute();
+    });
   }
 }
 
-/** Voids the rollups of every day that starts before `before` (after a purge). */
+/** Voids the rollups of every day and hour that starts before `before` (after a purge). */
 export async function invalidateBefore(ctx: StoreContext, before: number): Promise<void> {
-  await ctx.d.write(ctx.db, (trx) => trx.deleteFrom(ctx.t.rollupDay).where('start_at', '<', before).execute());
+  await ctx.d.write(ctx.db, async (trx) => {
+    await trx.deleteFrom(ctx.t.rollupDay).where('start_at', '<', before).execute();
+    await trx.deleteFrom(ctx.t.rollupHour).where('start_at', '<', before).execute();
+  });
 }
 
 /** The earliest time any counted row has, or `null` when there are none. */
