@@ -75,6 +75,9 @@ export async function purgeRows(ctx: StoreContext, before: Date): Promise<PurgeR
       total += affected(
         keepDecisions
           ? await ctx.d.write(ctx.db, async (trx) => {
+              // The rows locked for writing first, in key order: a host's update of one then waits
+              // instead of deadlocking with the archive's shared read (docs/concurrency.md, "Purge").
+              if (ctx.d.updateLock) await sql`select id from ${sql.table(table)} where id in (${sql.join(ids)}) order by id${sql.raw(ctx.d.updateLock)}`.execute(trx);
               await archiveDecisions(ctx, trx, ids, cutoff);
               return remove(trx);
             })
