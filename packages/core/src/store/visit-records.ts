@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { BindingFacts, Need, Verdict, VisitorFacts } from '../model/attribution.js';
+import type { Need, Verdict, VisitorFacts } from '../model/attribution.js';
 import type { DecisionOutcome, Referral, Track, TrackType } from '../model/types.js';
 import { runCompiled } from './compiled.js';
 import type { StoreContext } from './context.js';
@@ -70,9 +70,6 @@ export function bindingOf(track: Track, verdict: Exclude<Verdict, { need: Need }
   };
   return { referral, previousReferrerId: verdict.previousReferrerId };
 }
-
-/** The binding facts a written binding leaves behind (for deciding later visits in memory). */
-export const bindingFacts = (referral: Referral): BindingFacts => ({ referrerId: referral.referrerId, boundAt: referral.boundAt.getTime() });
 
 const bindingWrites = new WeakMap<StoreContext, { insert: string; update: string }>();
 
