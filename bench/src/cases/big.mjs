@@ -16,9 +16,14 @@ const SPAN_DAYS = 90;
 const ROWS = 10_000_000;
 /** Reseeded when older than this: "the last 30 days" must keep holding a third of the rows. */
 const MAX_AGE_MS = 7 * DAY_MS;
-const PG_PREFIX = 'bench10m_';
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
-const CACHE = here('../../../node_modules/.cache/promo-track-bench-10m');
+/**
+ * Where the seeds live: one SQLite file and one table prefix, shared by every checkout that links
+ * them. Two runs at once must not share a SQLite file under two paths (each path has its own WAL):
+ * a worktree that benches alongside another points these at copies of its own.
+ */
+const CACHE = process.env.PROMO_TRACK_BENCH_10M_CACHE ?? here('../../../node_modules/.cache/promo-track-bench-10m');
+const PG_PREFIX = process.env.PROMO_TRACK_BENCH_10M_PG_PREFIX ?? 'bench10m_';
 
 const scenesSql = `(array[${SCENES.map((s) => `'${s}'`).join(',')}])`;
 
