@@ -16,16 +16,21 @@ const SPAN_DAYS = 90;
 const ROWS = 10_000_000;
 /** Reseeded when older than this: "the last 30 days" must keep holding a third of the rows. */
 const MAX_AGE_MS = 7 * DAY_MS;
-const PG_PREFIX = 'bench10m_';
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
-const CACHE = here('../../../node_modules/.cache/promo-track-bench-10m');
+/**
+ * Where the seeds live: one SQLite file and one table prefix, shared by every checkout that links
+ * them. Two runs at once must not share a SQLite file under two paths (each path has its own WAL):
+ * a worktree that benches alongside another points these at copies of its own.
+ */
+const CACHE = process.env.PROMO_TRACK_BENCH_10M_CACHE ?? here('../../../node_modules/.cache/promo-track-bench-10m');
+const PG_PREFIX = process.env.PROMO_TRACK_BENCH_10M_PG_PREFIX ?? 'bench10m_';
 
 const scenesSql = `(array[${SCENES.map((s) => `'${s}'`).join(',')}])`;
 
 /**
  * 10M tracks over 90 days (as the 1M stats case: 20% first visits with their bindings, 2% crawler,
  * a share per 20 visits), written with plain SQL and kept between runs (only without --quick):
- * global stats for the last 30 days on SQLite and PostgreSQL, the dashboard's first full render in
+ * global stats and the leaderboard on SQLite and PostgreSQL, the dashboard's first full render in
  * headless Chromium over the SQLite database, and the CSV export's heap and rate.
  */
 export async function runBig(env) {
@@ -92,32 +97,43 @@ export async function runBig(env) {
     }
     const added = await topUpPostgres(pool);
     if (added) log(`  10M: PostgreSQL topped up with ${added} tracks up to now`);
-    results.postgres = await measureStats(tracker, env);
+    // This server runs without autovacuum: the rollup tables, filled by the first calls, are
+    // analyzed as autovacuum would soon do on a production server (the first calls run without).
+    const rollups = ['rollup_day', 'rollup_hour', 'rollup_referrals', 'rollup_ref_visits', 'rollup_hour_referrals', 'rollup_hour_ref_visits'];
+    const analyze = () => pool.query(`analyze ${rollups.map((t) => PG_PREFIX + t).join(', ')}`);
+    results.postgres = await measureStats(tracker, env, analyze);
   } finally {
     await pool.end().catch(() => undefined);
   }
   return results;
 }
 
-async function measureStats(tracker, env) {
+async function measureStats(tracker, env, afterFirst = async () => {}) {
   // The live part of "the last 30 days" is the open hour (and the first call of an hour builds the
   // last one): the time of day of the run says how much of today the call covers.
   const out = { at: new Date().toISOString() };
-  // The dashboard's ranges are whole days: the last 30 days start at a (UTC) midnight.
+  // The dashboard's ranges are whole days: the last 30 days start at a (UTC) midnight and end at the next.
   const midnight = () => Math.floor(Date.now() / DAY_MS) * DAY_MS;
+  const last30 = () => ({ from: new Date(midnight() - 29 * DAY_MS), to: new Date(midnight() + DAY_MS) });
+  const answered = (s) => s.visits > 0;
+  const ranked = (entries) => entries.length > 0 && entries[0].visits > 0;
   const calls = {
-    'global, last 30 days': () => tracker.stats({ from: new Date(midnight() - 29 * DAY_MS) }),
-    'global, last 30 days from now − 30 × 24 h': () => tracker.stats({ from: new Date(Date.now() - 30 * DAY_MS) }),
-    global: () => tracker.stats({}),
+    'global, last 30 days': [() => tracker.stats({ from: new Date(midnight() - 29 * DAY_MS) }), answered],
+    'global, last 30 days from now − 30 × 24 h': [() => tracker.stats({ from: new Date(Date.now() - 30 * DAY_MS) }), answered],
+    global: [() => tracker.stats({}), answered],
+    // The dashboard's leaderboard (its range, top 10), and over all time.
+    'leaderboard, last 30 days': [() => tracker.leaderboard({ ...last30(), limit: 10 }), ranked],
+    'leaderboard, all time': [() => tracker.leaderboard({ limit: 10 }), ranked],
   };
-  for (const [label, call] of Object.entries(calls)) {
+  for (const [label, [call, ok]] of Object.entries(calls)) {
     const lat = [];
     const budget = now() + env.statsSeconds * 1e9;
     while (lat.length < 2 || (now() < budget && lat.length < 500)) {
       const t = now();
       const s = await call();
-      if (!(s.visits > 0)) throw new Error(`stats answered ${JSON.stringify(s).slice(0, 200)}`);
+      if (!ok(s)) throw new Error(`${label} answered ${JSON.stringify(s).slice(0, 200)}`);
       lat.push(now() - t);
+      if (lat.length === 1) await afterFirst();
     }
     const first = lat.shift() / 1e6;
     out[label] = { ms: median(lat) / 1e6, first };

@@ -15,14 +15,15 @@ import { detectDialect } from './store/dialects/detect.js';
 import { forgetMessages } from './store/outbox.js';
 import { requeue, selectMessages, toMessage } from './store/outbox-delivery.js';
 import { forgetRows, purgeRows } from './store/privacy.js';
-import { invalidateBefore, invalidateTimes, LATE_MS } from './store/rollups.js';
+import { LATE_MS } from './store/rollups.js';
+import { invalidateBefore, invalidateTimes, voidReferrer } from './store/rollup-voids.js';
 import { createPromoCache } from './store/promo-cache.js';
 import { fillWxbcode, getOrCreatePromoRow, selectPromo } from './store/promos.js';
 import { selectDecisions, selectReferral, selectReferrals } from './store/referrals.js';
 import { writeShare } from './store/shares.js';
 import { exportReferralRows, exportTrackRows } from './store/exports.js';
 import { selectStats } from './store/global-stats.js';
-import { selectLeaderboard } from './store/stats.js';
+import { selectLeaderboard } from './store/leaderboard.js';
 import { guard as storageGuard } from './store/storage-errors.js';
 import { schemaGuard } from './store/schema-version.js';
 import { recordVisit, recordVisits, type TrackWrite, type VisitInput } from './store/track-writer.js';
@@ -238,7 +239,10 @@ export function createTracker(options: TrackerOptions): Tracker {
         promos.forget(id);
         forgets++;
       });
-      await guard(() => invalidateTimes(ctx, times));
+      await guard(async () => {
+        await invalidateTimes(ctx, times);
+        await voidReferrer(ctx, id);
+      });
       // Images live outside the database: removed once the rows are gone for good.
       await Promise.all(images.map((url) => o.wxacode?.remove(url).catch(() => undefined)));
       emit({ type: 'user.forgotten', userId: id, removed });

@@ -7,8 +7,8 @@ import { createTracker } from '@promo-track/core';
 import { dropTables, MYSQL_URL, PG_URL, uniquePrefix } from '../../../test/support/databases.js';
 import { eachDatabase, listColumns, listTables, SALT, type TestDatabase, useTracker } from './support.js';
 
-const MIGRATIONS = ['0001_init', '0002_outcome_on_track', '0003_arrived_new_and_utf8mb4', '0004_outbox', '0005_rollups', '0006_hour_rollups'];
-const OWN_TABLES = ['promo', 'track', 'share', 'visitor', 'referral', 'decision', 'promo_track_lock', 'rollup_day', 'rollup_scene', 'rollup_share_type', 'rollup_hour', 'rollup_hour_scene', 'rollup_hour_share_type', 'promo_track_migration', 'promo_track_migration_lock', 'webhook_message'];
+const MIGRATIONS = ['0001_init', '0002_outcome_on_track', '0003_arrived_new_and_utf8mb4', '0004_outbox', '0005_rollups', '0006_hour_rollups', '0007_referrer_rollups'];
+const OWN_TABLES = ['promo', 'track', 'share', 'visitor', 'referral', 'decision', 'promo_track_lock', 'rollup_day', 'rollup_scene', 'rollup_share_type', 'rollup_hour', 'rollup_hour_scene', 'rollup_hour_share_type', 'rollup_referrals', 'rollup_ref_visits', 'rollup_hour_referrals', 'rollup_hour_ref_visits', 'promo_track_migration', 'promo_track_migration_lock', 'webhook_message'];
 
 /**
  * A whole namespace of its own (a PostgreSQL schema, a MySQL database, a `:memory:` SQLite) so

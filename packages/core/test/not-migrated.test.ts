@@ -70,7 +70,7 @@ eachDatabase((database) => {
       await migrateFirstRelease(db, prefix, database.name);
 
       const tracker = createTracker({ db, salt: SALT, tablePrefix: prefix });
-      await expectNotMigrated(tracker, /older than this version \(migration 0002_outcome_on_track, 0003_arrived_new_and_utf8mb4, 0004_outbox, 0005_rollups, 0006_hour_rollups has not run\)/);
+      await expectNotMigrated(tracker, /older than this version \(migration 0002_outcome_on_track, 0003_arrived_new_and_utf8mb4, 0004_outbox, 0005_rollups, 0006_hour_rollups, 0007_referrer_rollups has not run\)/);
 
       // Migrated by another tracker (another process, say): this one notices at its next call.
       await createTracker({ db, salt: SALT, tablePrefix: prefix }).migrate();

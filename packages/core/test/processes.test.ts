@@ -160,14 +160,14 @@ describe.each(targets)('$name, from several processes at once', (target) => {
       expect(answers.map((a) => a.error)).toEqual(answers.map(() => undefined));
       const own = await listTables(db, target.name === 'sqlite-file' ? 'sqlite' : target.name, prefix);
       expect(own).toEqual(
-        ['promo', 'track', 'share', 'visitor', 'referral', 'decision', 'promo_track_lock', 'rollup_day', 'rollup_scene', 'rollup_share_type', 'rollup_hour', 'rollup_hour_scene', 'rollup_hour_share_type', 'promo_track_migration', 'promo_track_migration_lock', 'webhook_message']
+        ['promo', 'track', 'share', 'visitor', 'referral', 'decision', 'promo_track_lock', 'rollup_day', 'rollup_scene', 'rollup_share_type', 'rollup_hour', 'rollup_hour_scene', 'rollup_hour_share_type', 'rollup_referrals', 'rollup_ref_visits', 'rollup_hour_referrals', 'rollup_hour_ref_visits', 'promo_track_migration', 'promo_track_migration_lock', 'webhook_message']
           .map((t) => prefix + t)
           .sort(),
       );
       const done = await sql<{ name: string }>`select name from ${sql.table(`${prefix}promo_track_migration`)}`.execute(db);
-      expect(done.rows.map((r) => r.name)).toEqual(['0001_init', '0002_outcome_on_track', '0003_arrived_new_and_utf8mb4', '0004_outbox', '0005_rollups', '0006_hour_rollups']);
+      expect(done.rows.map((r) => r.name)).toEqual(['0001_init', '0002_outcome_on_track', '0003_arrived_new_and_utf8mb4', '0004_outbox', '0005_rollups', '0006_hour_rollups', '0007_referrer_rollups']);
       await tracker().migrate(); // and one more changes nothing
-      expect((await db.selectFrom(`${prefix}promo_track_migration`).selectAll().execute()).length).toBe(6);
+      expect((await db.selectFrom(`${prefix}promo_track_migration`).selectAll().execute()).length).toBe(7);
     });
 
     it(`200 getOrCreatePromo calls for one key over ${PROCESSES} processes: one row, every caller gets the same promo`, async () => {

@@ -1,16 +1,21 @@
 import { sql } from 'kysely';
 import { describe, expect, it, vi } from 'vitest';
-import { sceneLabel, type Stats, type StatsQuery, type Tracker } from '@promo-track/core';
+import { type LeaderboardEntry, sceneLabel, type Stats, type StatsQuery, type Tracker, type TrackerOptions } from '@promo-track/core';
 import { eachDatabase, freezeTime, useTracker } from './support.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 /**
- * The property test's zones: New York around its spring-forward day (2026-03-08), so rollups span
+ * The property test's trackers: New York around its spring-forward day (2026-03-08), so rollups span
  * a 23-hour day; Kathmandu (UTC+5:45), whose days start at a quarter past a UTC hour, so the hour
- * across each midnight is read live.
+ * across each midnight is read live; and Shanghai under last-touch (2-day window), where a
+ * rebinding moves a binding out of a closed day.
  */
-const ZONES = ['America/New_York', 'Asia/Kathmandu'] as const;
+const TRACKERS: { label: string; zone: string; options: Partial<TrackerOptions> }[] = [
+  { label: 'America/New_York', zone: 'America/New_York', options: {} },
+  { label: 'Asia/Kathmandu', zone: 'Asia/Kathmandu', options: {} },
+  { label: 'Asia/Shanghai, last-touch', zone: 'Asia/Shanghai', options: { attribution: { model: 'last-touch', windowDays: 2 } } },
+];
 const START = Date.parse('2026-03-03T09:00:00.000Z');
 
 /** A small deterministic PRNG (mulberry32), so a failure replays. */
@@ -81,12 +86,29 @@ async function recount(db: any, prefix: string, zone: string, q: StatsQuery): Pr
   };
 }
 
-eachDatabase((database) => {
-  describe.each(ZONES)('rollups in %s', (zone) => {
-    const f = useTracker(database, { timeZone: zone });
+/** The leaderboard recounted from the raw rows: bindings in the range per referrer, most first (ties by id). */
+async function recountLeaderboard(db: any, prefix: string, q: StatsQuery, limit: number): Promise<LeaderboardEntry[]> {
+  const inRange = (ms: number) => (!q.from || ms >= q.from.getTime()) && (!q.to || ms < q.to.getTime());
+  const referrals = new Map<number, number>();
+  for (const r of await db.selectFrom(`${prefix}referral`).select(['referrer', 'bound_at']).execute()) {
+    if (inRange(Number(r.bound_at))) referrals.set(Number(r.referrer), (referrals.get(Number(r.referrer)) ?? 0) + 1);
+  }
+  const visits = new Map<number, number>();
+  for (const r of await db.selectFrom(`${prefix}track`).select(['referrer', 'scene', 'created_at']).execute()) {
+    if (r.referrer !== null && r.scene !== '1129' && inRange(Number(r.created_at))) visits.set(Number(r.referrer), (visits.get(Number(r.referrer)) ?? 0) + 1);
+  }
+  return [...referrals]
+    .sort((a, b) => b[1] - a[1] || a[0] - b[0])
+    .slice(0, limit)
+    .map(([referrerId, n]) => ({ referrerId, referrals: n, visits: visits.get(referrerId) ?? 0 }));
+}
 
-    it('after a random interleaving of visits, shares, forgets and purges, every count equals a recount from the raw rows', async () => {
-      const next = random(database.name.length * 7919 + zone.length);
+eachDatabase((database) => {
+  describe.each(TRACKERS)('rollups in $label', ({ label, zone, options }) => {
+    const f = useTracker(database, { timeZone: zone, ...options });
+
+    it('after a random interleaving of visits, shares, forgets and purges, every count and the leaderboard equal a recount from the raw rows', async () => {
+      const next = random(database.name.length * 7919 + label.length);
       const pick = <T>(items: readonly T[]) => items[Math.floor(next() * items.length)]!;
       let now = START;
       freezeTime(now);
@@ -111,6 +133,12 @@ eachDatabase((database) => {
           const expected = await recount(f.db, f.prefix, zone, q);
           const sorted = { ...stats, byShareType: [...stats.byShareType].sort((a, b) => a.shareType - b.shareType) };
           expect(sorted, `${when}, ${JSON.stringify(q)}`).toEqual(expected);
+          // Two of the four owners (ranked past ties), and all of them.
+          for (const limit of [2, 10]) {
+            expect(await tracker.leaderboard({ ...q, limit }), `leaderboard ${when}, ${JSON.stringify(q)}, limit ${limit}`).toEqual(
+              await recountLeaderboard(f.db, f.prefix, q, limit),
+            );
+          }
         }
       };
 
@@ -135,9 +163,8 @@ eachDatabase((database) => {
                 : undefined;
         try {
           if (roll < 0.55) {
-            const [owner, code] = pick([...codes]);
+            const code = pick([...codes.values()]);
             await tracker.recordTrack({ userId: 100 + Math.floor(next() * 60), promocode: code, scene: pick(['1047', '1007', '1129']), occurredAt });
-            void owner;
           } else if (roll < 0.75) {
             const code = next() < 0.7 ? pick([...codes.values()]) : null;
             await tracker.recordShare({ userId: next() < 0.8 ? 100 + Math.floor(next() * 60) : null, shareType: pick([0, 1, 2] as const), promocode: code, occurredAt });
@@ -147,8 +174,10 @@ eachDatabase((database) => {
             if (codes.has(user)) codes.set(user, (await tracker.getOrCreatePromo({ userId: user })).promocode);
           } else if (roll < 0.81) {
             await tracker.purge({ before: new Date(now - (2 + Math.floor(next() * 4)) * DAY) });
-          } else {
+          } else if (roll < 0.9) {
             await tracker.stats(pick(queries()));
+          } else {
+            await tracker.leaderboard({ ...pick(queries()), limit: 3 });
           }
         } catch (error) {
           // A visit through a code forgotten meanwhile is refused; nothing else may fail.
@@ -161,6 +190,11 @@ eachDatabase((database) => {
       for (const table of ['rollup_day', 'rollup_hour']) {
         const { rows } = await sql<{ n: unknown }>`select count(*) as n from ${sql.table(`${f.prefix}${table}`)}`.execute(f.db);
         expect(Number(rows[0]!.n), table).toBeGreaterThan(3);
+      }
+      // And the leaderboard's: referrers' bindings and visits per closed day and hour.
+      for (const table of ['rollup_referrals', 'rollup_ref_visits', 'rollup_hour_referrals', 'rollup_hour_ref_visits']) {
+        const { rows } = await sql<{ n: unknown }>`select count(*) as n from ${sql.table(`${f.prefix}${table}`)}`.execute(f.db);
+        expect(Number(rows[0]!.n), table).toBeGreaterThan(0);
       }
       vi.useRealTimers();
     }, 180_000);

@@ -33,7 +33,7 @@ export interface TrackerFixture {
   counts(): Promise<Record<string, number>>;
 }
 
-const DATA_TABLES = ['promo', 'track', 'share', 'visitor', 'referral', 'decision', 'webhook_message', 'rollup_day', 'rollup_scene', 'rollup_share_type', 'rollup_hour', 'rollup_hour_scene', 'rollup_hour_share_type'];
+const DATA_TABLES = ['promo', 'track', 'share', 'visitor', 'referral', 'decision', 'webhook_message', 'rollup_day', 'rollup_scene', 'rollup_share_type', 'rollup_hour', 'rollup_hour_scene', 'rollup_hour_share_type', 'rollup_referrals', 'rollup_ref_visits', 'rollup_hour_referrals', 'rollup_hour_ref_visits'];
 
 /**
  * A migrated tracker on an isolated database: a `:memory:` SQLite, or a unique table prefix on

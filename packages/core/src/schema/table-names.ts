@@ -21,6 +21,11 @@ export interface TableNames {
   rollupHour: string;
   rollupHourScene: string;
   rollupHourShareType: string;
+  /** The leaderboard's details of both (migration 0007): referrals and counted visits per referrer. */
+  rollupReferrals: string;
+  rollupRefVisits: string;
+  rollupHourReferrals: string;
+  rollupHourRefVisits: string;
   migration: string;
   migrationLock: string;
 }
@@ -41,6 +46,10 @@ export function tableNames(prefix: string): TableNames {
     rollupHour: `${prefix}rollup_hour`,
     rollupHourScene: `${prefix}rollup_hour_scene`,
     rollupHourShareType: `${prefix}rollup_hour_share_type`,
+    rollupReferrals: `${prefix}rollup_referrals`,
+    rollupRefVisits: `${prefix}rollup_ref_visits`,
+    rollupHourReferrals: `${prefix}rollup_hour_referrals`,
+    rollupHourRefVisits: `${prefix}rollup_hour_ref_visits`,
     migration: `${prefix}promo_track_migration`,
     migrationLock: `${prefix}promo_track_migration_lock`,
   };

@@ -1,15 +1,10 @@
 import type { StatsQuery } from '../model/types.js';
 import type { StoreContext } from './context.js';
 import { DistinctUsers } from './hll.js';
-import { dayGrain, HOUR_MS, hourGrain, hourInOneDay } from './rollup-grains.js';
-import { CLOSED_MARGIN, earliestRow, readRollups, type RolledUp } from './rollups.js';
-import { addDay, emptyTally, type Range, shape, type StatsRows, type Tally, tallyRows } from './stats.js';
-
-/** A stretch of time `[start, end)` in ms; `end` may be `Infinity` (a range without `to`). */
-interface Span {
-  start: number;
-  end: number;
-}
+import { daySpan, hourSpan, planRange, spanRanges } from './range-plan.js';
+import { dayGrain, hourGrain } from './rollup-grains.js';
+import { earliestRow, readRollups, type RolledUp } from './rollups.js';
+import { addDay, emptyTally, shape, type StatsRows, type Tally, tallyRows } from './stats.js';
 
 /**
  * Global stats (no promocode, user or appid): the closed days that lie wholly in the range come
@@ -20,7 +15,6 @@ interface Span {
  * sparse list of ids, else an estimate (`uniqueVisitorsEstimated`).
  */
 export async function selectGlobalStats(ctx: StoreContext, q: StatsQuery): Promise<StatsRows> {
-  const { zone } = ctx;
   const now = Date.now();
   const earliest = await earliestRow(ctx);
   const tally = emptyTally();
@@ -29,27 +23,7 @@ export async function selectGlobalStats(ctx: StoreContext, q: StatsQuery): Promi
     return shape(tally, uniques as number, false);
   }
 
-  // Nothing lies before the earliest row's day: a range that starts earlier starts there.
-  const start = Math.max(q.from?.getTime() ?? -Infinity, zone.startOf(zone.dayOf(earliest)));
-  const end = q.to?.getTime() ?? Infinity;
-  const closedUntil = Math.min(end, now - CLOSED_MARGIN);
-  let first = zone.dayOf(start);
-  if (zone.startOf(first) < start) first++;
-  let last = zone.dayOf(closedUntil);
-  if (zone.startOf(last + 1) > closedUntil) last--;
-
-  const days: number[] = [];
-  const rest: Span[] = [];
-  if (first <= last) {
-    for (let day = first; day <= last; day++) days.push(day);
-    if (start < zone.startOf(first)) rest.push({ start, end: zone.startOf(first) });
-    if (zone.startOf(last + 1) < end) rest.push({ start: zone.startOf(last + 1), end });
-  } else if (start < end) {
-    rest.push({ start, end });
-  }
-  const hours: number[] = [];
-  const live: Span[] = [];
-  for (const span of rest) splitHours(span, Math.min(span.end, now - CLOSED_MARGIN), (h) => hourInOneDay(ctx, h), hours, live);
+  const { days, hours, live } = planRange(ctx, q, earliest, now);
 
   // Bindings move under last-touch (a rebinding changes an older binding's day): counted live.
   const rolledReferrals = ctx.rules.model === 'first-touch';
@@ -57,14 +31,11 @@ export async function selectGlobalStats(ctx: StoreContext, q: StatsQuery): Promi
   const [byDay, byHour, fromRows] = await Promise.all([
     readRollups(ctx, dayGrain(ctx), days),
     readRollups(ctx, hourGrain(ctx), hours),
-    live.length ? tallyRows(ctx, q, ranges(live), tally, want) : { uniques: [] as number[] },
+    live.length ? tallyRows(ctx, q, spanRanges(live), tally, want) : { uniques: [] as number[] },
   ]);
   // Buckets voided while they were read (rare): their rows, live.
-  const missing = [
-    ...byDay.missing.map((day) => ({ start: zone.startOf(day), end: zone.startOf(day + 1) })),
-    ...byHour.missing.map((hour) => ({ start: hour * HOUR_MS, end: (hour + 1) * HOUR_MS })),
-  ];
-  const late = missing.length ? await tallyRows(ctx, q, ranges(missing), tally, want) : { uniques: [] as number[] };
+  const missing = [...byDay.missing.map((day) => daySpan(ctx, day)), ...byHour.missing.map(hourSpan)];
+  const late = missing.length ? await tallyRows(ctx, q, spanRanges(missing), tally, want) : { uniques: [] as number[] };
 
   if (!rolledReferrals) {
     const referrals = emptyTally();
@@ -81,34 +52,6 @@ export async function selectGlobalStats(ctx: StoreContext, q: StatsQuery): Promi
     return shape(tally, uniques as number, false);
   }
   return shape(tally, users.count(), users.estimated);
-}
-
-/**
- * Splits `span` into the closed hours (ending by `closedBy`) that lie wholly in it and pass `whole`,
- * pushed to `hours`, and the stretches between them, pushed to `live`.
- */
-function splitHours(span: Span, closedBy: number, whole: (hour: number) => boolean, hours: number[], live: Span[]): void {
-  let from = span.start;
-  const lastHour = Math.floor(closedBy / HOUR_MS) - 1;
-  for (let hour = Math.ceil(span.start / HOUR_MS); hour <= lastHour; hour++) {
-    if (!whole(hour)) continue;
-    if (from < hour * HOUR_MS) live.push({ start: from, end: hour * HOUR_MS });
-    hours.push(hour);
-    from = (hour + 1) * HOUR_MS;
-  }
-  if (from < span.end) live.push({ start: from, end: span.end });
-}
-
-/** Spans as the ranges `tallyRows` reads, neighbours joined. */
-function ranges(spans: Span[]): Range[] {
-  const sorted = [...spans].sort((a, b) => a.start - b.start);
-  const joined: Span[] = [];
-  for (const s of sorted) {
-    const prev = joined[joined.length - 1];
-    if (prev && prev.end >= s.start) prev.end = Math.max(prev.end, s.end);
-    else joined.push({ ...s });
-  }
-  return joined.map((s) => ({ from: new Date(s.start), to: s.end === Infinity ? undefined : new Date(s.end) }));
 }
 
 function addRolled(tally: Tally, rolled: RolledUp, referrals: boolean): void {

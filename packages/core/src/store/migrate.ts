@@ -7,6 +7,7 @@ import type { TableNames } from '../schema/table-names.js';
 import { outbox } from '../schema/0004-outbox.js';
 import { rollups } from '../schema/0005-rollups.js';
 import { hourRollups } from '../schema/0006-hour-rollups.js';
+import { referrerRollups } from '../schema/0007-referrer-rollups.js';
 
 /** Every migration, by name, in order; each takes only names and the dialect's name (frozen in time). */
 export function migrations(t: TableNames, dialect: DialectName): Record<string, Migration> {
@@ -17,6 +18,7 @@ export function migrations(t: TableNames, dialect: DialectName): Record<string, 
     '0004_outbox': outbox(t, dialect),
     '0005_rollups': rollups(t, dialect),
     '0006_hour_rollups': hourRollups(t, dialect),
+    '0007_referrer_rollups': referrerRollups(t, dialect),
   };
 }
 

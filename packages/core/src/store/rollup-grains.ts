@@ -13,7 +13,7 @@ export const HOUR_MS = 3_600_000;
 export interface Grain {
   /** The bucket's column: `day` or `hour`. */
   key: 'day' | 'hour';
-  tables: { buckets: string; scenes: string; shareTypes: string };
+  tables: { buckets: string; scenes: string; shareTypes: string; referrals: string; referrerVisits: string };
   /** What a row was counted for (see `scopeOf`). */
   scope: string;
   /** Buckets one build query reads: bounds the rows one build holds in memory. */
@@ -45,7 +45,13 @@ export function dayGrain(ctx: StoreContext): Grain {
   const { t, zone } = ctx;
   return {
     key: 'day',
-    tables: { buckets: t.rollupDay, scenes: t.rollupScene, shareTypes: t.rollupShareType },
+    tables: {
+      buckets: t.rollupDay,
+      scenes: t.rollupScene,
+      shareTypes: t.rollupShareType,
+      referrals: t.rollupReferrals,
+      referrerVisits: t.rollupRefVisits,
+    },
     scope: scopeOf(ctx),
     perBuild: 16,
     sparseMax: SPARSE_MAX,
@@ -60,7 +66,13 @@ export function hourGrain(ctx: StoreContext): Grain {
   const { t, zone } = ctx;
   return {
     key: 'hour',
-    tables: { buckets: t.rollupHour, scenes: t.rollupHourScene, shareTypes: t.rollupHourShareType },
+    tables: {
+      buckets: t.rollupHour,
+      scenes: t.rollupHourScene,
+      shareTypes: t.rollupHourShareType,
+      referrals: t.rollupHourReferrals,
+      referrerVisits: t.rollupHourRefVisits,
+    },
     scope: rulesKey(ctx),
     perBuild: 24,
     // Exact ids up to the size past which any union turns into an estimate anyway: a range of

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { type Kysely, sql } from 'kysely';
 import type { StoreContext } from './context.js';
 import { encodeSketch } from './hll.js';
-import { type Grain, HOUR_MS } from './rollup-grains.js';
+import type { Grain } from './rollup-grains.js';
 import { num } from './rows.js';
 import { addDay, type Tally } from './stats.js';
 
@@ -17,9 +17,16 @@ import { addDay, type Tally } from './stats.js';
  *   is still there when it writes: an invalidation in between (which deletes the claim) voids it;
  * - a bucket that is still missing after its build (voided meanwhile), or whose details do not add
  *   up to its counts (voided and rebuilt between two reads), is answered `missing`: read it live.
+ * Each build also writes every referrer's referrals and counted visits in its buckets, which the
+ * leaderboard reads (store/leaderboard.ts). What voids them: store/rollup-voids.ts.
  */
 export const CLOSED_MARGIN = 2 * 60_000;
 export const LATE_MS = 60_000;
+/**
+ * What a rollup row's build wrote (its `details` column, migration 0007): 1 for the scenes and share
+ * types alone (builds before 0007), 2 with the referrers' counts too, as every build now writes.
+ */
+export const REFERRER_DETAILS = 2;
 /** The counts of closed buckets, and their distinct users as stored sketches (hll.ts). */
 export interface RolledUp extends Tally {
   users: Uint8Array[];
@@ -46,25 +53,16 @@ export async function readRollups(ctx: StoreContext, grain: Grain, wanted: numbe
   const { key, scope, tables } = grain;
   const lo = wanted[0]!;
   const hi = wanted[wanted.length - 1]!;
-  const want = new Set(wanted);
-  const readRows = async () =>
-    (
-      await db
-        .selectFrom(tables.buckets)
-        .select([`${key} as b`, 'visits', 'new_user_visits', 'shares', 'referrals', 'users'])
-        .where('scope', '=', scope)
-        .where(key, '>=', lo)
-        .where(key, '<=', hi)
-        .where('ready', '=', 1)
-        .execute()
-    ).filter((r) => want.has(num(r.b)));
-  let rows = await readRows();
-  if (rows.length < want.size) {
-    const have = new Set(rows.map((r) => num(r.b)));
-    const absent = wanted.filter((b) => !have.has(b));
-    for (let i = 0; i < absent.length; i += grain.perBuild) await buildBuckets(ctx, grain, absent.slice(i, i + grain.perBuild));
-    rows = await readRows();
-  }
+  const rows = await builtRows(ctx, grain, wanted, () =>
+    db
+      .selectFrom(tables.buckets)
+      .select([`${key} as b`, 'visits', 'new_user_visits', 'shares', 'referrals', 'users'])
+      .where('scope', '=', scope)
+      .where(key, '>=', lo)
+      .where(key, '<=', hi)
+      .where('ready', '=', 1)
+      .execute(),
+  );
 
   // The details of ready rows, per bucket: a bucket's count whose details do not add up to it was
   // voided (or rebuilt) between the two reads.
@@ -104,14 +102,58 @@ export async function readRollups(ctx: StoreContext, grain: Grain, wanted: numbe
   return { rolled: out, missing: wanted.filter((b) => !counted.has(b)) };
 }
 
+/**
+ * The rows `read` answers for `wanted` (closed buckets, ascending), after building the buckets it
+ * did not answer. A bucket voided again meanwhile may still be absent: the caller reads it live.
+ */
+async function builtRows<R extends { b: unknown }>(ctx: StoreContext, grain: Grain, wanted: number[], read: () => Promise<R[]>): Promise<R[]> {
+  const want = new Set(wanted);
+  const readRows = async () => (await read()).filter((r) => want.has(num(r.b)));
+  const rows = await readRows();
+  if (rows.length === want.size) return rows;
+  const have = new Set(rows.map((r) => num(r.b)));
+  const absent = wanted.filter((b) => !have.has(b));
+  for (let i = 0; i < absent.length; i += grain.perBuild) await buildBuckets(ctx, grain, absent.slice(i, i + grain.perBuild));
+  return readRows();
+}
+
+/**
+ * The buckets of `wanted` (closed, ascending) whose referrers' counts are ready, built first where
+ * missing (or built before migration 0007), each with its build's token: while a bucket keeps its
+ * token its counts stay those of that build (a void deletes the row, a rebuild claims a new token),
+ * so a reader that finds the same tokens after its reads has read one build of each bucket.
+ */
+export async function referrerBuckets(ctx: StoreContext, grain: Grain, wanted: number[]): Promise<Map<number, string>> {
+  if (wanted.length === 0) return new Map();
+  const rows = await builtRows(ctx, grain, wanted, () => readyTokens(ctx, grain, wanted));
+  return new Map(rows.map((r) => [num(r.b), String(r.token)]));
+}
+
+/** The tokens of the buckets of `wanted` whose referrers' counts are ready. */
+export async function readyTokens(ctx: StoreContext, grain: Grain, wanted: number[]): Promise<{ b: unknown; token: unknown }[]> {
+  if (wanted.length === 0) return [];
+  return ctx.db
+    .selectFrom(grain.tables.buckets)
+    .select([`${grain.key} as b`, 'token'])
+    .where('scope', '=', grain.scope)
+    .where(grain.key, '>=', wanted[0]!)
+    .where(grain.key, '<=', wanted[wanted.length - 1]!)
+    .where('ready', '=', 1)
+    .where('details', '>=', REFERRER_DETAILS)
+    .execute();
+}
+
 interface BucketCounts {
   visits: number;
   newUserVisits: number;
   shares: number;
   referrals: number;
-  users: number[];
+  users: Set<number>;
   scenes: Map<string, number>;
   shareTypes: Map<number, number>;
+  /** Per referrer: bindings made in the bucket, and counted visits through their codes. */
+  referralsBy: Map<number, number>;
+  visitsBy: Map<number, number>;
 }
 
 interface Bounds {
@@ -129,7 +171,7 @@ async function buildBuckets(ctx: StoreContext, grain: Grain, buckets: number[]):
   await ctx.d.write(db, async (trx) => {
     if (grain.keptMs !== undefined) {
       const old = Date.now() - grain.keptMs;
-      for (const table of [tables.buckets, tables.scenes, tables.shareTypes]) await trx.deleteFrom(table).where('start_at', '<', old).execute();
+      for (const table of Object.values(tables)) await trx.deleteFrom(table).where('start_at', '<', old).execute();
     }
     await trx.deleteFrom(tables.buckets).where('scope', '=', scope).where(key, 'in', buckets).execute();
     await trx
@@ -148,14 +190,39 @@ async function buildBuckets(ctx: StoreContext, grain: Grain, buckets: number[]):
   const boundBucket = grain.of('bound_at', range);
   const [visitRows, userRows, shareRows, referralRows] = await Promise.all([
     db.selectFrom(t.track).select([bucket.as('b'), 'scene', 'track_type', (eb) => eb.fn.countAll().as('n')]).where(counted).groupBy([bucket, 'scene', 'track_type']).execute(),
-    db.selectFrom(t.track).select([bucket.as('b'), 'user_id']).distinct().where(counted).execute(),
+    // The bucket's users, and by the way its visits per referrer: one read of the rows for both.
+    db
+      .selectFrom(t.track)
+      .select([bucket.as('b'), 'user_id', 'referrer', (eb) => eb.fn.countAll().as('n')])
+      .where(counted)
+      .groupBy([bucket, 'user_id', 'referrer'])
+      .execute(),
     db.selectFrom(t.share).select([bucket.as('b'), 'share_type', (eb) => eb.fn.countAll().as('n')]).where(inBuckets('created_at')).groupBy([bucket, 'share_type']).execute(),
-    db.selectFrom(t.referral).select([boundBucket.as('b'), (eb) => eb.fn.countAll().as('n')]).where(inBuckets('bound_at')).groupBy(boundBucket).execute(),
+    db
+      .selectFrom(t.referral)
+      .select([boundBucket.as('b'), 'referrer', (eb) => eb.fn.countAll().as('n')])
+      .where(inBuckets('bound_at'))
+      .groupBy([boundBucket, 'referrer'])
+      .execute(),
   ]);
 
   const counts = new Map<number, BucketCounts>(
-    buckets.map((b) => [b, { visits: 0, newUserVisits: 0, shares: 0, referrals: 0, users: [], scenes: new Map(), shareTypes: new Map() }]),
+    buckets.map((b) => [
+      b,
+      {
+        visits: 0,
+        newUserVisits: 0,
+        shares: 0,
+        referrals: 0,
+        users: new Set(),
+        scenes: new Map(),
+        shareTypes: new Map(),
+        referralsBy: new Map(),
+        visitsBy: new Map(),
+      },
+    ]),
   );
+  const add = <K>(map: Map<K, number>, key: K, n: number) => map.set(key, (map.get(key) ?? 0) + n);
   // Rows of buckets between the wanted ones (not asked for) are left out.
   const of = (b: unknown) => counts.get(num(b));
   for (const r of visitRows) {
@@ -166,7 +233,12 @@ async function buildBuckets(ctx: StoreContext, grain: Grain, buckets: number[]):
     if (num(r.track_type) === 1) c.newUserVisits += n;
     c.scenes.set(String(r.scene), (c.scenes.get(String(r.scene)) ?? 0) + n);
   }
-  for (const r of userRows) of(r.b)?.users.push(num(r.user_id));
+  for (const r of userRows) {
+    const c = of(r.b);
+    if (!c) continue;
+    c.users.add(num(r.user_id));
+    if (r.referrer !== null) add(c.visitsBy, num(r.referrer), num(r.n));
+  }
   for (const r of shareRows) {
     const c = of(r.b);
     if (!c) continue;
@@ -175,17 +247,20 @@ async function buildBuckets(ctx: StoreContext, grain: Grain, buckets: number[]):
   }
   for (const r of referralRows) {
     const c = of(r.b);
-    if (c) c.referrals += num(r.n);
+    if (!c) continue;
+    c.referrals += num(r.n);
+    add(c.referralsBy, num(r.referrer), num(r.n));
   }
 
   await ctx.d.write(db, async (trx) => {
     for (const b of bounds) {
       const c = counts.get(b.bucket)!;
-      const sketch = encodeSketch(c.users, grain.sparseMax);
+      const sketch = encodeSketch([...c.users], grain.sparseMax);
       const done = await trx
         .updateTable(tables.buckets)
         .set({
           ready: 1,
+          details: REFERRER_DETAILS,
           visits: c.visits,
           new_user_visits: c.newUserVisits,
           shares: c.shares,
@@ -200,6 +275,8 @@ async function buildBuckets(ctx: StoreContext, grain: Grain, buckets: number[]):
       if (Number(done.numUpdatedRows) === 0) continue;
       await replaceDetails(trx, grain, tables.scenes, 'scene', b, c.scenes);
       await replaceDetails(trx, grain, tables.shareTypes, 'share_type', b, c.shareTypes);
+      await replaceDetails(trx, grain, tables.referrals, 'referrer', b, c.referralsBy);
+      await replaceDetails(trx, grain, tables.referrerVisits, 'referrer', b, c.visitsBy);
     }
   });
 }
@@ -213,39 +290,13 @@ async function replaceDetails(
   values: Map<string | number, number>,
 ): Promise<void> {
   await trx.deleteFrom(table).where('scope', '=', grain.scope).where(grain.key, '=', b.bucket).execute();
-  if (values.size === 0) return;
-  await trx
-    .insertInto(table)
-    .values([...values].map(([k, n]) => ({ scope: grain.scope, [grain.key]: b.bucket, start_at: b.start, [column]: k, n })))
-    .execute();
+  const rows = [...values].map(([k, n]) => ({ scope: grain.scope, [grain.key]: b.bucket, start_at: b.start, [column]: k, n }));
+  // A day may have thousands of referrers: within every database's limit of bound parameters.
+  for (let i = 0; i < rows.length; i += DETAIL_ROWS) await trx.insertInto(table).values(rows.slice(i, i + DETAIL_ROWS)).execute();
 }
 
-/**
- * Voids the rollups of every day and hour (in any scope) that holds one of `times`, after the write
- * that changed them has committed. Times are taken by the hour (a day holds whole hours in every
- * zone but those with :30 or :45 offsets, where the neighbouring day is voided too: harmless).
- */
-export async function invalidateTimes(ctx: StoreContext, times: Iterable<number>): Promise<void> {
-  const hours = [...new Set([...times].map((ms) => Math.floor(ms / HOUR_MS)))];
-  for (let i = 0; i < hours.length; i += 100) {
-    const chunk = hours.slice(i, i + 100);
-    await ctx.d.write(ctx.db, async (trx) => {
-      await trx
-        .deleteFrom(ctx.t.rollupDay)
-        .where((eb) => eb.or(chunk.map((h) => eb.and([eb('start_at', '<', (h + 1) * HOUR_MS), eb('end_at', '>', h * HOUR_MS)]))))
-        .execute();
-      await trx.deleteFrom(ctx.t.rollupHour).where('start_at', 'in', chunk.map((h) => h * HOUR_MS)).execute();
-    });
-  }
-}
-
-/** Voids the rollups of every day and hour that starts before `before` (after a purge). */
-export async function invalidateBefore(ctx: StoreContext, before: number): Promise<void> {
-  await ctx.d.write(ctx.db, async (trx) => {
-    await trx.deleteFrom(ctx.t.rollupDay).where('start_at', '<', before).execute();
-    await trx.deleteFrom(ctx.t.rollupHour).where('start_at', '<', before).execute();
-  });
-}
+/** Detail rows per INSERT (5 parameters each). */
+const DETAIL_ROWS = 1000;
 
 /** The earliest time any counted row has, or `null` when there are none. */
 export async function earliestRow(ctx: StoreContext): Promise<number | null> {

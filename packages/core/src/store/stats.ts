@@ -1,6 +1,6 @@
 import type { ExpressionBuilder } from 'kysely';
 import { dayString } from '../days/time-zone.js';
-import type { LeaderboardEntry, ShareType, Stats, StatsQuery } from '../model/types.js';
+import type { ShareType, Stats, StatsQuery } from '../model/types.js';
 import type { StoreContext } from './context.js';
 import { localDay } from './day-buckets.js';
 import { num } from './rows.js';
@@ -168,33 +168,4 @@ export async function tallyRows(
   }
   tally.referrals += referrals;
   return { uniques: unique };
-}
-
-export async function selectLeaderboard(ctx: StoreContext, q: Range & { limit: number }): Promise<LeaderboardEntry[]> {
-  const { db, t } = ctx;
-  const top = await db
-    .selectFrom(t.referral)
-    .select(['referrer', (eb) => eb.fn.countAll().as('n')])
-    .where(inRange('bound_at', q))
-    .groupBy('referrer')
-    .orderBy('n', 'desc')
-    .orderBy('referrer', 'asc')
-    .limit(q.limit)
-    .execute();
-  if (top.length === 0) return [];
-  const ids = top.map((r) => num(r.referrer));
-  const visitRows = await db
-    .selectFrom(t.track)
-    .select(['referrer', (eb) => eb.fn.countAll().as('n')])
-    .where((eb) =>
-      eb.and([
-        eb('referrer', 'in', ids),
-        inRange('created_at', q)(eb),
-        ...(ctx.rules.excludeScenes.size ? [eb('scene', 'not in', [...ctx.rules.excludeScenes])] : []),
-      ]),
-    )
-    .groupBy('referrer')
-    .execute();
-  const visits = new Map(visitRows.map((r) => [num(r.referrer), num(r.n)]));
-  return top.map((r) => ({ referrerId: num(r.referrer), referrals: num(r.n), visits: visits.get(num(r.referrer)) ?? 0 }));
 }
