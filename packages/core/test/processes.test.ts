@@ -8,39 +8,20 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql } from 'kysely';
-import { build } from 'tsup';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTracker, type Promo, type Track, type Tracker } from '@promo-track/core';
 import { dropTables, MYSQL_URL, mysqlDb, PG_URL, pgDb, uniquePrefix } from '../../../test/support/databases.js';
+import { useBuiltCore } from './built-core.js';
 import { countRows, listTables, SALT } from './support.js';
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 const WORKER = here('./workers/tracker-worker.mjs');
 const PROCESSES = 5;
 
-let core: string;
-let buildDir: string;
-beforeAll(async () => {
-  // Inside the repository, so that the bundle's imports of kysely, hashids and zod resolve.
-  buildDir = join(here('../../../node_modules/.cache/promo-track-test'), `core-${process.pid}-${Date.now()}`);
-  await build({
-    entry: { index: here('../src/index.ts') },
-    format: ['esm'],
-    outDir: buildDir,
-    platform: 'node',
-    target: 'node20',
-    external: ['kysely', 'hashids', 'zod', 'standardwebhooks'],
-    dts: false,
-    clean: false,
-    silent: true,
-    config: false,
-  });
-  core = pathToFileURL(join(buildDir, 'index.js')).href;
-}, 60_000);
-afterAll(() => rmSync(buildDir, { recursive: true, force: true }));
+const builtCore = useBuiltCore();
 
 interface Job {
   migrate?: boolean;
@@ -90,7 +71,7 @@ async function server(url: string, db: Kysely<any>) {
 async function race(target: Target, url: string, prefix: string, jobs: Job[]): Promise<Answer[]> {
   const dialect = target.name === 'sqlite-file' ? 'sqlite' : target.name;
   const children = jobs.map((job) => {
-    const child = spawn(process.execPath, [WORKER, JSON.stringify({ ...job, core, dialect, url, prefix, salt: SALT })], {
+    const child = spawn(process.execPath, [WORKER, JSON.stringify({ ...job, core: builtCore.url(), dialect, url, prefix, salt: SALT })], {
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stdout = '';

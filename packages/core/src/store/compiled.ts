@@ -12,20 +12,3 @@ export function runCompiled<R = Record<string, unknown>>(
   return db.executeQuery<R>(CompiledQuery.raw(sqlText, parameters as unknown[]));
 }
 
-const texts = new WeakMap<object, Map<string, string>>();
-
-/**
- * SQL text of one shape (a table set and row counts, say), built once per owner (a tracker's
- * context): rebuilding and rehashing a long text on every call costs more than a small statement.
- */
-export function sqlText(owner: object, shape: string, build: () => string): string {
-  let kept = texts.get(owner);
-  if (!kept) texts.set(owner, (kept = new Map()));
-  let text = kept.get(shape);
-  if (text === undefined) {
-    text = build();
-    if (kept.size >= 256) kept.clear();
-    kept.set(shape, text);
-  }
-  return text;
-}

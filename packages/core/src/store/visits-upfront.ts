@@ -1,9 +1,9 @@
 import type { Kysely } from 'kysely';
 import { type BindingFacts, type Need, settle, type VisitorFacts } from '../model/attribution.js';
 import { UnknownPromocodeError } from '../model/errors.js';
-import { runCompiled, sqlText } from './compiled.js';
+import { runCompiled } from './compiled.js';
 import type { StoreContext } from './context.js';
-import { ident } from './dialects/statements.js';
+import { ident, perTables } from './dialects/statements.js';
 import { num } from './rows.js';
 import { bindingOf, trackOf, trackTypeOf, type TrackWrite, type VisitInput, writeBinding } from './visit-records.js';
 import { isAncestor } from './visit-reads.js';
@@ -26,14 +26,11 @@ export async function writeVisitUpfront(ctx: StoreContext, trx: Kysely<any>, v: 
     return facts.referring ? isAncestor(ctx, trx, v.userId, owner) : false;
   });
 
-  const { t } = ctx;
   const trackType = trackTypeOf(visitor);
   // The single writer's last insert id is this row's (cheaper than RETURNING).
-  const insertTrack = sqlText(ctx, 'track', () => `insert into ${ident(t.track)} ${TRACK_VALUES}`);
-  const { insertId } = await runCompiled(trx, insertTrack, [trackType, v.scene, v.detail, v.userId, v.promocode, owner, v.at, verdict.outcome]);
+  const { insertId } = await runCompiled(trx, statements(ctx.t).insertTrack, [trackType, v.scene, v.detail, v.userId, v.promocode, owner, v.at, verdict.outcome]);
   if (visitor.firstVisit) {
-    const insertVisitor = sqlText(ctx, 'visitor', () => `insert into ${ident(t.visitor)} (user_id, first_seen_at, arrived_new) values (?, ?, ?)`);
-    await runCompiled(trx, insertVisitor, [v.userId, v.at, visitor.arrivedNew ? 1 : 0]);
+    await runCompiled(trx, statements(ctx.t).insertVisitor, [v.userId, v.at, visitor.arrivedNew ? 1 : 0]);
   }
   const track = trackOf(v, { id: num(insertId), trackType, referrerId: owner });
   const binding = bindingOf(track, verdict);
@@ -41,7 +38,15 @@ export async function writeVisitUpfront(ctx: StoreContext, trx: Kysely<any>, v: 
   return { track, created: true, outcome: verdict.outcome, binding };
 }
 
-const TRACK_VALUES = '(track_type, scene, detail, user_id, promocode, referrer, created_at, outcome) values (?, ?, ?, ?, ?, ?, ?, ?)';
+const statements = perTables((t) => ({
+  insertTrack: `insert into ${ident(t.track)} (track_type, scene, detail, user_id, promocode, referrer, created_at, outcome) values (?, ?, ?, ?, ?, ?, ?, ?)`,
+  insertVisitor: `insert into ${ident(t.visitor)} (user_id, first_seen_at, arrived_new) values (?, ?, ?)`,
+  facts:
+    `select 'o' as k, user_id as a, null as b, null as c from ${ident(t.promo)} where promocode = ? ` +
+    `union all select 'v', user_id, first_seen_at, arrived_new from ${ident(t.visitor)} where user_id = ? ` +
+    `union all select 'b', user_id, referrer, bound_at from ${ident(t.referral)} where user_id = ? ` +
+    `union all select * from (select 'r', referrer, null, null from ${ident(t.referral)} where referrer = ? limit 1)`,
+}));
 
 interface Facts {
   /** The promocode's owner; `undefined`: no promo has this code. */
@@ -55,18 +60,8 @@ interface Facts {
 
 /** The code's owner, and the user's visitor row, binding and whether they have referees, in one statement. */
 async function readFacts(ctx: StoreContext, trx: Kysely<any>, v: VisitInput): Promise<Facts> {
-  const { t } = ctx;
-  const text = sqlText(
-    ctx,
-    'facts',
-    () =>
-      `select 'o' as k, user_id as a, null as b, null as c from ${ident(t.promo)} where promocode = ? ` +
-      `union all select 'v', user_id, first_seen_at, arrived_new from ${ident(t.visitor)} where user_id = ? ` +
-      `union all select 'b', user_id, referrer, bound_at from ${ident(t.referral)} where user_id = ? ` +
-      `union all select * from (select 'r', referrer, null, null from ${ident(t.referral)} where referrer = ? limit 1)`,
-  );
   type Row = { k: string; a: unknown; b: unknown; c: unknown };
-  const { rows } = await runCompiled<Row>(trx, text, [v.promocode, v.userId, v.userId, v.userId]);
+  const { rows } = await runCompiled<Row>(trx, statements(ctx.t).facts, [v.promocode, v.userId, v.userId, v.userId]);
   const facts: Facts = { owner: undefined, visitor: null, binding: null, referring: false };
   for (const r of rows) {
     if (r.k === 'o') facts.owner = num(r.a);
