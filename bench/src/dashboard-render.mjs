@@ -53,7 +53,9 @@ const PROBE = () => {
 };
 
 function startServer() {
-  const child = fork(fileURLToPath(new URL('./dashboard-server.mjs', import.meta.url)), [file], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const child = fork(fileURLToPath(new URL('./dashboard-server.mjs', import.meta.url)), [file], {
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
   return new Promise((resolve, reject) => {
     child.once('message', ({ port }) => resolve({ child, url: `http://127.0.0.1:${port}/api/dashboard` }));
     child.once('exit', (code) => reject(new Error(`dashboard server exited with ${code}`)));

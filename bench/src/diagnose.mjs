@@ -23,14 +23,16 @@ function timedDatabase(raw, clock) {
     transaction: (fn) => raw.transaction(fn),
     prepare(sql) {
       const statement = raw.prepare(sql);
-      const timed = (method) => (...args) => {
-        const t = now();
-        try {
-          return statement[method](...args);
-        } finally {
-          clock.add(sql, now() - t);
-        }
-      };
+      const timed =
+        (method) =>
+        (...args) => {
+          const t = now();
+          try {
+            return statement[method](...args);
+          } finally {
+            clock.add(sql, now() - t);
+          }
+        };
       const proxy = new Proxy(statement, {
         get(target, key) {
           if (['all', 'get', 'run'].includes(key)) return timed(key);
@@ -68,8 +70,11 @@ function createClock() {
         const inSql = [...k.statements.values()].reduce((a, [ns]) => a + ns, 0);
         const count = [...k.statements.values()].reduce((a, [, n]) => a + n, 0);
         const us = (ns) => (ns / k.calls / 1000).toFixed(1).padStart(6);
-        console.log(`${side}, ${kind} visit: ${us(k.wall)} µs a call, ${us(inSql)} µs in ${(count / k.calls).toFixed(1)} statements, ${us(k.wall - inSql)} µs outside them`);
-        for (const [sql, [ns, n]] of k.statements) console.log(`   ${us(ns)} µs  ${(n / k.calls).toFixed(2)}×  ${sql.replace(/\s+/g, ' ').slice(0, 90)}`);
+        console.log(
+          `${side}, ${kind} visit: ${us(k.wall)} µs a call, ${us(inSql)} µs in ${(count / k.calls).toFixed(1)} statements, ${us(k.wall - inSql)} µs outside them`,
+        );
+        for (const [sql, [ns, n]] of k.statements)
+          console.log(`   ${us(ns)} µs  ${(n / k.calls).toFixed(2)}×  ${sql.replace(/\s+/g, ' ').slice(0, 90)}`);
       }
     },
   };

@@ -26,5 +26,12 @@ const secs = Number(process.hrtime.bigint() - t0) / 1e9;
 await lib.close();
 const rows = lines - 1;
 process.stdout.write(
-  JSON.stringify({ rows, secs: +secs.toFixed(1), rows_per_sec: Math.round(rows / secs), peak_heap_mb: +peak.toFixed(1), start_heap_mb: +startHeap.toFixed(1), mb: +(bytes / 2 ** 20).toFixed(0) }) + '\n',
+  JSON.stringify({
+    rows,
+    secs: +secs.toFixed(1),
+    rows_per_sec: Math.round(rows / secs),
+    peak_heap_mb: +peak.toFixed(1),
+    start_heap_mb: +startHeap.toFixed(1),
+    mb: +(bytes / 2 ** 20).toFixed(0),
+  }) + '\n',
 );

@@ -6,7 +6,7 @@ export function timedSync(seconds, op) {
   const t0 = now();
   const end = t0 + seconds * 1e9;
   let ops = 0;
-  for (let t = t0; t < end; ) {
+  for (let t = t0; t < end;) {
     const n = op();
     const t1 = now();
     lat.push(t1 - t);
@@ -22,7 +22,7 @@ export async function timedAsync(seconds, op) {
   const t0 = now();
   const end = t0 + seconds * 1e9;
   let ops = 0;
-  for (let t = t0; t < end; ) {
+  for (let t = t0; t < end;) {
     const n = await op();
     const t1 = now();
     lat.push(t1 - t);

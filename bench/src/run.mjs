@@ -6,8 +6,18 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
-const { values: args } = parseArgs({
+// `npm run bench -- partitions`: the standalone partitioning prototype (docs/scale.md), not a bench case.
+if (process.argv[2] === 'partitions') {
+  await import('./partitions.mjs');
+  process.exit(0);
+}
+
+const { values: args, positionals } = parseArgs({
+  allowPositionals: true,
   options: {
+    // `npm run bench -- latency [--table] [--delay 0.5]`: the database behind a latency proxy (latency.mjs).
+    table: { type: 'boolean', default: false },
+    delay: { type: 'string' },
     quick: { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
     rounds: { type: 'string' },
@@ -37,6 +47,12 @@ if (!args['no-build']) {
   }
 }
 
+if (positionals[0] === 'latency') {
+  const { runLatency } = await import('./latency.mjs');
+  await runLatency(args);
+  process.exit(0);
+}
+
 const { latencySummary, median, round, scratchDir } = await import('./util.mjs');
 const { loadTemplates } = await import('./seed.mjs');
 const {
@@ -50,7 +66,10 @@ const {
 } = await import('./cases/sqlite.mjs');
 const { httpExpress, httpKoa, httpFastify, httpHono } = await import('./cases/http.mjs');
 const { recordTrackPostgres } = await import('./cases/postgres.mjs');
+const { recordTrackSqliteAbuse } = await import('./cases/abuse.mjs');
+const { recordConversionSqlite, recordConversionPostgres } = await import('./cases/conversions.mjs');
 const { statsSqlite, STATS_SIZES } = await import('./cases/stats.mjs');
+const { recordTrackRewardPair, recordConversionRewardPair } = await import('./cases/rewards.mjs');
 
 const env = {
   rounds: Number(args.rounds ?? (args.quick ? 5 : 9)),
@@ -67,6 +86,11 @@ const TARGETS = {
   // Informational: the outbox's cost is read against recordTrack sqlite (the twin writes no outbox).
   'recordTrack sqlite, referral.bound webhook': 0.8,
   'recordTrack sqlite, track.recorded webhook': 0.8,
+  // Against the library itself with the four checks off (the "twin" column), not the hand-written twin.
+  'recordTrack sqlite, abuse checks on vs off': 0.9,
+  // Informational, library against itself: what reward rules cost per call (1.00× is free).
+  'recordTrack sqlite: a referral.bound rule (twin: no rules)': 0.8,
+  'recordConversion sqlite: three rules (twin: no rules)': 0.7,
   'recordTracks sqlite (1000 per call)': 0.7,
   'getOrCreatePromo hit sqlite': 0.8,
   'http express POST /tracks': 0.85,
@@ -74,6 +98,8 @@ const TARGETS = {
   'http fastify POST /tracks': 1.0,
   'http hono POST /tracks': 1.0,
   'recordTrack postgres': 0.8,
+  'recordConversion sqlite': 0.9,
+  'recordConversion postgres': 0.9,
 };
 
 // `--only 'http fastify,http hono'`: cases whose name contains any of the comma-separated texts.
@@ -82,6 +108,7 @@ const ratioCases = [
   recordTrackSqlite,
   recordTrackSqliteBoundHook,
   recordTrackSqliteTrackHook,
+  recordTrackSqliteAbuse,
   recordTrackSqliteConcurrent,
   recordTracksSqlite,
   getOrCreatePromoHitSqlite,
@@ -91,6 +118,10 @@ const ratioCases = [
   httpFastify,
   httpHono,
   recordTrackPostgres,
+  recordConversionSqlite,
+  recordConversionPostgres,
+  recordTrackRewardPair,
+  recordConversionRewardPair,
 ].filter(selected);
 
 const t0 = Date.now();
@@ -203,7 +234,10 @@ if (stats) {
   });
   out +=
     '\n\nstats sqlite 1M tracks (ms per call, median after the first; the first global call at each size builds the rollups of 90 closed days)\n' +
-    table(['stats call', ...STATS_SIZES.map((n) => `${sizeLabel(n)} rows`), '1M / 10k', 'first call at 1M', 'target ≤ 20 ms at 1M'], statRows);
+    table(
+      ['stats call', ...STATS_SIZES.map((n) => `${sizeLabel(n)} rows`), '1M / 10k', 'first call at 1M', 'target ≤ 20 ms at 1M'],
+      statRows,
+    );
   // The headline is the operator's search (one promocode); every other call is in ms_per_call.
   const head = stats['one promocode'];
   const big = head[STATS_SIZES.at(-1)];
@@ -216,7 +250,10 @@ if (stats) {
     p50_us,
     p99_us,
     ms_per_call: Object.fromEntries(
-      Object.entries(stats).map(([label, bySize]) => [label, Object.fromEntries(STATS_SIZES.map((n) => [sizeLabel(n), round(bySize[n].ms, 3)]))]),
+      Object.entries(stats).map(([label, bySize]) => [
+        label,
+        Object.fromEntries(STATS_SIZES.map((n) => [sizeLabel(n), round(bySize[n].ms, 3)])),
+      ]),
     ),
   });
 }
@@ -237,12 +274,18 @@ if (big) {
     }
     bigRows.push([`${db}: measured at`, at.slice(11, 16) + ' UTC', '', '']);
   }
-  out += '\n\nstats and leaderboard at 10M tracks (ms per call, median; first call: builds missing rollups)\n' + table(['call', 'ms', 'first call ms', 'target'], bigRows);
+  out +=
+    '\n\nstats and leaderboard at 10M tracks (ms per call, median; first call: builds missing rollups)\n' +
+    table(['call', 'ms', 'first call ms', 'target'], bigRows);
   const d = big.dashboard;
   if (d?.skipped) out += `\n\ndashboard on 10M tracks: skipped (${d.skipped})`;
   else if (d) {
     const met = d.cold_median_ms <= 1500 && d.warm_median_ms <= 1500 ? 'met' : 'MISSED';
-    const routes = (r) => Object.entries(r).filter(([path]) => !path.includes('/app.') && path !== '/favicon.ico').map(([path, ms]) => `${path} ${ms}`).join(', ');
+    const routes = (r) =>
+      Object.entries(r)
+        .filter(([path]) => !path.includes('/app.') && path !== '/favicon.ico')
+        .map(([path, ms]) => `${path} ${ms}`)
+        .join(', ');
     out +=
       `\n\ndashboard on 10M tracks (SQLite, headless Chromium; navigation → first full render): cold ${d.cold_median_ms} ms (${d.cold_ms.join(', ')}), ` +
       `warm ${d.warm_median_ms} ms (${d.warm_ms.join(', ')}) (target ≤ 1500 ms: ${met})` +
@@ -253,7 +296,8 @@ if (big) {
   out += `\n\nCSV export of ${e.rows} tracks (GET /export/tracks.csv through core's handler, own process): ${e.rows_per_sec} rows/s, ${e.secs} s, ${e.mb} MB of CSV, heap ${e.start_heap_mb} MB at start, peak ${e.peak_heap_mb} MB (target ≤ 150 MB: ${e.peak_heap_mb <= 150 ? 'met' : 'MISSED'})`;
   lines.push({ case: 'stats 10M', ...big });
 }
-if (args['no-statement-cache']) out += '\n\n--no-statement-cache: the library side gives Kysely the bare better-sqlite3 handle (every query prepared again).';
+if (args['no-statement-cache'])
+  out += '\n\n--no-statement-cache: the library side gives Kysely the bare better-sqlite3 handle (every query prepared again).';
 out += `\n\n${env.rounds} interleaved rounds of ${env.seconds} s per side; ratio = median over rounds of (promo-track rate / twin rate in the same round). Total ${((Date.now() - t0) / 1000).toFixed(0)} s.`;
 if (args.json) {
   log('\n' + out);

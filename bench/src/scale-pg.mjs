@@ -27,7 +27,14 @@ const db = new pg.Pool({ connectionString: DATABASE_URL, max: 2 });
 
 function start(port) {
   const child = spawn(process.execPath, [MAIN], {
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATABASE_URL, PROMO_SALT: 'scale-bench-salt-0123', NODE_ENV: 'production' },
+    env: {
+      ...process.env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATABASE_URL,
+      PROMO_SALT: 'scale-bench-salt-0123',
+      NODE_ENV: 'production',
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   return new Promise((resolve, reject) => {
@@ -53,7 +60,10 @@ function load(base, connections, firstUser, codes) {
             headers: { 'content-type': 'application/json' },
             setupRequest(req) {
               const user = next++;
-              return { ...req, body: JSON.stringify({ user_id: user, promocode: codes[user % codes.length], scene: 1047, event_id: `e${user}` }) };
+              return {
+                ...req,
+                body: JSON.stringify({ user_id: user, promocode: codes[user % codes.length], scene: 1047, event_id: `e${user}` }),
+              };
             },
           },
         ],
@@ -77,7 +87,9 @@ for (const processes of [1, 2, 4]) {
   await Promise.all(servers.map((s) => new Promise((r) => s.child.once('exit', r))));
   const ok = results.reduce((n, r) => n + r['2xx'], 0);
   const other = results.reduce((n, r) => n + r.non2xx + r.errors + r.timeouts, 0);
-  const { rows: [c] } = await db.query(
+  const {
+    rows: [c],
+  } = await db.query(
     `select count(*)::int as tracks, count(distinct (user_id, event_id))::int as distinct_events, count(distinct user_id)::int as users from track`,
   );
   const row = {
@@ -95,4 +107,5 @@ for (const processes of [1, 2, 4]) {
 await db.end();
 console.log('| processes | requests/s (2xx) | 2xx | failed | tracks stored | lost | duplicate |');
 console.log('| --- | --- | --- | --- | --- | --- | --- |');
-for (const r of rows) console.log(`| ${r.processes} | ${r.req_per_sec} | ${r.ok} | ${r.failed} | ${r.tracks} | ${r.lost} | ${r.duplicates} |`);
+for (const r of rows)
+  console.log(`| ${r.processes} | ${r.req_per_sec} | ${r.ok} | ${r.failed} | ${r.tracks} | ${r.lost} | ${r.duplicates} |`);

@@ -88,7 +88,12 @@ const here = (p) => fileURLToPath(new URL(p, import.meta.url));
 export async function loadTemplates({ fresh = false } = {}) {
   const hash = createHash('sha256');
   const schemaDir = here('../../packages/core/src/schema/');
-  const schema = fs.existsSync(schemaDir) ? fs.readdirSync(schemaDir).sort().map((f) => path.join(schemaDir, f)) : [];
+  const schema = fs.existsSync(schemaDir)
+    ? fs
+        .readdirSync(schemaDir)
+        .sort()
+        .map((f) => path.join(schemaDir, f))
+    : [];
   for (const file of [...schema, here('./seed.mjs'), here('./workload.mjs'), here('./twin-sqlite.mjs')]) {
     hash.update(fs.readFileSync(file));
   }

@@ -14,7 +14,9 @@ import { createPool } from 'mysql2';
 import pg from 'pg';
 import { createTracker } from '@promo-track/core';
 
-const { values: args } = parseArgs({ options: { messages: { type: 'string', default: '3000' }, rounds: { type: 'string', default: '2' } } });
+const { values: args } = parseArgs({
+  options: { messages: { type: 'string', default: '3000' }, rounds: { type: 'string', default: '2' } },
+});
 const MESSAGES = Number(args.messages);
 const SALT = 'bench-webhooks-salt';
 const SECRET = 'whsec_' + randomBytes(24).toString('base64');
@@ -25,7 +27,10 @@ const servers = [
 ];
 const open = (s) =>
   new Kysely({
-    dialect: s.name === 'postgres' ? new PostgresDialect({ pool: new pg.Pool({ connectionString: s.url, max: 4 }) }) : new MysqlDialect({ pool: createPool({ uri: s.url, connectionLimit: 4 }) }),
+    dialect:
+      s.name === 'postgres'
+        ? new PostgresDialect({ pool: new pg.Pool({ connectionString: s.url, max: 4 }) })
+        : new MysqlDialect({ pool: createPool({ uri: s.url, connectionLimit: 4 }) }),
   });
 
 let received = 0;
@@ -52,12 +57,16 @@ async function run(server, processes) {
     await tracker.migrate();
     const { promocode } = await tracker.getOrCreatePromo({ userId: 1 });
     for (let i = 0; i < MESSAGES; i += 1000) {
-      await tracker.recordTracks(Array.from({ length: Math.min(1000, MESSAGES - i) }, (_, k) => ({ userId: 10 + i + k, promocode, scene: 1047 })));
+      await tracker.recordTracks(
+        Array.from({ length: Math.min(1000, MESSAGES - i) }, (_, k) => ({ userId: 10 + i + k, promocode, scene: 1047 })),
+      );
     }
     received = 0;
     seen.clear();
     const job = { dialect: server.name, url: server.url, salt: SALT, prefix, webhooks };
-    const children = Array.from({ length: processes }, () => spawn(process.execPath, [WORKER, JSON.stringify(job)], { stdio: ['pipe', 'pipe', 'inherit'] }));
+    const children = Array.from({ length: processes }, () =>
+      spawn(process.execPath, [WORKER, JSON.stringify(job)], { stdio: ['pipe', 'pipe', 'inherit'] }),
+    );
     await Promise.all(children.map((c) => new Promise((resolve) => c.stdout.once('data', resolve))));
     const t0 = performance.now();
     while (received < MESSAGES) await new Promise((resolve) => setTimeout(resolve, 5));
@@ -65,8 +74,23 @@ async function run(server, processes) {
     await Promise.all(children.map((c) => new Promise((resolve) => (c.on('exit', resolve), c.stdin.end('stop\n')))));
     return rate;
   } finally {
-    for (const table of ['webhook_message', 'promo', 'track', 'share', 'visitor', 'referral', 'decision', 'promo_track_lock', 'promo_track_migration', 'promo_track_migration_lock']) {
-      await db.schema.dropTable(prefix + table).ifExists().execute().catch(() => undefined);
+    for (const table of [
+      'webhook_message',
+      'promo',
+      'track',
+      'share',
+      'visitor',
+      'referral',
+      'decision',
+      'promo_track_lock',
+      'promo_track_migration',
+      'promo_track_migration_lock',
+    ]) {
+      await db.schema
+        .dropTable(prefix + table)
+        .ifExists()
+        .execute()
+        .catch(() => undefined);
     }
     await db.destroy();
   }

@@ -21,7 +21,13 @@ export function seedVisits(codes, seed = 7) {
   }
   while (visits.length < SEED_VISITS) {
     const owner = 1 + r.int(OWNERS);
-    visits.push({ userId: SEED_BASE + 1 + r.int(SEED_VISITORS), promocode: codes[owner - 1], scene: SCENES[r.int(SCENES.length)], owner, isNew: false });
+    visits.push({
+      userId: SEED_BASE + 1 + r.int(SEED_VISITORS),
+      promocode: codes[owner - 1],
+      scene: SCENES[r.int(SCENES.length)],
+      owner,
+      isNew: false,
+    });
   }
   return visits;
 }

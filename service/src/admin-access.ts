@@ -4,8 +4,9 @@ import { dashboard } from '@promo-track/dashboard';
 import express, { type Request, type Response, Router } from 'express';
 import { ConfigError } from './config.js';
 import { isLocalCaller, isLoopback } from './loopback.js';
+import { cookie, readCookie } from './cookies.js';
+import { createGuessLimit } from './guess-limit.js';
 import { createSessions } from './sessions.js';
-import { createSignInLimit } from './sign-in-limit.js';
 
 export { isLoopback } from './loopback.js';
 
@@ -15,7 +16,9 @@ export { isLoopback } from './loopback.js';
  *
  * - `ADMIN_TOKEN` set: requests with `Authorization: Bearer <token>`, or with the HttpOnly cookie
  *   of a session that the dashboard's sign-in form opened. Everyone else gets 403 from those
- *   routes, and a sign-in form at `/dashboard`. Failed sign-ins are limited per client.
+ *   routes, and a sign-in form at `/dashboard`. Wrong tokens (signed in or as Bearer) are limited per
+ *   caller (`createGuessLimit`: per device for browsers that signed in before, else per address).
+ *   At least 16 characters; at least 24 with `NODE_ENV=production`.
  * - `ADMIN_TOKEN` unset: local callers only (a loopback connection whose `Host` names a loopback
  *   address, so DNS rebinding fails); the dashboard is served only on a loopback `HOST`. On any
  *   other `HOST` that is a warning, and in production a refusal to start.
@@ -32,13 +35,18 @@ export interface AdminAccess {
 export const SESSION_COOKIE = 'promo_track_admin';
 const SESSION_SECONDS = 12 * 60 * 60;
 export const MIN_ADMIN_TOKEN_LENGTH = 16;
+/** With `NODE_ENV=production`: a token of 24 random characters is out of reach of any online guessing. */
+export const MIN_PRODUCTION_ADMIN_TOKEN_LENGTH = 24;
 
 export function createAdminAccess(env: Record<string, string | undefined>, host: string): AdminAccess {
   const token = env.ADMIN_TOKEN?.trim() ?? '';
   if (token === '') return localAccess(env, host);
-  if (token.length < MIN_ADMIN_TOKEN_LENGTH) {
+  const production = env.NODE_ENV === 'production';
+  const least = production ? MIN_PRODUCTION_ADMIN_TOKEN_LENGTH : MIN_ADMIN_TOKEN_LENGTH;
+  if (token.length < least) {
     throw new ConfigError(
-      `ADMIN_TOKEN is shorter than ${MIN_ADMIN_TOKEN_LENGTH} characters: set it to a long random secret (e.g. \`openssl rand -hex 24\`), or unset it.`,
+      `ADMIN_TOKEN is shorter than ${least} characters${production ? ' (NODE_ENV=production)' : ''}: ` +
+        'set it to a long random secret (e.g. `openssl rand -hex 24`), or unset it.',
     );
   }
 
@@ -47,13 +55,30 @@ export function createAdminAccess(env: Record<string, string | undefined>, host:
   // Compared as digests: equal lengths, and no timing hint about the token's length.
   const isToken = (value: string) => timingSafeEqual(digest(value), tokenDigest);
   const sessions = createSessions({ seconds: SESSION_SECONDS });
-  const limit = createSignInLimit();
+  const guesses = createGuessLimit(token);
 
+  // Asked once per request (the dashboard's page asks before the router does): a wrong Bearer counts once.
+  const answers = new WeakMap<Request, boolean>();
   const admin = (req: Request): boolean => {
+    let answer = answers.get(req);
+    if (answer === undefined) answers.set(req, (answer = checkAdmin(req)));
+    return answer;
+  };
+  const checkAdmin = (req: Request): boolean => {
     const bearer = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1]?.trim();
-    if (bearer !== undefined) return isToken(bearer);
-    const session = readCookie(req.headers.cookie, SESSION_COOKIE);
-    return session !== undefined && sessions.isOpen(session);
+    if (bearer === undefined) {
+      const session = readCookie(req.headers.cookie, SESSION_COOKIE);
+      return session !== undefined && sessions.isOpen(session);
+    }
+    // Guesses as Bearer are limited like sign-ins: past the limit even the right token is refused (403).
+    const wait = guesses.retryAfter(req);
+    if (wait > 0) {
+      req.res?.setHeader('Retry-After', String(wait));
+      return false;
+    }
+    if (isToken(bearer)) return true;
+    guesses.failed(req);
+    return false;
   };
 
   const signIn = Router();
@@ -63,10 +88,8 @@ export function createAdminAccess(env: Record<string, string | undefined>, host:
     if (req.path.endsWith('/')) return res.redirect(308, '../dashboard');
     sendSignIn(res, 401, 'dashboard/sign-in', null);
   });
-  signIn.post('/dashboard/sign-in', express.urlencoded({ extended: false, limit: '4kb' }), async (req, res) => {
-    // `req.ip`: the connection's address, or with TRUST_PROXY the client's as the proxy reports it.
-    const client = req.ip ?? 'unknown';
-    const wait = limit.retryAfter(client);
+  signIn.post('/dashboard/sign-in', express.urlencoded({ extended: false, limit: '4kb', inflate: false }), async (req, res) => {
+    const wait = guesses.retryAfter(req);
     if (wait > 0) {
       res.setHeader('Retry-After', String(wait));
       return sendSignIn(res, 429, 'sign-in', `Too many failed sign-ins. Try again in ${Math.ceil(wait / 60)} min.`);
@@ -74,17 +97,17 @@ export function createAdminAccess(env: Record<string, string | undefined>, host:
     const token: unknown = (req.body as { token?: unknown } | undefined)?.token;
     const given = typeof token === 'string' ? token.trim() : '';
     if (!given || !isToken(given)) {
-      limit.failed(client);
+      guesses.failed(req);
       await new Promise((resolve) => setTimeout(resolve, 300)); // slows down guessing a little more
       return sendSignIn(res, 401, 'sign-in', 'That is not the admin token.');
     }
-    res.setHeader('Set-Cookie', cookie(req, sessions.open(), SESSION_SECONDS));
+    res.setHeader('Set-Cookie', [cookie(req, SESSION_COOKIE, sessions.open(), SESSION_SECONDS), guesses.deviceCookie(req)]);
     res.redirect(303, '../dashboard');
   });
   signIn.post('/dashboard/sign-out', (req, res) => {
     const session = readCookie(req.headers.cookie, SESSION_COOKIE);
     if (session !== undefined) sessions.close(session);
-    res.setHeader('Set-Cookie', cookie(req, '', 0));
+    res.setHeader('Set-Cookie', cookie(req, SESSION_COOKIE, '', 0));
     res.redirect(303, '../dashboard');
   });
 
@@ -97,7 +120,9 @@ function localAccess(env: Record<string, string | undefined>, host: string): Adm
   if (!isLoopback(host)) {
     const problem = `HOST is ${host}, reachable from the network, and ADMIN_TOKEN is not set`;
     if (env.NODE_ENV === 'production') {
-      throw new ConfigError(`${problem}. In production the service refuses to start so: set ADMIN_TOKEN to a secret of at least ${MIN_ADMIN_TOKEN_LENGTH} characters (e.g. \`openssl rand -hex 24\`), or listen on 127.0.0.1.`);
+      throw new ConfigError(
+        `${problem}. In production the service refuses to start so: set ADMIN_TOKEN to a secret of at least ${MIN_PRODUCTION_ADMIN_TOKEN_LENGTH} characters (e.g. \`openssl rand -hex 24\`), or listen on 127.0.0.1.`,
+      );
     }
     warning =
       `WARNING: ${problem}. The operator routes (DELETE /users/:id, GET /stats, GET /leaderboard, the exports) answer ` +
@@ -107,30 +132,15 @@ function localAccess(env: Record<string, string | undefined>, host: string): Adm
   return { routerOptions: { plugins: isLoopback(host) ? [dashboard()] : [], admin: isLocalCaller }, signIn: Router(), warning };
 }
 
-function readCookie(header: string | undefined, name: string): string | undefined {
-  for (const part of (header ?? '').split(';')) {
-    const at = part.indexOf('=');
-    if (at > 0 && part.slice(0, at).trim() === name) return part.slice(at + 1).trim();
-  }
-  return undefined;
-}
-
-function cookie(req: Request, value: string, maxAge: number): string {
-  return `${SESSION_COOKIE}=${value}; Path=/; Max-Age=${maxAge}; HttpOnly; SameSite=Strict${req.secure ? '; Secure' : ''}`;
-}
-
 /** `action`: the sign-in URL relative to the page that shows the form. */
 function sendSignIn(res: Response, status: number, action: string, error: string | null): void {
-  res
-    .status(status)
-    .set({
-      'Content-Type': 'text/html; charset=utf-8',
-      'Cache-Control': 'no-store',
-      'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-      'X-Frame-Options': 'DENY',
-      'Referrer-Policy': 'no-referrer',
-    })
-    .send(`<!doctype html>
+  res.status(status).set({
+    'Content-Type': 'text/html; charset=utf-8',
+    'Cache-Control': 'no-store',
+    'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    'X-Frame-Options': 'DENY',
+    'Referrer-Policy': 'no-referrer',
+  }).send(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="color-scheme" content="light dark"><title>promo-track · sign in</title>
 <style>

@@ -2,8 +2,9 @@ import {
   createFileStore,
   createTracker,
   createWxacodeGenerator,
+  type RewardRule,
   type Tracker,
-  type WebhookDelivery,
+  type Worker,
   type WebhookEndpoint,
 } from '@promo-track/core';
 import { createExpressRouter } from '@promo-track/express';
@@ -23,9 +24,12 @@ export interface Service {
   config: ServiceConfig;
   /** Printed at start (a development salt, operator routes without ADMIN_TOKEN on the network). */
   warnings: string[];
-  /** Runs the webhook sender when `WEBHOOK_URL` and `WEBHOOK_SECRET` are set (after the migration). */
-  startWebhookDelivery(): void;
-  /** Stops the webhook sender (its sends in flight finish), then closes the database. Idempotent. */
+  /**
+   * Runs the tracker's worker (after the migration): the webhook sender when `WEBHOOK_URL` and
+   * `WEBHOOK_SECRET` are set, and the queue of code images when `WX_APPID` and `WX_SECRET` are.
+   */
+  startWorker(): void;
+  /** Stops the worker (its sends and codes in flight finish), then closes the database. Idempotent. */
   close(): Promise<void>;
 }
 
@@ -53,7 +57,8 @@ export function createService(env: Record<string, string | undefined> = process.
       const ok = await health.answers();
       res.setHeader('Cache-Control', 'no-store');
       if (ok) res.status(200).json({ status: 'ok' });
-      else res.status(503).json({ status: 'unavailable', error: { code: 'storage_unavailable', message: 'The database does not answer.' } });
+      else
+        res.status(503).json({ status: 'unavailable', error: { code: 'storage_unavailable', message: 'The database does not answer.' } });
     });
     if (config.wxacode) app.use(config.wxacode.mountPath, serveWxacodeFiles(config.wxacode.dir));
     app.use(access.signIn);
@@ -66,15 +71,16 @@ export function createService(env: Record<string, string | undefined> = process.
     });
     const onError: ErrorRequestHandler = (error, _req, res, next) => {
       if (res.headersSent) return next(error);
-      const status = typeof error?.status === 'number' && error.status >= 400 && error.status < 500 ? error.status : 500;
-      // Only the status and its code reach the client; never a stack, a path or SQL.
-      if (status === 500) console.error(error);
-      const [code, message] = ERROR_CODES[status] ?? ['bad_request', 'Bad request.'];
+      const given = typeof error?.status === 'number' && error.status >= 400 && error.status < 500 ? (error.status as number) : 500;
+      // Only the status and a contract code reach the client; never a stack, a path or SQL.
+      if (given === 500) console.error(error);
+      const status = ERROR_CODES[given] ? given : 400;
+      const [code, message] = ERROR_CODES[status]!;
       res.status(status).json({ error: { code, message } });
     };
     app.use(onError);
 
-    let delivery: WebhookDelivery | undefined;
+    let worker: Worker | undefined;
     let closing: Promise<void> | undefined;
     const warnings = [config.saltWarning, access.warning].filter((w): w is string => w !== null);
     return {
@@ -83,13 +89,16 @@ export function createService(env: Record<string, string | undefined> = process.
       db,
       config,
       warnings,
-      startWebhookDelivery() {
-        if (!config.webhook || delivery || closing) return;
-        delivery = tracker.startWebhookDelivery({ onError: (error) => console.warn(`promo-track: ${error instanceof Error ? error.message : String(error)}`) });
+      startWorker() {
+        // The worker sends webhooks, releases due rewards and makes code images: it runs when any is configured.
+        if ((!config.webhook && !config.rewards && !config.wxacode) || worker || closing) return;
+        worker = tracker.startWorker({
+          onError: (error) => console.warn(`promo-track: ${error instanceof Error ? error.message : String(error)}`),
+        });
       },
       close: () =>
         (closing ??= (async () => {
-          await delivery?.stop();
+          await worker?.stop();
           await Promise.all([health.close(), db.destroy()]);
         })()),
     };
@@ -100,8 +109,11 @@ export function createService(env: Record<string, string | undefined> = process.
   }
 }
 
-/** The contract's codes for what Express's own body parsers (the sign-in form's) refuse. */
+/** The contract's codes for what Express itself and its body parsers (the sign-in form's) refuse; any other 4xx is a 400. */
 const ERROR_CODES: Record<number, [string, string]> = {
+  400: ['validation_failed', 'The request could not be read.'],
+  403: ['forbidden', 'Not allowed.'],
+  404: ['not_found', 'No such route.'],
   413: ['payload_too_large', 'The request body is too large.'],
   415: ['unsupported_media_type', 'The request body has a type or encoding this route does not read.'],
   500: ['internal', 'Internal error.'],
@@ -111,20 +123,26 @@ function trustProxy(app: Express, setting: ServiceConfig['trustProxy']): void {
   try {
     app.set('trust proxy', setting);
   } catch (error) {
-    throw new ConfigError(`TRUST_PROXY is not a number of proxies or a list of addresses (${error instanceof Error ? error.message : String(error)}): use e.g. 1, loopback or 10.0.0.0/8.`);
+    throw new ConfigError(
+      `TRUST_PROXY is not a number of proxies or a list of addresses (${error instanceof Error ? error.message : String(error)}): use e.g. 1, loopback or 10.0.0.0/8.`,
+    );
   }
 }
 
 /** The tracker, with a core option mistake about webhooks reported as the variables that feed it. */
 function trackerFor(db: Kysely<any>, config: ServiceConfig): Tracker {
   const hook = config.webhook;
-  const webhooks: WebhookEndpoint[] | undefined = hook ? [{ url: hook.url, secret: hook.secret, events: hook.events as WebhookEndpoint['events'] }] : undefined;
+  const webhooks: WebhookEndpoint[] | undefined = hook
+    ? [{ url: hook.url, secret: hook.secret, events: hook.events as WebhookEndpoint['events'] }]
+    : undefined;
   try {
-    return createTracker({ db, salt: config.salt, timeZone: config.timeZone, wxacode: wxacodeGenerator(config), webhooks });
+    const rewards = config.rewards as RewardRule[] | undefined;
+    return createTracker({ db, salt: config.salt, timeZone: config.timeZone, wxacode: wxacodeGenerator(config), webhooks, rewards });
   } catch (error) {
     if (error instanceof TypeError && error.message.includes('`webhooks')) {
       throw new ConfigError(`${error.message} (from WEBHOOK_URL, WEBHOOK_SECRET, WEBHOOK_EVENTS)`);
     }
+    if (error instanceof TypeError && error.message.includes('`rewards')) throw new ConfigError(`${error.message} (from REWARDS)`);
     throw error;
   }
 }
@@ -142,6 +160,8 @@ function wxacodeGenerator(config: ServiceConfig) {
     });
   } catch (error) {
     // The core names its option (`apiBase`, …); say which variable feeds it.
-    throw new ConfigError(`${error instanceof Error ? error.message : String(error)} (from WX_APPID, WX_SECRET, WXACODE_DIR, WXACODE_BASE_URL, WX_API_BASE, WXACODE_PER_MINUTE)`);
+    throw new ConfigError(
+      `${error instanceof Error ? error.message : String(error)} (from WX_APPID, WX_SECRET, WXACODE_DIR, WXACODE_BASE_URL, WX_API_BASE, WXACODE_PER_MINUTE)`,
+    );
   }
 }

@@ -20,6 +20,8 @@ export interface ServiceConfig {
   timeZone: string;
   /** Set when `WEBHOOK_URL` and `WEBHOOK_SECRET` are both set: the service runs the webhook sender. */
   webhook: WebhookConfig | null;
+  /** `REWARDS`: the tracker's reward rules, a JSON array (docs/rewards.md); `undefined` when unset. */
+  rewards: unknown[] | undefined;
 }
 
 export interface WebhookConfig {
@@ -30,9 +32,7 @@ export interface WebhookConfig {
 }
 
 export type DatabaseConfig =
-  | { kind: 'sqlite'; /** absolute path, or ':memory:' */ file: string }
-  | { kind: 'postgres'; url: string }
-  | { kind: 'mysql'; url: string };
+  { kind: 'sqlite'; /** absolute path, or ':memory:' */ file: string } | { kind: 'postgres'; url: string } | { kind: 'mysql'; url: string };
 
 export interface WxacodeConfig {
   appid: string;
@@ -51,6 +51,18 @@ export interface WxacodeConfig {
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
+}
+
+/**
+ * The line printed when the service cannot start: `promo-track: ` once, then what failed. The core's
+ * own messages (a `createTracker` option, carried into a ConfigError) start with that prefix too.
+ */
+export function failureLine(error: unknown, what?: string): string {
+  const message =
+    error instanceof ConfigError
+      ? error.message
+      : `${what ?? 'start-up failed'}: ${error instanceof Error ? error.message : String(error)}`;
+  return `promo-track: ${message.replaceAll('promo-track: ', '')}`;
 }
 
 /** The salt used when `PROMO_SALT` is unset outside production. Codes made with it are not secret. */
@@ -75,7 +87,27 @@ export function readConfig(env: Env = process.env, cwd: string = process.cwd()):
     trustProxy: readTrustProxy(env.TRUST_PROXY),
     webhook: readWebhook(env),
     timeZone: readTimeZone(env.TZ_DAYS),
+    rewards: readRewards(env.REWARDS),
   };
+}
+
+/** `REWARDS`: a JSON array of reward rules; the core checks each rule (its message names the rule and the fix). */
+function readRewards(value: string | undefined): unknown[] | undefined {
+  const raw = nonEmpty(value);
+  if (raw === undefined) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new ConfigError(
+      `REWARDS is not JSON: give a JSON array of rules, e.g. [{"id":"invite","on":"referral.bound","to":"referrer","amount":500}].`,
+    );
+  }
+  if (!Array.isArray(parsed))
+    throw new ConfigError(
+      'REWARDS must be a JSON array of rules, e.g. [{"id":"invite","on":"referral.bound","to":"referrer","amount":500}].',
+    );
+  return parsed;
 }
 
 /**
@@ -87,9 +119,14 @@ function readTrustProxy(value: string | undefined): number | string[] | false {
   if (raw === undefined || raw === 'false' || raw === '0') return false;
   if (/^\d+$/.test(raw)) return Number(raw);
   if (raw === 'true') {
-    throw new ConfigError('TRUST_PROXY is "true", which would believe any client: give the number of proxies in front (e.g. 1) or their addresses (e.g. loopback or 10.0.0.0/8).');
+    throw new ConfigError(
+      'TRUST_PROXY is "true", which would believe any client: give the number of proxies in front (e.g. 1) or their addresses (e.g. loopback or 10.0.0.0/8).',
+    );
   }
-  return raw.split(',').map((part) => part.trim()).filter(Boolean);
+  return raw
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean);
 }
 
 function readTimeZone(value: string | undefined): string {
@@ -168,9 +205,18 @@ function readWebhook(env: Env): WebhookConfig | null {
     return null;
   }
   if (!url || !secret) {
-    throw new ConfigError(`${url ? 'WEBHOOK_SECRET' : 'WEBHOOK_URL'} is not set: webhooks need both WEBHOOK_URL and WEBHOOK_SECRET (or neither).`);
+    throw new ConfigError(
+      `${url ? 'WEBHOOK_SECRET' : 'WEBHOOK_URL'} is not set: webhooks need both WEBHOOK_URL and WEBHOOK_SECRET (or neither).`,
+    );
   }
-  return { url, secret, events: events?.split(',').map((e) => e.trim()).filter((e) => e !== '') };
+  return {
+    url,
+    secret,
+    events: events
+      ?.split(',')
+      .map((e) => e.trim())
+      .filter((e) => e !== ''),
+  };
 }
 
 function readWxacode(env: Env, cwd: string, host: string, port: number): WxacodeConfig | null {
@@ -178,7 +224,9 @@ function readWxacode(env: Env, cwd: string, host: string, port: number): Wxacode
   const secret = nonEmpty(env.WX_SECRET);
   if (!appid && !secret) return null;
   if (!appid || !secret) {
-    throw new ConfigError(`${appid ? 'WX_SECRET' : 'WX_APPID'} is not set: mini-program codes need both WX_APPID and WX_SECRET (or neither).`);
+    throw new ConfigError(
+      `${appid ? 'WX_SECRET' : 'WX_APPID'} is not set: mini-program codes need both WX_APPID and WX_SECRET (or neither).`,
+    );
   }
   const dir = resolve(cwd, nonEmpty(env.WXACODE_DIR) ?? './data/wxacode');
   const defaultHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
@@ -191,12 +239,22 @@ function readWxacode(env: Env, cwd: string, host: string, port: number): Wxacode
     throw new ConfigError(`WXACODE_BASE_URL is "${base}", not a URL: use e.g. https://promo.example.com/wxacode/.`);
   }
   if (parsed.pathname === '/') {
-    throw new ConfigError('WXACODE_BASE_URL must have a path of its own (e.g. https://promo.example.com/wxacode/): "/" would hide the routes.');
+    throw new ConfigError(
+      'WXACODE_BASE_URL must have a path of its own (e.g. https://promo.example.com/wxacode/): "/" would hide the routes.',
+    );
   }
   const apiBase = nonEmpty(env.WX_API_BASE);
   const perMinute = nonEmpty(env.WXACODE_PER_MINUTE);
   if (perMinute !== undefined && !/^[1-9]\d*$/.test(perMinute)) {
-    throw new ConfigError(`WXACODE_PER_MINUTE is "${perMinute}": it must be a whole number of WeChat code requests a minute, e.g. 60.`);
+    throw new ConfigError(`WXACODE_PER_MINUTE is "${perMinute}": it must be a whole number of WeChat code requests a minute, e.g. 1000.`);
   }
-  return { appid, secret, dir, baseUrl: base, mountPath: parsed.pathname, apiBase, maxPerMinute: perMinute === undefined ? undefined : Number(perMinute) };
+  return {
+    appid,
+    secret,
+    dir,
+    baseUrl: base,
+    mountPath: parsed.pathname,
+    apiBase,
+    maxPerMinute: perMinute === undefined ? undefined : Number(perMinute),
+  };
 }

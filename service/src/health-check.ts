@@ -36,7 +36,11 @@ export function openHealthCheck(config: DatabaseConfig, db: Kysely<any>): Health
   }
   const probe =
     config.kind === 'postgres'
-      ? new Kysely<any>({ dialect: new PostgresDialect({ pool: quiet(new pg.Pool({ connectionString: config.url, max: 1, connectionTimeoutMillis: 2000 })) }) })
+      ? new Kysely<any>({
+          dialect: new PostgresDialect({
+            pool: quiet(new pg.Pool({ connectionString: config.url, max: 1, connectionTimeoutMillis: 2000 })),
+          }),
+        })
       : new Kysely<any>({ dialect: new MysqlDialect({ pool: createPool({ uri: config.url, connectionLimit: 1, connectTimeout: 2000 }) }) });
   let closing: Promise<void> | undefined;
   return {

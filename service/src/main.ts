@@ -6,9 +6,10 @@
  */
 import type { AddressInfo } from 'node:net';
 import { createService, type Service } from './app.js';
-import { ConfigError } from './config.js';
+import { failureLine } from './config.js';
 import { describeDatabase } from './database.js';
 import { createStoppableServer, type StoppableServer } from './graceful-stop.js';
+import { startLine } from './start-line.js';
 
 async function main(): Promise<void> {
   let service: Service;
@@ -38,7 +39,7 @@ async function main(): Promise<void> {
     return fail(error, `the database (${describeDatabase(config.database)}) could not be migrated`);
   }
   if (stopping) return closeAndExit(service);
-  service.startWebhookDelivery();
+  service.startWorker();
 
   serving = createStoppableServer(app);
   const { server } = serving;
@@ -48,8 +49,7 @@ async function main(): Promise<void> {
   });
   server.listen(config.port, config.host, () => {
     const { address, port } = server.address() as AddressInfo;
-    const host = address.includes(':') ? `[${address}]` : address;
-    console.log(`promo-track listening on http://${host}:${port} (${describeDatabase(config.database)}, pid ${process.pid})`);
+    console.log(startLine(config, address, port, process.pid));
   });
 }
 
@@ -63,8 +63,7 @@ async function closeAndExit(service: Service): Promise<void> {
 }
 
 function fail(error: unknown, what?: string): never {
-  const message = error instanceof ConfigError ? error.message : `${what ?? 'start-up failed'}: ${error instanceof Error ? error.message : String(error)}`;
-  console.error(`promo-track: ${message}`);
+  console.error(failureLine(error, what));
   process.exit(1);
 }
 

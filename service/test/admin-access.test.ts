@@ -32,7 +32,11 @@ describe('with ADMIN_TOKEN', () => {
   it("refuses the dashboard's data without the token, and answers it with the token", async () => {
     const origin = await start({ ADMIN_TOKEN: TOKEN, HOST: '0.0.0.0' });
     const promo = (await (await fetch(`${origin}/tracks/7/1`)).json()) as { promocode: string };
-    await fetch(`${origin}/tracks`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user_id: 8, promocode: promo.promocode, scene: 1047 }) });
+    await fetch(`${origin}/tracks`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ user_id: 8, promocode: promo.promocode, scene: 1047 }),
+    });
 
     for (const path of ['/stats', '/leaderboard', '/stats?from=2020-01-01T00:00:00.000Z']) {
       const refused = await fetch(`${origin}${path}`);

@@ -11,7 +11,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeWechat, type FakeWechat } from '../../test/support/fake-wechat.js';
 import { startReceiver } from '../../test/support/webhook-receiver.js';
 import { createService, type Service } from '../src/app.js';
-import { ConfigError } from '../src/config.js';
+import { ConfigError, failureLine } from '../src/config.js';
 
 const SALT = 'service-test-salt';
 const started: { service: Service; server: Server }[] = [];
@@ -150,25 +150,57 @@ describe('the service’s webhooks', () => {
   it('WEBHOOK_* runs the sender: a binding reaches the endpoint signed; close() stops it before the database', async () => {
     const receiver = await startReceiver();
     try {
-      const { service, base } = await start({ WEBHOOK_URL: receiver.url, WEBHOOK_SECRET: receiver.secret, WEBHOOK_EVENTS: 'referral.bound,share.recorded' });
-      service.startWebhookDelivery();
+      const { service, base } = await start({
+        WEBHOOK_URL: receiver.url,
+        WEBHOOK_SECRET: receiver.secret,
+        WEBHOOK_EVENTS: 'referral.bound,share.recorded',
+      });
+      service.startWorker();
       const { promocode } = await (await fetch(`${base}/tracks/1/1`)).json();
-      await fetch(`${base}/tracks`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user_id: 2, promocode, scene: 1047 }) });
+      await fetch(`${base}/tracks`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ user_id: 2, promocode, scene: 1047 }),
+      });
       for (let i = 0; i < 200 && receiver.accepted().size < 1; i++) await new Promise((resolve) => setTimeout(resolve, 25));
       const [delivery] = receiver.deliveries;
       expect(delivery?.verified).toBe(true);
-      expect(JSON.parse(delivery!.body)).toMatchObject({ type: 'referral.bound', data: { user_id: 2, referrer: 1, previous_referrer: null } });
+      expect(JSON.parse(delivery!.body)).toMatchObject({
+        type: 'referral.bound',
+        data: { user_id: 2, referrer: 1, previous_referrer: null },
+      });
     } finally {
       await receiver.close();
     }
   });
 
   it('a webhook mistake is a ConfigError naming the variables', () => {
-    expect(() => createService({ PROMO_SALT: SALT, DATABASE_URL: 'sqlite::memory:', WEBHOOK_URL: 'http://x/h', WEBHOOK_SECRET: 'nope' })).toThrow(
-      /webhooks\[0\]\.secret.*WEBHOOK_URL, WEBHOOK_SECRET, WEBHOOK_EVENTS/,
-    );
     expect(() =>
-      createService({ PROMO_SALT: SALT, DATABASE_URL: 'sqlite::memory:', WEBHOOK_URL: 'http://x/h', WEBHOOK_SECRET: 'whsec_c2VjcmV0c2VjcmV0', WEBHOOK_EVENTS: 'track.deleted' }),
+      createService({ PROMO_SALT: SALT, DATABASE_URL: 'sqlite::memory:', WEBHOOK_URL: 'http://x/h', WEBHOOK_SECRET: 'nope' }),
+    ).toThrow(/webhooks\[0\]\.secret.*WEBHOOK_URL, WEBHOOK_SECRET, WEBHOOK_EVENTS/);
+    expect(() =>
+      createService({
+        PROMO_SALT: SALT,
+        DATABASE_URL: 'sqlite::memory:',
+        WEBHOOK_URL: 'http://x/h',
+        WEBHOOK_SECRET: 'whsec_c2VjcmV0c2VjcmV0',
+        WEBHOOK_EVENTS: 'track.deleted',
+      }),
     ).toThrow(ConfigError);
+  });
+
+  it('a start-up failure is one line with the prefix promo-track: once, also when the core words the mistake', () => {
+    let thrown: unknown;
+    try {
+      createService({ PROMO_SALT: SALT, DATABASE_URL: 'sqlite::memory:', WEBHOOK_URL: 'http://x/h', WEBHOOK_SECRET: 'nope' });
+    } catch (error) {
+      thrown = error;
+    }
+    const line = failureLine(thrown);
+    expect(line).toMatch(/^promo-track: `webhooks\[0\]\.secret` /);
+    expect(line.match(/promo-track:/g)).toHaveLength(1);
+    expect(failureLine(new TypeError('promo-track: x'), 'the database could not be migrated')).toBe(
+      'promo-track: the database could not be migrated: x',
+    );
   });
 });

@@ -13,7 +13,7 @@ describe('readConfig', () => {
     expect(config.wxacode).toBeNull();
   });
 
-  it('TZ_DAYS: the tracker\'s timeZone, UTC by default; an unknown zone is refused, naming it', () => {
+  it("TZ_DAYS: the tracker's timeZone, UTC by default; an unknown zone is refused, naming it", () => {
     expect(readConfig({}, cwd).timeZone).toBe('UTC');
     expect(readConfig({ TZ_DAYS: 'Asia/Shanghai' }, cwd).timeZone).toBe('Asia/Shanghai');
     expect(() => readConfig({ TZ_DAYS: 'Beijing' }, cwd)).toThrow(ConfigError);
@@ -21,7 +21,11 @@ describe('readConfig', () => {
   });
 
   it('PORT and HOST', () => {
-    expect(readConfig({ PORT: '8080', HOST: '0.0.0.0', PROMO_SALT: SALT }, cwd)).toMatchObject({ port: 8080, host: '0.0.0.0', saltWarning: null });
+    expect(readConfig({ PORT: '8080', HOST: '0.0.0.0', PROMO_SALT: SALT }, cwd)).toMatchObject({
+      port: 8080,
+      host: '0.0.0.0',
+      saltWarning: null,
+    });
     expect(readConfig({ PORT: '0' }, cwd).port).toBe(0);
     for (const PORT of ['http', '70000', '-1', '80.5']) expect(() => readConfig({ PORT }, cwd)).toThrow(/PORT/);
   });
@@ -68,12 +72,23 @@ describe('readConfig', () => {
       maxPerMinute: undefined,
     });
     expect(readConfig({ WX_APPID: 'wx1', WX_SECRET: 's', WXACODE_PER_MINUTE: '600' }, cwd).wxacode).toMatchObject({ maxPerMinute: 600 });
-    for (const bad of ['0', '-5', 'lots', '1.5']) expect(() => readConfig({ WX_APPID: 'wx1', WX_SECRET: 's', WXACODE_PER_MINUTE: bad }, cwd)).toThrow(/WXACODE_PER_MINUTE/);
+    for (const bad of ['0', '-5', 'lots', '1.5'])
+      expect(() => readConfig({ WX_APPID: 'wx1', WX_SECRET: 's', WXACODE_PER_MINUTE: bad }, cwd)).toThrow(/WXACODE_PER_MINUTE/);
     expect(
-      readConfig({ WX_APPID: 'wx1', WX_SECRET: 's', WXACODE_DIR: '/codes', WXACODE_BASE_URL: 'https://cdn.example.com/qr', WX_API_BASE: 'http://127.0.0.1:9' }, cwd)
-        .wxacode,
+      readConfig(
+        {
+          WX_APPID: 'wx1',
+          WX_SECRET: 's',
+          WXACODE_DIR: '/codes',
+          WXACODE_BASE_URL: 'https://cdn.example.com/qr',
+          WX_API_BASE: 'http://127.0.0.1:9',
+        },
+        cwd,
+      ).wxacode,
     ).toMatchObject({ dir: '/codes', baseUrl: 'https://cdn.example.com/qr/', mountPath: '/qr/', apiBase: 'http://127.0.0.1:9' });
-    expect(() => readConfig({ WX_APPID: 'wx1', WX_SECRET: 's', WXACODE_BASE_URL: 'https://cdn.example.com/' }, cwd)).toThrow(/WXACODE_BASE_URL/);
+    expect(() => readConfig({ WX_APPID: 'wx1', WX_SECRET: 's', WXACODE_BASE_URL: 'https://cdn.example.com/' }, cwd)).toThrow(
+      /WXACODE_BASE_URL/,
+    );
   });
 
   it('webhooks: WEBHOOK_URL and WEBHOOK_SECRET, or neither; WEBHOOK_EVENTS comma-separated', () => {
@@ -84,7 +99,10 @@ describe('readConfig', () => {
       events: undefined,
     });
     const both = { WEBHOOK_URL: 'http://x/h', WEBHOOK_SECRET: 'whsec_c2VjcmV0c2VjcmV0' };
-    expect(readConfig({ ...both, WEBHOOK_EVENTS: ' referral.bound, track.recorded ,' }, cwd).webhook?.events).toEqual(['referral.bound', 'track.recorded']);
+    expect(readConfig({ ...both, WEBHOOK_EVENTS: ' referral.bound, track.recorded ,' }, cwd).webhook?.events).toEqual([
+      'referral.bound',
+      'track.recorded',
+    ]);
     expect(() => readConfig({ WEBHOOK_URL: 'http://x/h' }, cwd)).toThrow(/WEBHOOK_SECRET is not set/);
     expect(() => readConfig({ WEBHOOK_SECRET: 'whsec_c2VjcmV0' }, cwd)).toThrow(/WEBHOOK_URL is not set/);
     expect(() => readConfig({ WEBHOOK_EVENTS: 'referral.bound' }, cwd)).toThrow(/WEBHOOK_EVENTS is set without/);

@@ -71,7 +71,13 @@ describe('without ADMIN_TOKEN, on a loopback address', () => {
     const promo = await send(port, 'GET', '/tracks/1/1', attacker);
     expect(promo.status).toBe(200);
     const { promocode } = JSON.parse(promo.body) as { promocode: string };
-    const track = await send(port, 'POST', '/tracks', { ...attacker, 'content-type': 'application/json' }, JSON.stringify({ user_id: 2, promocode, scene: 1047 }));
+    const track = await send(
+      port,
+      'POST',
+      '/tracks',
+      { ...attacker, 'content-type': 'application/json' },
+      JSON.stringify({ user_id: 2, promocode, scene: 1047 }),
+    );
     expect(track.status).toBe(201);
     expect((await send(port, 'GET', '/stats?user_id=1', attacker)).status).toBe(200);
 
@@ -135,6 +141,54 @@ describe('with ADMIN_TOKEN', () => {
     expect(right.headers['set-cookie']).toBeUndefined();
   });
 
+  it('limits wrong Bearer tokens like sign-ins: 100 parallel guesses get at most 5 tries, then 403 with Retry-After even for the right one', async () => {
+    const { port } = await start({ ADMIN_TOKEN: TOKEN });
+    const answers = await Promise.all(
+      Array.from({ length: 100 }, (_, i) => send(port, 'GET', '/leaderboard', { authorization: `Bearer wrong-token-${i}-0123456789` })),
+    );
+    expect(answers.every((a) => a.status === 403 && JSON.parse(a.body).error.code === 'forbidden')).toBe(true);
+    expect(answers.filter((a) => a.headers['retry-after'] !== undefined).length).toBeGreaterThanOrEqual(95);
+    const right = await send(port, 'GET', '/leaderboard', { authorization: `Bearer ${TOKEN}` });
+    expect(right.status).toBe(403);
+    expect(Number(right.headers['retry-after'])).toBeGreaterThan(0);
+    // Bearer guesses and sign-ins are counted together: the form is closed to this caller too.
+    const { headers, body } = form(TOKEN);
+    expect((await send(port, 'POST', '/dashboard/sign-in', headers, body)).status).toBe(429);
+  });
+
+  it('keys the lockout so that one attacker cannot lock every operator out: sessions and browsers that signed in before keep working', async () => {
+    const { port } = await start({ ADMIN_TOKEN: TOKEN });
+    // An operator signed in earlier: a session cookie and a device cookie.
+    const { headers, body } = form(TOKEN);
+    const signedIn = await send(port, 'POST', '/dashboard/sign-in', headers, body);
+    const cookies = (signedIn.headers['set-cookie'] as string[]).map((c) => c.split(';')[0]);
+    expect(cookies.map((c) => c.split('=')[0])).toEqual(['promo_track_admin', 'promo_track_device']);
+    const [session, device] = cookies as [string, string];
+    // Every caller here shares one address, as behind a proxy without TRUST_PROXY: an attacker locks it.
+    for (let i = 0; i < 6; i++) await send(port, 'GET', '/leaderboard', { authorization: `Bearer wrong-token-${i}-0123456789` });
+    expect((await send(port, 'POST', '/dashboard/sign-in', headers, body)).status).toBe(429);
+    // The open session is no guess; the browser that signed in before may sign in again.
+    expect((await send(port, 'GET', '/leaderboard', { cookie: session })).status).toBe(200);
+    const again = await send(port, 'POST', '/dashboard/sign-in', { ...headers, cookie: device }, body);
+    expect(again.status).toBe(303);
+    // A forged or copied-and-altered device cookie is no device: counted by address, still locked.
+    const forged = `promo_track_device=${device.split('=')[1]!.split('.')[0]}.AAAA`;
+    expect((await send(port, 'POST', '/dashboard/sign-in', { ...headers, cookie: forged }, body)).status).toBe(429);
+    // That device's own wrong guesses lock it alone.
+    for (let i = 0; i < 5; i++)
+      await send(port, 'POST', '/dashboard/sign-in', { ...headers, cookie: device }, form(`wrong-${i}-0123456789abcdef`).body);
+    expect((await send(port, 'POST', '/dashboard/sign-in', { ...headers, cookie: device }, body)).status).toBe(429);
+  });
+
+  it('requires an ADMIN_TOKEN of at least 24 characters with NODE_ENV=production, naming it', () => {
+    const token = 'twenty-character-tok';
+    expect(() =>
+      createService({ DATABASE_URL: 'sqlite::memory:', PROMO_SALT: 'hardening-test-salt', ADMIN_TOKEN: token, NODE_ENV: 'production' }),
+    ).toThrow(/ADMIN_TOKEN is shorter than 24 characters/);
+    const service = createService({ DATABASE_URL: 'sqlite::memory:', PROMO_SALT: 'hardening-test-salt', ADMIN_TOKEN: token });
+    void service.close();
+  });
+
   it('ends the session on the server at sign-out: a copied cookie stops working', async () => {
     const { port } = await start({ ADMIN_TOKEN: TOKEN });
     const { headers, body } = form(TOKEN);
@@ -149,13 +203,29 @@ describe('with ADMIN_TOKEN', () => {
 
   it('answers an oversized sign-in body 413 payload_too_large', async () => {
     const { port } = await start({ ADMIN_TOKEN: TOKEN });
-    const res = await send(port, 'POST', '/dashboard/sign-in', { 'content-type': 'application/x-www-form-urlencoded' }, `token=${'x'.repeat(64 * 1024)}`);
+    const res = await send(
+      port,
+      'POST',
+      '/dashboard/sign-in',
+      { 'content-type': 'application/x-www-form-urlencoded' },
+      `token=${'x'.repeat(64 * 1024)}`,
+    );
     expect(res.status).toBe(413);
     expect(JSON.parse(res.body)).toMatchObject({ error: { code: 'payload_too_large' } });
   });
 });
 
 describe('every answer', () => {
+  it('answers a body labelled Content-Encoding: gzip with 415 unsupported_media_type, on the routes and on the sign-in form', async () => {
+    const { port } = await start({ ADMIN_TOKEN: TOKEN });
+    const gzip = { 'content-encoding': 'gzip' };
+    const signIn = await send(port, 'POST', '/dashboard/sign-in', { ...form(TOKEN).headers, ...gzip }, form(TOKEN).body);
+    const track = await send(port, 'POST', '/shares', { 'content-type': 'application/json', ...gzip }, '{"share_type":1}');
+    for (const answer of [signIn, track]) {
+      expect([answer.status, JSON.parse(answer.body).error.code]).toEqual([415, 'unsupported_media_type']);
+    }
+  });
+
   it('carries X-Content-Type-Options: nosniff; a 404 does not echo the path', async () => {
     const { port } = await start({});
     const probe = '/no/<script>alert(1)</script>/such-route';

@@ -102,7 +102,9 @@ describe('npm start from a clean copy', () => {
     const started = await npmStart({ PROMO_SALT: SALT, DATABASE_URL: `sqlite:${file}` });
     const { promocode } = await (await fetch(`${started.url}/tracks/1/1`)).json();
 
-    const requests = Array.from({ length: 20 }, (_, i) => slowTrack(started.url, { user_id: 100 + i, promocode, scene: 1047, event_id: `drain-${i}` }));
+    const requests = Array.from({ length: 20 }, (_, i) =>
+      slowTrack(started.url, { user_id: 100 + i, promocode, scene: 1047, event_id: `drain-${i}` }),
+    );
     // The server accepts connections in order: once a later request is answered, the 20 are in.
     expect((await fetch(`${started.url}/healthz`)).status).toBe(200);
     await sleep(200);
@@ -175,7 +177,13 @@ describe('npm start from a clean copy', () => {
     process.kill(started.pid, 'SIGINT');
     expect(await started.exited).toEqual({ code: 0, signal: null });
 
-    const env = { NODE_ENV: 'production', PROMO_SALT: SALT, HOST: '0.0.0.0', PORT: '0', DATABASE_URL: `sqlite:${join(copy, 'data/open.db')}` };
+    const env = {
+      NODE_ENV: 'production',
+      PROMO_SALT: SALT,
+      HOST: '0.0.0.0',
+      PORT: '0',
+      DATABASE_URL: `sqlite:${join(copy, 'data/open.db')}`,
+    };
     const refused = await runToEnd(copy, ['npm', 'start'], env);
     expect(refused.code).not.toBe(0);
     expect(refused.output).toMatch(/ADMIN_TOKEN/);
@@ -185,26 +193,34 @@ describe('npm start from a clean copy', () => {
   it.each([
     ['missing', undefined],
     ['empty', ''],
-  ])('NODE_ENV=production with PROMO_SALT %s: refuses to start, naming PROMO_SALT, exit non-zero', async (_, salt) => {
-    const { code, output } = await runToEnd(copy, ['npm', 'start'], { NODE_ENV: 'production', PROMO_SALT: salt, PORT: '0' });
-    expect(code).not.toBe(0);
-    expect(output).toMatch(/PROMO_SALT is not set/);
-    expect(output).not.toMatch(/listening on/);
-  }, 240_000);
+  ])(
+    'NODE_ENV=production with PROMO_SALT %s: refuses to start, naming PROMO_SALT, exit non-zero',
+    async (_, salt) => {
+      const { code, output } = await runToEnd(copy, ['npm', 'start'], { NODE_ENV: 'production', PROMO_SALT: salt, PORT: '0' });
+      expect(code).not.toBe(0);
+      expect(output).toMatch(/PROMO_SALT is not set/);
+      expect(output).not.toMatch(/listening on/);
+    },
+    240_000,
+  );
 });
 
 describe.each(crashDatabases)('crash on $name: SIGKILL mid-load, then restart', (database) => {
   const EVENTS = 1200;
   const KILL_AFTER = 300;
 
-  it.skipIf(!database.enabled)('every event answered 200/201 is stored, none twice, no batch half-written; a retry completes the rest', async () => {
-    const store = await database.open(join(copy, 'data'));
-    try {
-      await crashAndCheck(store);
-    } finally {
-      await store.drop();
-    }
-  }, 300_000);
+  it.skipIf(!database.enabled)(
+    'every event answered 200/201 is stored, none twice, no batch half-written; a retry completes the rest',
+    async () => {
+      const store = await database.open(join(copy, 'data'));
+      try {
+        await crashAndCheck(store);
+      } finally {
+        await store.drop();
+      }
+    },
+    300_000,
+  );
 
   async function crashAndCheck(store: OpenCrashDatabase) {
     const env = { PROMO_SALT: SALT, DATABASE_URL: store.url };
@@ -232,9 +248,11 @@ describe.each(crashDatabases)('crash on $name: SIGKILL mid-load, then restart', 
     started = await npmStart(env);
     expect((await fetch(`${started.url}/healthz`)).status).toBe(200);
 
-    const rows = (await store.query<{ id: number | string; user_id: number; event_id: string }>(
-      "select id, user_id, event_id from track where event_id like 'ev-%'",
-    )).map((r) => ({ ...r, id: Number(r.id) }));
+    const rows = (
+      await store.query<{ id: number | string; user_id: number; event_id: string }>(
+        "select id, user_id, event_id from track where event_id like 'ev-%'",
+      )
+    ).map((r) => ({ ...r, id: Number(r.id) }));
     const byEvent = new Map(rows.map((r) => [r.event_id, r]));
     // Every acknowledged event is there, as the very record that was answered.
     for (const [eventId, trackId] of acked) expect(byEvent.get(eventId)?.id, eventId).toBe(trackId);
@@ -291,7 +309,12 @@ describe.each(crashDatabases)('crash on $name: SIGKILL mid-load, then restart', 
 });
 
 /** Runs the load driver (a second process) to its end, reporting every answer. */
-async function drive(url: string, promocode: string, events: number, report: (kind: 'ack' | 'fail', eventId: string, trackId: number) => void) {
+async function drive(
+  url: string,
+  promocode: string,
+  events: number,
+  report: (kind: 'ack' | 'fail', eventId: string, trackId: number) => void,
+) {
   const driver = spawn(process.execPath, [join(import.meta.dirname, 'fixtures/crash-driver.mjs'), url, promocode, String(events), '16'], {
     env: serviceEnv({}),
     stdio: ['ignore', 'pipe', 'inherit'],

@@ -11,10 +11,12 @@ import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { presetRange, rangeQuery, eachDay, type Range } from '../../packages/dashboard/src/client/dates.js';
 import { MESSAGES, format, type Language } from '../../packages/dashboard/src/client/messages.js';
+import { COLORS } from '../../packages/dashboard/src/client/charts.js';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createService, type Service } from '../../service/src/app.js';
 import { type Host, NAMES, OPERATOR_COOKIE, SPECIAL, startHost } from './host.js';
+import { UNPUBLISHED_PAGE } from './support.js';
 import { parseCsv } from './csv.js';
 import { charts, drawn, redraw, rows, sceneLabels, settled, tiles } from './page-probes.js';
 
@@ -30,7 +32,8 @@ const AXE = readFileSync(join(ROOT, 'node_modules', 'axe-core', 'axe.min.js'), '
 
 const ADMIN_TOKEN = 'dashboard-test-admin-token-0123456789';
 
-const t = (lang: Language, key: keyof (typeof MESSAGES)['en'], values?: Record<string, string | number>) => format(MESSAGES[lang][key], values);
+const t = (lang: Language, key: keyof (typeof MESSAGES)['en'], values?: Record<string, string | number>) =>
+  format(MESSAGES[lang][key], values);
 
 describe.skipIf(!existsSync(CHROMIUM))('the dashboard in headless Chromium', () => {
   let host: Host;
@@ -44,13 +47,21 @@ describe.skipIf(!existsSync(CHROMIUM))('the dashboard in headless Chromium', () 
   const consoleErrors: string[] = [];
   const requests: string[] = [];
   const refused: string[] = [];
+  /** Requests that failed (an aborted probe shows as net::ERR_ABORTED) while the page first loaded. */
+  const failedOnFirstLoad: string[] = [];
+  let firstLoad = true;
 
   beforeAll(async () => {
     mkdirSync(OUTPUT, { recursive: true });
     host = await startHost({ timeZone: ZONE });
     dashboardUrl = `${host.origin}/api/dashboard`;
     // The standalone service too, with ADMIN_TOKEN: its sign-in form's cookie must open the page's routes.
-    service = createService({ HOST: '127.0.0.1', DATABASE_URL: 'sqlite::memory:', PROMO_SALT: 'dashboard-browser-service-salt', ADMIN_TOKEN });
+    service = createService({
+      HOST: '127.0.0.1',
+      DATABASE_URL: 'sqlite::memory:',
+      PROMO_SALT: 'dashboard-browser-service-salt',
+      ADMIN_TOKEN,
+    });
     await service.tracker.migrate();
     serviceServer = createServer(service.app);
     await new Promise<void>((done) => serviceServer.listen(0, '127.0.0.1', done));
@@ -59,7 +70,15 @@ describe.skipIf(!existsSync(CHROMIUM))('the dashboard in headless Chromium', () 
     context = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
       headless: true,
-      args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      args: [
+        '--no-sandbox',
+        '--headless',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
       viewport: { width: 1280, height: 900 },
       deviceScaleFactor: 1,
       reducedMotion: 'reduce', // no chart animations: what is drawn is final
@@ -82,6 +101,9 @@ describe.skipIf(!existsSync(CHROMIUM))('the dashboard in headless Chromium', () 
       if (message.type() === 'error' || message.type() === 'warning') consoleErrors.push(`${message.text()} ${message.location().url}`);
     });
     page.on('pageerror', (error) => consoleErrors.push(String(error)));
+    page.on('requestfailed', (request) => {
+      if (firstLoad) failedOnFirstLoad.push(`${request.failure()?.errorText} ${request.url()}`);
+    });
   }, 120_000);
 
   afterAll(async () => {
@@ -131,8 +153,13 @@ describe.skipIf(!existsSync(CHROMIUM))('the dashboard in headless Chromium', () 
       unique_visitors: stats.uniqueVisitors,
       referrals: stats.referrals,
       shares: stats.shares,
+      conversions: stats.conversions.count,
     };
-    expect(Object.fromEntries(Object.entries(shown).map(([k, v]) => [k, v.value]))).toEqual(expected);
+    const { revenue, ...counted } = shown;
+    expect(Object.fromEntries(Object.entries(counted).map(([k, v]) => [k, v.value]))).toEqual(expected);
+    const money = (r: { amount: number; currency: string }) =>
+      new Intl.NumberFormat(l, { style: 'currency', currency: r.currency }).format(r.amount / 100);
+    expect(revenue!.text).toBe(stats.conversions.revenue.length ? stats.conversions.revenue.map(money).join(' · ') : '–');
     for (const [kpi, value] of Object.entries(expected)) {
       const estimate = kpi === 'unique_visitors' && stats.uniqueVisitorsEstimated ? '≈ ' : '';
       expect(shown[kpi].text).toBe(estimate + number(l, value));
@@ -150,15 +177,33 @@ describe.skipIf(!existsSync(CHROMIUM))('the dashboard in headless Chromium', () 
     const rest = stats.byScene.slice(10);
     expect(c.scenes.labels.slice(0, 10)).toEqual(top.map((s) => `${s.scene} · ${s.label ?? t(l, 'scenes.unknown')}`));
     if (rest.length) expect(c.scenes.labels[10]).toBe(t(l, 'scenes.other', { count: number(l, rest.length) }));
+    // "Other scenes" is the last bar, muted; every scene's own bar has the scene colour.
+    const colors = await page.evaluate(
+      () => (window as any).promoTrackDashboard.charts.scenes.data.datasets[0].backgroundColor as string[],
+    );
+    expect(colors).toEqual(
+      c.scenes.labels.map((_, i) => (rest.length && i === c.scenes.labels.length - 1 ? COLORS.otherScenes : COLORS.scenes)),
+    );
     expect(c.scenes.visits).toEqual([...top.map((s) => s.visits), ...(rest.length ? [rest.reduce((n, s) => n + s.visits, 0)] : [])]);
     expect(c.scenes.visits.reduce((a, b) => a + b, 0)).toBe(stats.visits);
     // The Data table holds every scene, with WeChat's whole label.
-    expect(await rows(page, 'table-scenes')).toEqual(stats.byScene.map((s) => [s.scene, s.label ?? t(l, 'scenes.unknown'), number(l, s.visits)]));
+    expect(await rows(page, 'table-scenes')).toEqual(
+      stats.byScene.map((s) => [s.scene, s.label ?? t(l, 'scenes.unknown'), number(l, s.visits)]),
+    );
 
     expect(c.shares.shares).toEqual([0, 1, 2].map((type) => stats.byShareType.find((s) => s.shareType === type)?.shares ?? 0));
 
     const promoters = leaders.map((e) => (NAMES.has(e.referrerId) ? `${NAMES.get(e.referrerId)} #${e.referrerId}` : String(e.referrerId)));
-    expect(await rows(page, 'table-leaders')).toEqual(leaders.map((e, i) => [number(l, i + 1), promoters[i], number(l, e.referrals), number(l, e.visits)]));
+    expect(await rows(page, 'table-leaders')).toEqual(
+      leaders.map((e, i) => [
+        number(l, i + 1),
+        promoters[i],
+        number(l, e.referrals),
+        number(l, e.visits),
+        number(l, e.conversions),
+        money({ amount: e.revenue, currency: 'CNY' }),
+      ]),
+    );
     return stats;
   }
 
@@ -195,7 +240,11 @@ describe.skipIf(!existsSync(CHROMIUM))('the dashboard in headless Chromium', () 
 
   const decisions = () =>
     page.$$eval('#user-decisions li[data-outcome]', (items) =>
-      items.map((li) => ({ outcome: (li as HTMLElement).dataset.outcome!, badge: li.querySelector('.badge')!.textContent, why: li.querySelector('p')!.textContent })),
+      items.map((li) => ({
+        outcome: (li as HTMLElement).dataset.outcome!,
+        badge: li.querySelector('.badge')!.textContent,
+        why: li.querySelector('p')!.textContent,
+      })),
     );
 
   async function openUser(input: string): Promise<void> {
@@ -208,8 +257,17 @@ describe.skipIf(!existsSync(CHROMIUM))('the dashboard in headless Chromium', () 
     // Through the DevTools protocol, which the page's Content-Security-Policy does not cover.
     await page.evaluate(AXE);
     const result = await page.evaluate(() => (window as any).axe.run(document, { resultTypes: ['violations'] }));
-    const summary = result.violations.map((v: any) => `${v.id} (${v.impact}): ${v.nodes.map((n: any) => n.target.join(' ')).slice(0, 5).join(', ')}`);
-    expect(summary.filter((line: string) => /\((serious|critical)\)/.test(line)), label).toEqual([]);
+    const summary = result.violations.map(
+      (v: any) =>
+        `${v.id} (${v.impact}): ${v.nodes
+          .map((n: any) => n.target.join(' '))
+          .slice(0, 5)
+          .join(', ')}`,
+    );
+    expect(
+      summary.filter((line: string) => /\((serious|critical)\)/.test(line)),
+      label,
+    ).toEqual([]);
     expect(summary, label).toEqual([]);
   }
 
@@ -219,6 +277,11 @@ describe.skipIf(!existsSync(CHROMIUM))('the dashboard in headless Chromium', () 
     const response = await page.goto(dashboardUrl);
     expect(response?.status()).toBe(200);
     await drawn(page, 0);
+    firstLoad = false;
+    expect(failedOnFirstLoad, 'no request of the first load was aborted or failed').toEqual([]);
+    // A declared icon, inline: the browser asks the host for no /favicon.ico.
+    expect(await page.getAttribute('link[rel="icon"]', 'href')).toMatch(/^data:image\/svg\+xml,/);
+    expect(requests.filter((url) => new URL(url).pathname.endsWith('/favicon.ico'))).toEqual([]);
     expect(await lang()).toBe('zh-CN');
     expect(await page.title()).toBe(MESSAGES['zh-CN'].title);
     expect(page.url()).toContain('lang=zh-CN');
@@ -315,7 +378,10 @@ describe.skipIf(!existsSync(CHROMIUM))('the dashboard in headless Chromium', () 
           const decision = explained.decisions[i];
           const candidate = NAMES.get(decision.candidateId) ?? t(l, 'name.user', { id: decision.candidateId });
           expect(d.badge).toBe(t(l, `outcome.${decision.outcome}`));
-          expect(d.why).toBe(t(l, `why.${decision.outcome}`, { candidate, code: decision.promocode }));
+          const scene = `${decision.scene} · ${sceneLabel(decision.scene) ?? t(l, 'scenes.unknown')}`;
+          expect(d.why).toBe(t(l, `why.${decision.outcome}`, { candidate, code: decision.promocode, scene }));
+          // The excluded scene named is the visit's own (the crawler's 1129 here), not an example.
+          if (decision.outcome === 'excluded_scene') expect(d.why).toContain('1129 · ');
         });
         // Their own referrer, by name where the host has one.
         const referral = explained.referral;
@@ -358,7 +424,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the dashboard in headless Chromium', () 
     await expect.poll(() => image.evaluate((img) => (img as HTMLImageElement).naturalWidth)).toBeGreaterThan(0);
 
     const first = await host.tracker.listReferrals(leader.referrerId, { limit: 20 });
-    const ids = (await page.$$eval('#table-referrals [data-user]', (n) => n.map((e) => Number((e as HTMLElement).dataset.user))));
+    const ids = await page.$$eval('#table-referrals [data-user]', (n) => n.map((e) => Number((e as HTMLElement).dataset.user)));
     expect(ids).toEqual(first.items.map((r) => r.userId));
     expect(await page.isVisible('#referrals-more')).toBe(true);
     const second = await host.tracker.listReferrals(leader.referrerId, { limit: 20, cursor: first.nextCursor! });
@@ -374,10 +440,115 @@ describe.skipIf(!existsSync(CHROMIUM))('the dashboard in headless Chromium', () 
     expect(page.url()).toContain(`promo=${promo.promocode}`);
   });
 
+  it('at 1440 px, a promoter opened from the ranking shows its heading, id and referrer below the sticky header', async () => {
+    await switchTo('zh-CN');
+    await resize(1440);
+    await page.evaluate(() => window.scrollTo(0, 0));
+    const range = await stateRange();
+    const [, second] = await host.tracker.leaderboard({ ...query(range), limit: 2 });
+    await redraw(page, () => page.click(`#table-leaders [data-user="${second.referrerId}"]`));
+    await page.waitForFunction(() => window.scrollY > 0); // it scrolled to the user view
+    await page.waitForTimeout(100);
+    const layout = await page.evaluate(() => {
+      const header = document.querySelector('header.top')!.getBoundingClientRect();
+      const box = (id: string) => document.getElementById(id)!.getBoundingClientRect();
+      return {
+        position: getComputedStyle(document.querySelector('header.top')!).position,
+        header: header.bottom,
+        title: box('user-title'),
+        facts: box('user-facts'),
+        height: innerHeight,
+      };
+    });
+    expect(layout.position).toBe('sticky');
+    expect(layout.title.top, 'the heading is not under the sticky header').toBeGreaterThanOrEqual(layout.header);
+    expect(layout.facts.top).toBeGreaterThan(layout.title.top);
+    expect(layout.facts.bottom, 'id and referrer are on screen').toBeLessThanOrEqual(layout.height);
+    await page.screenshot({ path: join(OUTPUT, 'newuser-user-view-zh-CN-1440.png') });
+    await resize(1280);
+  });
+
+  it('titles a user without a display name once: “用户 1004”, not “用户 用户 1004”; with one, “用户 王芳 #1001”', async () => {
+    const unnamed = host.seeded.promos.map((p) => p.userId).find((id) => !NAMES.has(id))!;
+    for (const l of LANGUAGES) {
+      await switchTo(l);
+      await openUser(String(unnamed));
+      expect(await page.textContent('#user-title')).toBe(t(l, 'name.user', { id: unnamed }));
+      await openUser('1001');
+      expect(await page.textContent('#user-title')).toBe(`${t(l, 'user.title', { name: NAMES.get(1001)! })} #1001`);
+    }
+    await switchTo('zh-CN');
+  });
+
+  it('writes each share type’s number on its arc of the donut, in the page’s language', async () => {
+    await redraw(page, () => page.selectOption('#range-preset', '30d'));
+    const stats = await host.tracker.stats(query(await stateRange()));
+    const drawnTexts = await page.evaluate(() => {
+      const chart = (window as any).promoTrackDashboard.charts.shares;
+      const texts: { text: string; x: number; y: number }[] = [];
+      const fillText = chart.ctx.fillText;
+      chart.ctx.fillText = function (text: string, x: number, y: number) {
+        const m = chart.ctx.getTransform();
+        texts.push({ text, x: (m.a * x + m.e) / chart.currentDevicePixelRatio, y: (m.d * y + m.f) / chart.currentDevicePixelRatio });
+        return fillText.apply(this, arguments as any);
+      };
+      try {
+        chart.draw();
+      } finally {
+        chart.ctx.fillText = fillText;
+      }
+      const area = chart.chartArea;
+      return texts.filter((t) => t.x > area.left && t.x < area.right && t.y > area.top && t.y < area.bottom).map((t) => t.text);
+    });
+    const counts = stats.byShareType.filter((s) => s.shares > 0).map((s) => number('zh-CN', s.shares));
+    expect(counts.length).toBe(3);
+    expect([...drawnTexts].sort()).toEqual([...counts].sort());
+  });
+
+  it('shows conversions and net revenue, ranks promoters by revenue, and lists a promoter’s credited conversions', async () => {
+    await switchTo('zh-CN');
+    const range = await stateRange();
+    // The third promoter by referrals brings the most revenue: two orders of their referred users, one partly refunded.
+    const [, , third] = await host.tracker.leaderboard({ ...query(range), limit: 3 });
+    const referred = (await host.tracker.listReferrals(third.referrerId, { limit: 2 })).items.map((r) => r.userId);
+    const big = await host.tracker.recordConversion({
+      userId: referred[0]!,
+      type: 'first_order',
+      orderId: `dash-${referred[0]}`,
+      amount: 9_999_900,
+    });
+    await host.tracker.recordConversion({ userId: referred[1]!, type: 'first_order', orderId: `dash-${referred[1]}`, amount: 500_000 });
+    await host.tracker.refundConversion({ conversionId: big.id }, { refundId: 'dash-r1', amount: 99_900 });
+    await redraw(page, () => page.selectOption('#leaders-order', 'revenue'));
+    const stats = await host.tracker.stats(query(range));
+    const shown = await tiles(page, 'totals');
+    expect(shown.conversions.value).toBe(stats.conversions.count);
+    const money = (minor: number) => new Intl.NumberFormat('zh-CN', { style: 'currency', currency: 'CNY' }).format(minor / 100);
+    expect(shown.revenue.text).toBe(money(stats.conversions.revenue.find((r) => r.currency === 'CNY')!.amount));
+    const [leader] = await host.tracker.leaderboard({ ...query(range), limit: 1, orderBy: 'revenue' });
+    expect(leader!.referrerId).toBe(third.referrerId);
+    const [firstRow] = await rows(page, 'table-leaders');
+    expect(firstRow!.slice(4)).toEqual([number('zh-CN', leader!.conversions), money(leader!.revenue)]);
+    expect(await page.getAttribute('#table-leaders tr:first-child [data-user]', 'data-user')).toBe(String(third.referrerId));
+
+    await redraw(page, () => page.click(`#table-leaders [data-user="${third.referrerId}"]`));
+    const credited = await rows(page, 'table-conversions');
+    expect(credited).toHaveLength(2);
+    expect(credited.map((r) => r[1])).toEqual(['first_order', 'first_order']);
+    expect(
+      credited.some(
+        (r) => r[3]!.startsWith(money(9_900_000)) && r[3]!.includes(t('zh-CN', 'conversion.refunded', { amount: money(99_900) })),
+      ),
+    ).toBe(true);
+    await redraw(page, () => page.selectOption('#leaders-order', 'referrals'));
+  });
+
   it("downloads the range's tracks and referrals as CSV", async () => {
     const range = await stateRange();
     const q = rangeQuery(range, ZONE);
-    const probe = await fetch(`${host.origin}/api/export/tracks.csv?from=${q.from}&to=${q.from}`, { headers: { cookie: `${OPERATOR_COOKIE.name}=${OPERATOR_COOKIE.value}` } });
+    const probe = await fetch(`${host.origin}/api/export/tracks.csv?from=${q.from}&to=${q.from}`, {
+      headers: { cookie: `${OPERATOR_COOKIE.name}=${OPERATOR_COOKIE.value}` },
+    });
     await probe.body?.cancel();
     expect(probe.status).toBe(200);
     expect(await page.isVisible('#exports')).toBe(true);
@@ -406,11 +577,13 @@ describe.skipIf(!existsSync(CHROMIUM))('the dashboard in headless Chromium', () 
     expect(await page.isHidden('#webhooks')).toBe(true);
     // user.forgotten for users who never existed: messages, and no change to any number.
     host.receiver.answer = () => 500;
-    let now = Date.now() + 1000; // the sender's clock, a second ahead so that a new message is due
-    const sender = host.tracker.startWebhookDelivery({ now: () => now, pollMs: 10 });
     await host.tracker.forgetUser(990_001);
+    let now = Date.now() + 1000; // the sender's clock, set after the message is written so that it is due
+    const sender = host.tracker.startWebhookDelivery({ now: () => now, pollMs: 10 });
     for (let attempt = 1; attempt <= 8; attempt++) {
-      await expect.poll(async () => (await host.tracker.listWebhookMessages()).items[0]?.attempts, { timeout: 5000, interval: 20 }).toBe(attempt);
+      await expect
+        .poll(async () => (await host.tracker.listWebhookMessages()).items[0]?.attempts, { timeout: 5000, interval: 20 })
+        .toBe(attempt);
       const [message] = (await host.tracker.listWebhookMessages()).items;
       if (message.nextAttemptAt) now = message.nextAttemptAt.getTime();
     }
@@ -425,22 +598,108 @@ describe.skipIf(!existsSync(CHROMIUM))('the dashboard in headless Chromium', () 
     expect(await page.isVisible('#webhooks')).toBe(true);
     expect(await page.textContent('#webhooks-pending')).toBe('1');
     expect(await page.textContent('#webhooks-failed')).toBe('1');
-    expect(await page.textContent('#webhooks-error-text')).toBe('HTTP 500');
+    expect(await page.textContent('#webhooks-error')).toBe('Last error: the endpoint answered HTTP 500');
+    expect(await page.getAttribute('#webhooks-error-text [data-error]', 'title')).toBe('HTTP 500');
+    const next = (l: Language) =>
+      new Intl.DateTimeFormat(l, { timeZone: ZONE, dateStyle: 'medium', timeStyle: 'short' }).format(pending.nextAttemptAt!);
     expect(await rows(page, 'table-webhooks')).toEqual([
-      ['user.forgotten', 'failed', '8', 'HTTP 500', 'Redeliver'],
-      ['user.forgotten', 'pending', '0', '—', ''],
+      ['User forgotten', '990001', 'failedRedeliver', '8', 'none', 'the endpoint answered HTTP 500'],
+      ['User forgotten', '990002', 'pending', '0', next('en'), '—'],
     ]);
     await page.locator('#webhooks').screenshot({ path: join(OUTPUT, 'webhooks-en.png') });
+
+    // In Chinese: event names and errors in words, a full-width colon, every column on a phone.
+    await switchTo('zh-CN');
+    expect(await page.textContent('#webhooks-error')).toBe('最近错误：接收端返回 HTTP 500');
+    expect(await rows(page, 'table-webhooks')).toEqual([
+      ['用户数据已删除', '990001', '失败重新发送', '8', '无', '接收端返回 HTTP 500'],
+      ['用户数据已删除', '990002', '待发送', '0', next('zh-CN'), '—'],
+    ]);
+    expect(await page.$$eval('#webhooks thead th', (ths) => ths.map((th) => th.textContent))).toEqual(
+      [
+        'webhooks.col.event',
+        'webhooks.col.user',
+        'webhooks.col.status',
+        'webhooks.col.attempts',
+        'webhooks.col.next',
+        'webhooks.lastError',
+      ].map((k) => MESSAGES['zh-CN'][k as 'webhooks.lastError']),
+    );
+    await resize(1440);
+    await page.locator('#webhooks').screenshot({ path: join(OUTPUT, 'newuser-webhooks-zh-CN-1440.png') });
     await resize(390);
     await expectNoSidewaysScroll(390);
-    await page.locator('#webhooks').screenshot({ path: join(OUTPUT, 'webhooks-en-390.png') });
+    // Every cell shows, labelled with its column, inside the screen.
+    const cells = await page.$$eval('#table-webhooks td', (tds) =>
+      tds.map((td) => {
+        const box = td.getBoundingClientRect();
+        return { label: getComputedStyle(td, '::before').content, shown: box.width > 0 && box.height > 0, right: box.right };
+      }),
+    );
+    expect(cells).toHaveLength(12);
+    for (const cell of cells) {
+      expect(cell.shown).toBe(true);
+      expect(cell.right).toBeLessThanOrEqual(390);
+      expect(cell.label).not.toBe('none');
+    }
+    await page.locator('#webhooks').screenshot({ path: join(OUTPUT, 'newuser-webhooks-zh-CN-390.png') });
     await resize(1280);
+    await switchTo('en');
     await redraw(page, () => page.click(`#table-webhooks button[data-message="${failed.id}"]`));
     expect((await host.tracker.listWebhookMessages({ status: 'failed' })).items).toEqual([]);
-    expect((await host.tracker.listWebhookMessages({ status: 'pending' })).items.map((m) => m.id).sort()).toEqual([failed.id, pending.id].sort());
+    expect((await host.tracker.listWebhookMessages({ status: 'pending' })).items.map((m) => m.id).sort()).toEqual(
+      [failed.id, pending.id].sort(),
+    );
     expect(await page.textContent('#webhooks-pending')).toBe('2');
     expect(await page.textContent('#webhooks-failed')).toBe('0');
   });
+
+  it('shows the code images: progress, failures by errcode in words (Chinese and English), and retries the failed ones', async () => {
+    if (!page.url().startsWith(dashboardUrl)) {
+      await page.goto(dashboardUrl);
+      await drawn(page, 0);
+    }
+    await resize(1280);
+    // 5 codes for a page the released version lacks (41030), 12 more still waiting for the worker.
+    const base = 950_000;
+    await host.tracker.pregenerateCodes({ userIds: Array.from({ length: 5 }, (_, i) => base + i), page: UNPUBLISHED_PAGE });
+    const worker = host.tracker.startWorker({ pollMs: 10 });
+    await expect.poll(async () => (await host.tracker.codeJobs()).failed, { timeout: 10_000, interval: 20 }).toBe(5);
+    await worker.stop();
+    await host.tracker.pregenerateCodes({ userIds: Array.from({ length: 12 }, (_, i) => base + 100 + i) });
+    const jobs = await host.tracker.codeJobs();
+    expect(jobs).toMatchObject({ pending: 12, failed: 5, failures: [{ errcode: 41030, count: 5 }] });
+
+    for (const l of LANGUAGES) {
+      await switchTo(l);
+      await redraw(page, () => page.selectOption('#range-preset', '30d'));
+      expect(await page.isVisible('#codes')).toBe(true);
+      expect(await page.textContent('#codes-pending')).toBe(number(l, 12));
+      expect(await page.textContent('#codes-done')).toBe(number(l, jobs.done));
+      expect(await page.textContent('#codes-failed')).toBe(number(l, 5));
+      const total = jobs.pending + jobs.done + jobs.failed;
+      expect(await page.textContent('#codes-progress-text')).toBe(
+        t(l, 'codes.progress', { done: number(l, jobs.done), total: number(l, total) }),
+      );
+      expect(await page.textContent('#codes-failures li[data-errcode="41030"] strong')).toBe(t(l, 'codes.errcode.41030'));
+      expect(await page.textContent('#codes-failures li[data-errcode="41030"] .errmsg')).toContain('invalid page');
+      expect(await page.isVisible('#codes-retry')).toBe(true);
+      await page.locator('#codes').screenshot({ path: join(OUTPUT, `codes-${l}.png`) });
+    }
+    if (!existsSync(join(DOCS, 'wxacode-panel-zh-CN.png')) || process.env.PROMO_TRACK_DOCS_SCREENSHOT) {
+      await switchTo('zh-CN');
+      await page.locator('#codes').screenshot({ path: join(DOCS, 'wxacode-panel-zh-CN.png') });
+    }
+    await resize(390);
+    await expectNoSidewaysScroll(390);
+    await resize(1280);
+
+    await redraw(page, () => page.click('#codes-retry'));
+    expect(await host.tracker.codeJobs()).toMatchObject({ pending: 17, failed: 0, failures: [] });
+    expect(await page.textContent('#codes-failed')).toBe('0');
+    expect(await page.isHidden('#codes-retry')).toBe(true);
+    expect(await page.isVisible('#codes-none')).toBe(true);
+  }, 60_000);
 
   it('takes the screenshots of both languages at 1280 and 390 px for docs/', async () => {
     // The top promoter's view: names, promo and code image, decisions, referrals.
@@ -460,7 +719,8 @@ describe.skipIf(!existsSync(CHROMIUM))('the dashboard in headless Chromium', () 
           }
           await page.evaluate(() => window.scrollTo(0, 0));
         }
-        if (!existsSync(join(DOCS, name)) || process.env.PROMO_TRACK_DOCS_SCREENSHOT) await page.screenshot({ path: join(DOCS, name), fullPage: true });
+        if (!existsSync(join(DOCS, name)) || process.env.PROMO_TRACK_DOCS_SCREENSHOT)
+          await page.screenshot({ path: join(DOCS, name), fullPage: true });
       }
     }
     await resize(1280);
@@ -468,7 +728,10 @@ describe.skipIf(!existsSync(CHROMIUM))('the dashboard in headless Chromium', () 
 
   it('has no serious or critical accessibility violation (axe-core), in both languages, wide and narrow, light and dark', async () => {
     await page.click('#table-scenes >> xpath=ancestor::details/summary');
-    for (const [l, width] of [['zh-CN', 390], ['en', 1280]] as const) {
+    for (const [l, width] of [
+      ['zh-CN', 390],
+      ['en', 1280],
+    ] as const) {
       await switchTo(l);
       await resize(width);
       await axe(`${l} at ${width}px`);
@@ -493,11 +756,29 @@ describe.skipIf(!existsSync(CHROMIUM))('the dashboard in headless Chromium', () 
     expect((await tiles(page, 'totals')).visits).toEqual({ value: 0, text: '0' });
   });
 
+  it('without code images (no wxacode): a small placeholder per promo, not one that fills a phone; the title reads “用户 1021”', async () => {
+    const { promocode } = await service.tracker.getOrCreatePromo({ userId: 1021 });
+    await service.tracker.recordTrack({ userId: 1022, promocode, scene: 1047 });
+    await page.goto(`${serviceOrigin}/dashboard#lang=zh-CN&range=30d&user=1021`);
+    await drawn(page, 0);
+    expect(await page.textContent('#user-title')).toBe('用户 1021');
+    for (const width of [390, 1440]) {
+      await resize(width);
+      const box = await page.locator(`#user-promos figure[data-promocode="${promocode}"] .no-image`).boundingBox();
+      expect(box!.height, `${width}px`).toBeLessThanOrEqual(40);
+      expect(box!.width, `${width}px`).toBeLessThanOrEqual(200);
+      await page.locator('#user-view').scrollIntoViewIfNeeded();
+      await page.screenshot({ path: join(OUTPUT, `newuser-no-image-zh-CN-${width}.png`), fullPage: width === 390 });
+    }
+    await resize(1280);
+  });
+
   it('made no request off 127.0.0.1 and logged no console error but the unknown promocode’s 404', () => {
     expect(refused).toEqual([]);
     expect(requests.length).toBeGreaterThan(20);
     for (const url of requests) expect(new URL(url).hostname).toBe('127.0.0.1');
-    const notFound = (path: string) => `Failed to load resource: the server responded with a status of 404 (Not Found) ${host.origin}/api${path}`;
+    const notFound = (path: string) =>
+      `Failed to load resource: the server responded with a status of 404 (Not Found) ${host.origin}/api${path}`;
     const expected = [
       notFound('/promos/NoSuchCode123'),
       // The service's sign-in form (401), and 401 again for the wrong token.

@@ -116,7 +116,8 @@ export async function startHost(options: { timeZone?: string } = {}): Promise<Ho
 
 async function seedSpecialUsers(tracker: Tracker, seeded: Seeded): Promise<void> {
   const code = (userId: number) => seeded.promos.find((p) => p.userId === userId)!.promocode;
-  const own = async (userId: number) => (await tracker.getOrCreatePromo({ userId, appid: 'wx-demo', page: 'pages/invite/index' })).promocode;
+  const own = async (userId: number) =>
+    (await tracker.getOrCreatePromo({ userId, appid: 'wx-demo', page: 'pages/invite/index' })).promocode;
 
   await tracker.recordTrack({ userId: SPECIAL.bound, promocode: code(1002), scene: 1047 });
   await tracker.recordTrack({ userId: SPECIAL.bound, promocode: code(1003), scene: 1007 });

@@ -29,7 +29,7 @@ describe("the dashboard's two languages", () => {
     for (const lang of ['en', 'zh-CN'] as const) {
       const locale = createLocale(lang, 'UTC');
       for (const outcome of outcomes) {
-        const why = locale.t(`why.${outcome}` as 'why.bound', { candidate: '王芳', code: 'K5NsmFYzqB' });
+        const why = locale.t(`why.${outcome}` as 'why.bound', { candidate: '王芳', code: 'K5NsmFYzqB', scene: '1129 · 微信爬虫场景' });
         expect(why, `${lang} ${outcome}`).not.toMatch(/\{\w+\}/);
         expect(locale.t(`outcome.${outcome}` as 'outcome.bound')).not.toBe('');
       }

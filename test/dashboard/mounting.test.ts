@@ -156,7 +156,12 @@ describe.each(Object.keys(hosts) as (keyof typeof hosts)[])('the dashboard throu
     const asked: number[][] = [];
     const displayName = async (ids: number[]) => {
       asked.push(ids);
-      return new Map<number, string>([[1001, '  王芳 '], [1002, ''], [1003, 'x'.repeat(150)], [42, 'not asked']]);
+      return new Map<number, string>([
+        [1001, '  王芳 '],
+        [1002, ''],
+        [1003, 'x'.repeat(150)],
+        [42, 'not asked'],
+      ]);
     };
     const origin = await serve({ plugins: [dashboard({ displayName })], admin: (raw) => raw.headers['x-operator'] === 'yes' });
     const operator = { headers: { 'x-operator': 'yes' } };
@@ -196,14 +201,14 @@ describe.each(Object.keys(hosts) as (keyof typeof hosts)[])('the dashboard throu
 
   it("tells the page the tracker's time zone, to operators only", async () => {
     let origin = await serve({ plugins: [dashboard()] });
-    expect(await (await fetch(`${origin}/api/dashboard/settings`)).json()).toEqual({ time_zone: 'UTC' });
+    expect(await (await fetch(`${origin}/api/dashboard/settings`)).json()).toEqual({ time_zone: 'UTC', reward_rules: [] });
     await new Promise((done) => server!.close(done));
     tracker = createTracker({ db, salt: 'dashboard-mounting-salt', timeZone: 'Asia/Shanghai' });
     origin = await serve({ plugins: [dashboard()], admin: (raw) => raw.headers['x-operator'] === 'yes' });
     expect((await fetch(`${origin}/api/dashboard/settings`)).status).toBe(403);
     const res = await fetch(`${origin}/api/dashboard/settings`, { headers: { 'x-operator': 'yes' } });
     expect([res.status, res.headers.get('cache-control')]).toEqual([200, 'no-store']);
-    expect(await res.json()).toEqual({ time_zone: 'Asia/Shanghai' });
+    expect(await res.json()).toEqual({ time_zone: 'Asia/Shanghai', reward_rules: [] });
   });
 });
 

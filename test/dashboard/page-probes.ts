@@ -50,7 +50,12 @@ export const sceneLabels = (page: Page) =>
       const metrics = ctx.measureText(text);
       const width = metrics.width * m.a;
       const at = (m.e + m.a * x + m.c * y) / ratio;
-      const left = ctx.textAlign === 'right' || ctx.textAlign === 'end' ? at - width / ratio : ctx.textAlign === 'center' ? at - width / 2 / ratio : at;
+      const left =
+        ctx.textAlign === 'right' || ctx.textAlign === 'end'
+          ? at - width / ratio
+          : ctx.textAlign === 'center'
+            ? at - width / 2 / ratio
+            : at;
       const middle = (m.f + m.b * x + m.d * y) / ratio;
       const half = ((metrics.fontBoundingBoxAscent + metrics.fontBoundingBoxDescent) * m.d) / 2 / ratio;
       drawn.push({ text, left, right: left + width / ratio, top: middle - half, bottom: middle + half });
@@ -89,7 +94,12 @@ export const sceneLabels = (page: Page) =>
 /** Each tile's number (`data-value`) and the text shown for it. */
 export const tiles = (page: Page, id: string): Promise<Record<string, { value: number; text: string | null }>> =>
   page.$$eval(`#${id} [data-kpi]`, (nodes) =>
-    Object.fromEntries(nodes.map((n) => [(n as HTMLElement).dataset.kpi, { value: Number((n as HTMLElement).dataset.value), text: n.querySelector('.value')!.textContent }])),
+    Object.fromEntries(
+      nodes.map((n) => [
+        (n as HTMLElement).dataset.kpi,
+        { value: Number((n as HTMLElement).dataset.value), text: n.querySelector('.value')!.textContent },
+      ]),
+    ),
   );
 
 export const rows = (page: Page, id: string) =>

@@ -30,10 +30,27 @@ function pick<T>(rand: () => number, weighted: [T, number][]): T {
 // Launch scenes as they come in real programs: chats first, then scans; 1129 is WeChat's crawler,
 // which stats must not count.
 const SCENES: [string, number][] = [
-  ['1007', 30], ['1008', 20], ['1047', 14], ['1048', 7], ['1011', 5], ['1001', 5], ['1036', 4],
-  ['1089', 4], ['1037', 2], ['1038', 2], ['1058', 1], ['1044', 1], ['1073', 1], ['1129', 2], ['1999', 1],
+  ['1007', 30],
+  ['1008', 20],
+  ['1047', 14],
+  ['1048', 7],
+  ['1011', 5],
+  ['1001', 5],
+  ['1036', 4],
+  ['1089', 4],
+  ['1037', 2],
+  ['1038', 2],
+  ['1058', 1],
+  ['1044', 1],
+  ['1073', 1],
+  ['1129', 2],
+  ['1999', 1],
 ];
-const SHARE_TYPES: [0 | 1 | 2, number][] = [[1, 55], [2, 35], [0, 10]];
+const SHARE_TYPES: [0 | 1 | 2, number][] = [
+  [1, 55],
+  [2, 35],
+  [0, 10],
+];
 
 export interface Seeded {
   promos: Promo[];
@@ -125,7 +142,11 @@ export function codeImage(scene: string, size = 280): Buffer {
     const d = Math.hypot(x - cx, y - cy);
     return d < cell * 1.4 || (d > cell * 2.4 && d < cell * 3.3);
   };
-  const eyes = [[0.3, 0.3], [0.7, 0.3], [0.3, 0.7]].map(([a, b]) => [a * size, b * size]);
+  const eyes = [
+    [0.3, 0.3],
+    [0.7, 0.3],
+    [0.3, 0.7],
+  ].map(([a, b]) => [a * size, b * size]);
   const rows: Buffer[] = [];
   for (let y = 0; y < size; y++) {
     const row = Buffer.alloc(size + 1); // filter byte 0, then one grey byte per pixel
@@ -157,14 +178,24 @@ export function codeImage(scene: string, size = 280): Buffer {
 }
 
 /** `stable_token` and `getwxacodeunlimit` on 127.0.0.1, answering a real PNG per scene. */
+/** A page the stand-in's released mini-program lacks: its codes fail with 41030. */
+export const UNPUBLISHED_PAGE = 'pages/unpublished/index';
+
 export async function startWechatStandIn(): Promise<{ apiBase: string; close(): Promise<void> }> {
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const body = JSON.parse(Buffer.concat(chunks).toString() || '{}') as { scene?: string };
+      const body = JSON.parse(Buffer.concat(chunks).toString() || '{}') as { scene?: string; page?: string; check_path?: boolean };
       if (req.url?.startsWith('/cgi-bin/stable_token')) {
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ access_token: 'stand-in-token', expires_in: 7200 }));
+        res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ access_token: 'stand-in-token', expires_in: 7200 }));
+      } else if (req.url?.startsWith('/wxa/getwxacodeunlimit') && body.page === UNPUBLISHED_PAGE && body.check_path !== false) {
+        // WeChat's answer for a page the released mini-program does not have.
+        res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ errcode: 41030, errmsg: 'invalid page rid: 6571b2c4-0c1f2a3b' }));
       } else if (req.url?.startsWith('/wxa/getwxacodeunlimit')) {
         res.writeHead(200, { 'content-type': 'image/png' }).end(codeImage(body.scene ?? ''));
       } else {

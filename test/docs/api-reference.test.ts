@@ -40,15 +40,23 @@ it('docs/api is what `npm run docs` makes from the sources now', { timeout: 180_
 });
 
 it('every export of the packages, and every member of an exported type, has a doc comment', () => {
-  const config = ts.getParsedCommandLineOfConfigFile(join(root, 'tsconfig.docs.json'), {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => undefined })!;
+  const config = ts.getParsedCommandLineOfConfigFile(
+    join(root, 'tsconfig.docs.json'),
+    {},
+    { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => undefined },
+  )!;
   expect(ENTRY_POINTS.length).toBeGreaterThanOrEqual(7);
-  const program = ts.createProgram(ENTRY_POINTS.map((p) => join(root, p)), config.options);
+  const program = ts.createProgram(
+    ENTRY_POINTS.map((p) => join(root, p)),
+    config.options,
+  );
   const checker = program.getTypeChecker();
   const ours = (d: ts.Declaration) => {
     const file = relative(root, d.getSourceFile().fileName);
     return file.startsWith('packages/') && !file.includes('node_modules');
   };
-  const documented = (symbol: ts.Symbol) => symbol.getDocumentationComment(checker).length > 0 || (symbol.declarations ?? []).some((d) => ts.getJSDocTags(d).length > 0);
+  const documented = (symbol: ts.Symbol) =>
+    symbol.getDocumentationComment(checker).length > 0 || (symbol.declarations ?? []).some((d) => ts.getJSDocTags(d).length > 0);
   const missing: string[] = [];
   for (const entry of ENTRY_POINTS) {
     const module = checker.getSymbolAtLocation(program.getSourceFile(join(root, entry))!)!;

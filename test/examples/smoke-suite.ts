@@ -78,17 +78,18 @@ export function describeExample({ name, dashboard, apiRoute, ourJson, start }: E
     });
 
     // The examples that mount the dashboard.
-    if (dashboard) it('the dashboard at /api/dashboard, for operators only', async () => {
-      const operator = { 'x-admin-token': ADMIN_TOKEN };
-      const page = await fetch(`${base}/api/dashboard`, { headers: operator });
-      expect([page.status, page.headers.get('content-type')]).toEqual([200, 'text/html; charset=utf-8']);
-      const script = /src="(dashboard\/app\.[0-9a-f]{12}\.js)"/.exec(await page.text())![1];
-      // Like every route, its files answer only callers identify or admin know.
-      expect((await fetch(new URL(script, `${base}/api/dashboard`), { headers: operator })).status).toBe(200);
-      expect((await fetch(`${base}/api/leaderboard`, { headers: operator })).status).toBe(200);
+    if (dashboard)
+      it('the dashboard at /api/dashboard, for operators only', async () => {
+        const operator = { 'x-admin-token': ADMIN_TOKEN };
+        const page = await fetch(`${base}/api/dashboard`, { headers: operator });
+        expect([page.status, page.headers.get('content-type')]).toEqual([200, 'text/html; charset=utf-8']);
+        const script = /src="(dashboard\/app\.[0-9a-f]{12}\.js)"/.exec(await page.text())![1];
+        // Like every route, its files answer only callers identify or admin know.
+        expect((await fetch(new URL(script, `${base}/api/dashboard`), { headers: operator })).status).toBe(200);
+        expect((await fetch(`${base}/api/leaderboard`, { headers: operator })).status).toBe(200);
 
-      expect((await fetch(`${base}/api/dashboard`)).status).toBe(401);
-      expect((await fetch(`${base}/api/dashboard`, { headers: as(1) })).status).toBe(403);
-    });
+        expect((await fetch(`${base}/api/dashboard`)).status).toBe(401);
+        expect((await fetch(`${base}/api/dashboard`, { headers: as(1) })).status).toBe(403);
+      });
   });
 }

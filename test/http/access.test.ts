@@ -38,7 +38,12 @@ for (const async of [false, true]) {
     it('answers 401 unauthorized on every route when identify finds no user, and writes nothing', async () => {
       const promocode = await promocodeOf(ctx, newUserId());
       const before = await countRows(ctx.db, ctx.prefix);
-      for (const [method, path, json] of [...routesFor(newUserId(), promocode), ['GET', `/promos/${promocode}`], ['GET', '/leaderboard'], ['GET', '/stats']] as const) {
+      for (const [method, path, json] of [
+        ...routesFor(newUserId(), promocode),
+        ['GET', `/promos/${promocode}`],
+        ['GET', '/leaderboard'],
+        ['GET', '/stats'],
+      ] as const) {
         expectError(await ctx.api(method, path, { json }), 401, 'unauthorized', `${method} ${path}`);
         expectError(await ctx.api(method, path, { json, headers: { 'x-user-id': '' } }), 401, 'unauthorized', `${method} ${path}`);
       }
@@ -55,7 +60,12 @@ for (const async of [false, true]) {
       for (const [method, path, json] of routesFor(other, promocode)) {
         expectError(await ctx.api(method, path, { json, headers: as(me) }), 403, 'forbidden', `${method} ${path}`);
       }
-      const mixed = { events: [{ promocode, scene: 1047 }, { user_id: other, promocode, scene: 1047 }] };
+      const mixed = {
+        events: [
+          { promocode, scene: 1047 },
+          { user_id: other, promocode, scene: 1047 },
+        ],
+      };
       expectError(await ctx.api('POST', '/tracks/batch', { json: mixed, headers: as(me) }), 403, 'forbidden', 'mixed batch');
       expect(await countRows(ctx.db, ctx.prefix)).toEqual(before);
     });
@@ -69,7 +79,12 @@ for (const async of [false, true]) {
       const track = await ctx.api('POST', '/tracks', { json: { promocode, scene: 1047 }, headers: as(me) });
       expect(track).toMatchObject({ status: 201, body: { user_id: me, track_type: 1 } });
       const batch = await ctx.api('POST', '/tracks/batch', {
-        json: { events: [{ promocode, scene: 1001 }, { user_id: me, promocode, scene: 1001 }] },
+        json: {
+          events: [
+            { promocode, scene: 1001 },
+            { user_id: me, promocode, scene: 1001 },
+          ],
+        },
         headers: as(me),
       });
       expect(batch.status).toBe(201);
@@ -90,6 +105,8 @@ for (const async of [false, true]) {
         ['GET', '/leaderboard'],
         ['GET', '/export/tracks.csv?from=2000-01-01T00:00:00.000Z&to=2000-01-02T00:00:00.000Z'],
         ['GET', '/export/referrals.csv?to=2000-01-01T00:00:00.000Z'],
+        ['GET', '/export/conversions.csv?to=2000-01-01T00:00:00.000Z'],
+        ['GET', '/conversions'],
         ['DELETE', `/users/${me}`],
       ]) {
         expectError(await ctx.api(method, path, { headers: as(me) }), 403, 'forbidden', `${method} ${path}`);
@@ -97,9 +114,27 @@ for (const async of [false, true]) {
         // An operator need not be a user.
         expect((await ctx.api(method, path, { headers: as(undefined, true) })).status, `${method} ${path}`).toBe(200);
       }
+      // Conversions come from the host's backend: a user may not report their own.
+      const order = { json: { user_id: me, type: 'first_order', order_id: `access-${me}`, amount: 100 } };
+      expectError(await ctx.api('POST', '/conversions', { ...order, headers: as(me) }), 403, 'forbidden', 'POST /conversions');
+      const recorded = await ctx.api('POST', '/conversions', { ...order, headers: as(undefined, true) });
+      expect(recorded.status).toBe(201);
+      expectError(
+        await ctx.api('POST', `/conversions/${recorded.body.id}/refunds`, { json: { refund_id: 'r' }, headers: as(me) }),
+        403,
+        'forbidden',
+        'refund',
+      );
+      expect(
+        (await ctx.api('POST', `/conversions/${recorded.body.id}/refunds`, { json: { refund_id: 'r' }, headers: as(me, true) })).body
+          .refunded_amount,
+      ).toBe(100);
       // Operators may act for any user.
       const other = newUserId();
-      expect(await ctx.api('GET', `/tracks/${other}/1`, { headers: as(me, true) })).toMatchObject({ status: 200, body: { user_id: other } });
+      expect(await ctx.api('GET', `/tracks/${other}/1`, { headers: as(me, true) })).toMatchObject({
+        status: 200,
+        body: { user_id: other },
+      });
       expect(await ctx.api('DELETE', `/users/${other}`, { headers: as(me, true) })).toMatchObject({ status: 200, body: { promos: 1 } });
     });
   });
@@ -124,6 +159,8 @@ describeHosts('admin without identify', { auth: { admin: headerAuth().admin }, m
       ['GET', '/leaderboard'],
       ['GET', '/export/tracks.csv?to=2000-01-01T00:00:00.000Z'],
       ['GET', '/export/referrals.csv?to=2000-01-01T00:00:00.000Z'],
+      ['GET', '/export/conversions.csv?to=2000-01-01T00:00:00.000Z'],
+      ['GET', '/conversions'],
       ['DELETE', `/users/${newUserId()}`],
     ]) {
       expectError(await ctx.api(method, path), 403, 'forbidden', `${method} ${path}`);

@@ -45,11 +45,15 @@ describe('promoTrackPlugin', () => {
       a.post('/api/notes', async (req) => ({ note: req.body }));
     });
     expect((await app.inject({ url: '/api/tracks' })).json()).toEqual({ host: 'list' });
-    expect((await app.inject({ method: 'POST', url: '/api/tracks', ...json({ user_id: 2, promocode, scene: 1047 }) })).statusCode).toBe(201);
+    expect((await app.inject({ method: 'POST', url: '/api/tracks', ...json({ user_id: 2, promocode, scene: 1047 }) })).statusCode).toBe(
+      201,
+    );
     // The plugin's parser and error handler are its own: the host's text/plain parsing stands.
     const note = await app.inject({ method: 'POST', url: '/api/notes', headers: { 'content-type': 'text/plain' }, payload: 'hi' });
     expect(note.json()).toEqual({ note: 'hi' });
-    expect((await app.inject({ method: 'POST', url: '/api/notes', headers: json(1).headers, payload: '{' })).json()).toMatchObject({ code: 'FST_ERR_CTP_INVALID_JSON_BODY' });
+    expect((await app.inject({ method: 'POST', url: '/api/notes', headers: json(1).headers, payload: '{' })).json()).toMatchObject({
+      code: 'FST_ERR_CTP_INVALID_JSON_BODY',
+    });
   });
 
   it("works with the host's ignoreTrailingSlash and answers `/a/b/` like `/a/b` either way", async () => {
@@ -61,11 +65,15 @@ describe('promoTrackPlugin', () => {
   });
 
   it("answers Fastify's body errors in the contract's shape, and keeps 1 MiB when the host allows more", async () => {
-    const app = await host({ bodyLimit: 10 * 1024 * 1024 }, (a) => a.post('/upload', async (req) => ({ size: JSON.stringify(req.body).length })));
+    const app = await host({ bodyLimit: 10 * 1024 * 1024 }, (a) =>
+      a.post('/upload', async (req) => ({ size: JSON.stringify(req.body).length })),
+    );
     const bad = await app.inject({ method: 'POST', url: '/api/shares', headers: json(1).headers, payload: '{"share_type":' });
     expect([bad.statusCode, bad.json()]).toEqual([400, { error: { code: 'invalid_json', message: expect.any(String) } }]);
     const poisoned = await app.inject({ method: 'POST', url: '/api/shares', headers: json(1).headers, payload: '{"__proto__":{"x":1}}' });
-    expect(poisoned.json()).toMatchObject({ error: { code: 'invalid_json' } });
+    // A `__proto__` key is a plain key, as on every adapter (issue 30, P8): Fastify's own parser refused it.
+    expect(poisoned.statusCode).toBe(201);
+    expect(Object.prototype).not.toHaveProperty('x');
     const huge = { share_type: 1, page: 'x'.repeat(2 * 1024 * 1024) };
     const tooLarge = await app.inject({ method: 'POST', url: '/api/shares', ...json(huge) });
     expect([tooLarge.statusCode, tooLarge.json()]).toEqual([413, { error: { code: 'payload_too_large', message: expect.any(String) } }]);
@@ -79,10 +87,19 @@ describe('promoTrackPlugin', () => {
 
   it('checks identify before the body, as on every adapter', async () => {
     const app = Fastify();
-    await app.register(promoTrackPlugin, { tracker, prefix: '/api', identify: (req) => (req.headers['x-user-id'] ? Number(req.headers['x-user-id']) : undefined) });
+    await app.register(promoTrackPlugin, {
+      tracker,
+      prefix: '/api',
+      identify: (req) => (req.headers['x-user-id'] ? Number(req.headers['x-user-id']) : undefined),
+    });
     const res = await app.inject({ method: 'POST', url: '/api/tracks', headers: json(1).headers, payload: '{' });
     expect([res.statusCode, res.json().error.code]).toEqual([401, 'unauthorized']);
-    const known = await app.inject({ method: 'POST', url: '/api/tracks', headers: { 'x-user-id': '5', 'content-type': 'application/json' }, payload: '{' });
+    const known = await app.inject({
+      method: 'POST',
+      url: '/api/tracks',
+      headers: { 'x-user-id': '5', 'content-type': 'application/json' },
+      payload: '{',
+    });
     expect(known.json().error.code).toBe('invalid_json');
   });
 

@@ -80,9 +80,14 @@ describe('createFetchHandler', () => {
   it('reads a body of a declared length in one piece, and still refuses one larger than it claimed', async () => {
     const handle = createFetchHandler(tracker);
     const body = JSON.stringify({ share_type: 1 });
-    const declared = await handle(post('http://x/shares', body, { 'content-type': 'application/json', 'content-length': String(body.length) }));
+    const declared = await handle(
+      post('http://x/shares', body, { 'content-type': 'application/json', 'content-length': String(body.length) }),
+    );
     expect([declared?.status, (await declared?.json()).share_type]).toEqual([201, 1]);
-    const lying = post('http://x/shares', JSON.stringify({ page: 'x'.repeat(2 * 1024 * 1024) }), { 'content-type': 'application/json', 'content-length': '20' });
+    const lying = post('http://x/shares', JSON.stringify({ page: 'x'.repeat(2 * 1024 * 1024) }), {
+      'content-type': 'application/json',
+      'content-length': '20',
+    });
     const refused = await handle(lying);
     expect([refused?.status, (await refused?.json()).error.code]).toEqual([413, 'payload_too_large']);
   });

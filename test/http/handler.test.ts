@@ -1,15 +1,14 @@
 import { Readable } from 'node:stream';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import {
-  createHttpHandler,
-  HttpBodyError,
-  type HttpRequest,
-  readJsonBody,
-  StorageError,
-  type Tracker,
-} from '@promo-track/core';
+import { createHttpHandler, HttpBodyError, type HttpRequest, readJsonBody, StorageError, type Tracker } from '@promo-track/core';
 
-const request = <Raw = unknown>(over: Partial<HttpRequest<Raw>>): HttpRequest<Raw> => ({ method: 'GET', path: '/', query: {}, headers: {}, ...over });
+const request = <Raw = unknown>(over: Partial<HttpRequest<Raw>>): HttpRequest<Raw> => ({
+  method: 'GET',
+  path: '/',
+  query: {},
+  headers: {},
+  ...over,
+});
 
 /** A tracker whose every method fails with `error`. */
 function failingTracker(error: unknown): Tracker {
@@ -21,7 +20,13 @@ describe('createHttpHandler', () => {
 
   it('answers null for a route it does not own', async () => {
     const handle = createHttpHandler(failingTracker(new Error('unused')));
-    for (const [method, path] of [['GET', '/'], ['GET', '/dashboard'], ['PATCH', '/tracks'], ['GET', '/users/1'], ['get', '/Stats']]) {
+    for (const [method, path] of [
+      ['GET', '/'],
+      ['GET', '/dashboard'],
+      ['PATCH', '/tracks'],
+      ['GET', '/users/1'],
+      ['get', '/Stats'],
+    ]) {
       expect(await handle(request({ method, path }))).toBeNull();
     }
   });
@@ -44,9 +49,14 @@ describe('createHttpHandler', () => {
 
   it('maps a failing body read through the same table', async () => {
     const handle = createHttpHandler(failingTracker(new Error('unused')));
-    for (const [code, status] of [['invalid_json', 400], ['payload_too_large', 413]] as const) {
+    for (const [code, status] of [
+      ['invalid_json', 400],
+      ['payload_too_large', 413],
+    ] as const) {
       const headers = { 'content-type': 'application/json' };
-      const response = await handle(request({ method: 'POST', path: '/tracks', headers, readBody: () => Promise.reject(new HttpBodyError(code, 'x')) }));
+      const response = await handle(
+        request({ method: 'POST', path: '/tracks', headers, readBody: () => Promise.reject(new HttpBodyError(code, 'x')) }),
+      );
       expect(response!.status).toBe(status);
       expect(JSON.parse(response!.body as string).error.code).toBe(code);
     }
@@ -112,6 +122,8 @@ describe('createHttpHandler options', () => {
   it('refuses an identify or admin that is not a function, naming it', () => {
     expect(() => createHttpHandler(failingTracker(null), { identify: 7 as never })).toThrow(/`identify` must be a function/);
     expect(() => createHttpHandler(failingTracker(null), { admin: true as never })).toThrow(/`admin` must be a function/);
-    expect(() => createHttpHandler(failingTracker(null), { onError: console as never })).toThrow(/`onError` must be a function.*logger\.error/);
+    expect(() => createHttpHandler(failingTracker(null), { onError: console as never })).toThrow(
+      /`onError` must be a function.*logger\.error/,
+    );
   });
 });

@@ -34,11 +34,16 @@ describeHosts('ranges and text', { mountedOnly: true }, (ctx) => {
       ['/shares', { user_id: userId, page: 'pages/\udfff/index' }, 'page'],
     ] as const) {
       const res = await ctx.api('POST', path, { json: body });
-      expect(res, `${path} ${field}`).toMatchObject({ status: 400, body: { error: { code: 'validation_failed', issues: [{ path: field }] } } });
+      expect(res, `${path} ${field}`).toMatchObject({
+        status: 400,
+        body: { error: { code: 'validation_failed', issues: [{ path: field }] } },
+      });
     }
     expect(await countRows(ctx.db, ctx.prefix)).toEqual(before);
     // Paired surrogates (an emoji) are well-formed, and stored as sent.
-    const emoji = await ctx.api('POST', '/tracks', { json: { user_id: userId, promocode, scene: 1047, detail: '😀 中文', event_id: 'ev😀' } });
+    const emoji = await ctx.api('POST', '/tracks', {
+      json: { user_id: userId, promocode, scene: 1047, detail: '😀 中文', event_id: 'ev😀' },
+    });
     expect(emoji).toMatchObject({ status: 201, body: { detail: '😀 中文' } });
   });
 
@@ -75,14 +80,19 @@ for (const bodyParser of [undefined, 'before', 'after'] as const) {
       }
       expect(await countRows(ctx.db, ctx.prefix)).toEqual(before);
       // The connection still serves.
-      expect(await ctx.api('POST', '/tracks', { raw: json, headers: { 'content-type': 'Application/JSON; charset=utf-8' } })).toMatchObject({ status: 201 });
+      expect(await ctx.api('POST', '/tracks', { raw: json, headers: { 'content-type': 'Application/JSON; charset=utf-8' } })).toMatchObject(
+        { status: 201 },
+      );
     });
 
     if (bodyParser !== 'before') {
       it('answers 415 to a form post and to a body without a content type', async () => {
         const { promocode } = await ctx.tracker.getOrCreatePromo({ userId: newUserId() });
         const before = await countRows(ctx.db, ctx.prefix);
-        const form = await ctx.api('POST', '/shares', { raw: 'share_type=2', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+        const form = await ctx.api('POST', '/shares', {
+          raw: 'share_type=2',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        });
         expect(form).toMatchObject({ status: 415, body: { error: { code: 'unsupported_media_type' } } });
         const bare = await fetch(`${ctx.host.base}/tracks`, {
           method: 'POST',

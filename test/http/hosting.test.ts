@@ -37,9 +37,15 @@ for (const bodyParser of ['before', 'after'] as const) {
     if (bodyParser === 'after') {
       it('answers invalid_json and payload_too_large itself', async () => {
         const before = await countRows(ctx.db, ctx.prefix);
-        expect(await ctx.api('POST', '/shares', { raw: '{"user_id":' })).toMatchObject({ status: 400, body: { error: { code: 'invalid_json' } } });
+        expect(await ctx.api('POST', '/shares', { raw: '{"user_id":' })).toMatchObject({
+          status: 400,
+          body: { error: { code: 'invalid_json' } },
+        });
         const huge = new Uint8Array(2 * 1024 * 1024).fill(32);
-        expect(await ctx.api('POST', '/shares', { raw: huge })).toMatchObject({ status: 413, body: { error: { code: 'payload_too_large' } } });
+        expect(await ctx.api('POST', '/shares', { raw: huge })).toMatchObject({
+          status: 413,
+          body: { error: { code: 'payload_too_large' } },
+        });
         expect(await countRows(ctx.db, ctx.prefix)).toEqual(before);
       });
     }

@@ -26,7 +26,9 @@ describe.each(adapters.slice(0, 2))('onError ($name)', (adapter) => {
   it('receives the failure and the request, instead of console.error; the client gets a bare 500', async () => {
     const log = vi.spyOn(console, 'error').mockImplementation(() => undefined);
     const seen: { error: unknown; raw: unknown }[] = [];
-    const host = await adapter.start(withBrokenLeaderboard(opened.tracker, failure), { onError: (error, raw) => seen.push({ error, raw }) });
+    const host = await adapter.start(withBrokenLeaderboard(opened.tracker, failure), {
+      onError: (error, raw) => seen.push({ error, raw }),
+    });
     try {
       const api = client(host.base);
       const res = await api('GET', '/leaderboard', { headers: { 'x-request-id': 'r-42' } });

@@ -21,7 +21,8 @@ describe.each(databases)('a database that goes away ($name)', (database) => {
       host = await adapter.start(outage.tracker);
       api = client(host.base);
       promocode = (await outage.tracker.getOrCreatePromo({ userId: 1 })).promocode;
-      unseen = (await createTracker({ db: outage.observer, salt: SALT, tablePrefix: outage.prefix }).getOrCreatePromo({ userId: 7 })).promocode;
+      unseen = (await createTracker({ db: outage.observer, salt: SALT, tablePrefix: outage.prefix }).getOrCreatePromo({ userId: 7 }))
+        .promocode;
     });
     afterAll(async () => {
       await host?.close();

@@ -6,7 +6,14 @@ import { describe, expect, it, vi } from 'vitest';
 import { createHttpHandler, type HttpRequest, type Plugin, type PluginRequest, StorageError, type Tracker } from '@promo-track/core';
 
 type Raw = { user?: number; operator?: boolean };
-const request = (over: Partial<HttpRequest<Raw>>): HttpRequest<Raw> => ({ method: 'GET', path: '/', query: {}, headers: {}, raw: {}, ...over });
+const request = (over: Partial<HttpRequest<Raw>>): HttpRequest<Raw> => ({
+  method: 'GET',
+  path: '/',
+  query: {},
+  headers: {},
+  raw: {},
+  ...over,
+});
 const text = (status: number, body: string) => ({ status, headers: { 'content-type': 'text/plain; charset=utf-8' }, body });
 
 /** A tracker whose every method fails: plugin routes here must not need it unless they say so. */
@@ -69,7 +76,11 @@ describe('plugins', () => {
       name: 'page',
       routes: [{ method: 'GET', path: '/page', admin: true, handle, refused: (status) => text(status, `refused ${status}`) }],
     };
-    const serve = createHttpHandler<Raw>(tracker, { identify: (raw) => raw.user, admin: (raw) => raw.operator === true, plugins: [plugin] });
+    const serve = createHttpHandler<Raw>(tracker, {
+      identify: (raw) => raw.user,
+      admin: (raw) => raw.operator === true,
+      plugins: [plugin],
+    });
     expect(await serve(request({ path: '/page' }))).toEqual(text(401, 'refused 401'));
     expect(await serve(request({ path: '/page', raw: { user: 1 } }))).toEqual(text(403, 'refused 403'));
     expect(handle).not.toHaveBeenCalled();
@@ -104,10 +115,18 @@ describe('plugins', () => {
     const create = (plugins: unknown) => () => createHttpHandler(tracker, { plugins: plugins as Plugin[] });
     expect(create(echo())).toThrow(/`plugins` must be an array/);
     expect(create([() => echo()])).toThrow(/`dashboard\(\)` \(not `dashboard`\)/);
-    expect(create([{ name: 'bad', routes: [{ method: 'POST', path: '/x', handle: () => text(200, '') }] }])).toThrow(/plugin "bad" has a route/);
-    expect(create([{ name: 'bad', routes: [{ method: 'GET', path: 'x', handle: () => text(200, '') }] }])).toThrow(/plugin "bad" has a route/);
+    expect(create([{ name: 'bad', routes: [{ method: 'POST', path: '/x', handle: () => text(200, '') }] }])).toThrow(
+      /plugin "bad" has a route/,
+    );
+    expect(create([{ name: 'bad', routes: [{ method: 'GET', path: 'x', handle: () => text(200, '') }] }])).toThrow(
+      /plugin "bad" has a route/,
+    );
     expect(create([echo(), echo()])).toThrow(/two routes are `GET \/echo\/:name`/);
-    expect(() => createHttpHandler(tracker, { dashboard: true } as never)).toThrow(/install @promo-track\/dashboard and pass `plugins: \[dashboard\(\)\]`/);
-    expect(create([{ name: 'stats', routes: [{ method: 'GET', path: '/stats', handle: () => text(200, '') }] }])).toThrow(/two routes are `GET \/stats`/);
+    expect(() => createHttpHandler(tracker, { dashboard: true } as never)).toThrow(
+      /install @promo-track\/dashboard and pass `plugins: \[dashboard\(\)\]`/,
+    );
+    expect(create([{ name: 'stats', routes: [{ method: 'GET', path: '/stats', handle: () => text(200, '') }] }])).toThrow(
+      /two routes are `GET \/stats`/,
+    );
   });
 });

@@ -3,7 +3,7 @@ import { ISO } from './support/client.js';
 import { describeHosts, newUserId } from './support/matrix.js';
 
 const PROMO_KEYS = ['appid', 'created_at', 'id', 'page', 'promo_type', 'promocode', 'user_id', 'wxbcode'];
-const TRACK_KEYS = ['created_at', 'detail', 'id', 'promocode', 'referrer', 'scene', 'track_type', 'user_id'];
+const TRACK_KEYS = ['created_at', 'detail', 'id', 'outcome', 'promocode', 'referrer', 'scene', 'track_type', 'user_id'];
 const SHARE_KEYS = ['created_at', 'id', 'page', 'promocode', 'share_type', 'user_id'];
 const REFERRAL_KEYS = ['bound_at', 'promocode', 'referrer', 'scene', 'track_id', 'user_id'];
 const JSON_TYPE = 'application/json; charset=utf-8';
@@ -33,16 +33,26 @@ describeHosts('routes', { mountedOnly: true }, (ctx) => {
     const track = await ctx.api('POST', '/tracks', { json: { user_id: newUserId(), promocode, scene: 1047, occurred_at: at } });
     expect(track.status).toBe(201);
     expect(track.body.created_at).toBe(at);
-    const batch = await ctx.api('POST', '/tracks/batch', { json: { events: [{ user_id: newUserId(), promocode, scene: 1047, occurred_at: at }] } });
+    const batch = await ctx.api('POST', '/tracks/batch', {
+      json: { events: [{ user_id: newUserId(), promocode, scene: 1047, occurred_at: at }] },
+    });
     expect(batch.body.items[0].created_at).toBe(at);
     const share = await ctx.api('POST', '/shares', { json: { user_id: newUserId(), promocode, occurred_at: at } });
     expect(share.body.created_at).toBe(at);
     const future = new Date(Date.now() + 3_600_000).toISOString();
     const refused = await ctx.api('POST', '/tracks/batch', {
-      json: { events: [{ user_id: newUserId(), promocode, scene: 1047 }, { user_id: newUserId(), promocode, scene: 1047, occurred_at: future }] },
+      json: {
+        events: [
+          { user_id: newUserId(), promocode, scene: 1047 },
+          { user_id: newUserId(), promocode, scene: 1047, occurred_at: future },
+        ],
+      },
     });
     expect(refused.status).toBe(400);
-    expect(refused.body.error).toMatchObject({ code: 'validation_failed', issues: [{ path: 'events.1.occurred_at', message: expect.any(String) }] });
+    expect(refused.body.error).toMatchObject({
+      code: 'validation_failed',
+      issues: [{ path: 'events.1.occurred_at', message: expect.any(String) }],
+    });
     const badDate = await ctx.api('POST', '/tracks', { json: { user_id: newUserId(), promocode, scene: 1047, occurred_at: 'yesterday' } });
     expect(badDate.body.error.issues).toEqual([{ path: 'occurred_at', message: expect.any(String) }]);
   });
@@ -55,26 +65,50 @@ describeHosts('routes', { mountedOnly: true }, (ctx) => {
     const created = await ctx.api('POST', '/tracks', { json: body });
     expect(created.status).toBe(201);
     expect(Object.keys(created.body).sort()).toEqual(TRACK_KEYS);
-    expect(created.body).toMatchObject({ user_id: visitor, promocode, scene: '1047', detail: 'poster', track_type: 1, referrer });
+    expect(created.body).toMatchObject({
+      user_id: visitor,
+      promocode,
+      scene: '1047',
+      detail: 'poster',
+      track_type: 1,
+      referrer,
+      outcome: 'bound',
+    });
     expect(created.body.created_at).toMatch(ISO);
     const repeated = await ctx.api('POST', '/tracks', { json: { ...body, scene: '1001' } });
     expect(repeated.status).toBe(200);
     expect(repeated.body).toEqual(created.body);
     const returning = await ctx.api('POST', '/tracks', { json: { user_id: visitor, promocode, scene: '1001' } });
     expect(returning.status).toBe(201);
-    expect(returning.body).toMatchObject({ track_type: 2, detail: null });
+    expect(returning.body).toMatchObject({ track_type: 2, detail: null, referrer, outcome: 'kept' });
+    // `referrer` is the code's owner whoever was credited; `outcome` says whether anyone was: the
+    // owner visiting through their own code, and WeChat's crawler, credit nobody.
+    const own = await ctx.api('POST', '/tracks', { json: { user_id: referrer, promocode, scene: 1047 } });
+    expect(own.body).toMatchObject({ user_id: referrer, referrer, outcome: 'self' });
+    const crawler = await ctx.api('POST', '/tracks', { json: { user_id: newUserId(), promocode, scene: 1129 } });
+    expect(crawler.body).toMatchObject({ referrer, outcome: 'excluded_scene' });
   });
 
   it('POST /tracks/batch records every event (201 { items })', async () => {
     const promocode = await promoOf(newUserId());
     const [a, b] = [newUserId(), newUserId()];
     const res = await ctx.api('POST', '/tracks/batch', {
-      json: { events: [{ user_id: a, promocode, scene: 1047 }, { user_id: b, promocode, scene: '1048', track_type: 2 }] },
+      json: {
+        events: [
+          { user_id: a, promocode, scene: 1047 },
+          { user_id: b, promocode, scene: '1048', track_type: 2 },
+        ],
+      },
     });
     expect(res.status).toBe(201);
     expect(res.body.items).toHaveLength(2);
     expect(Object.keys(res.body.items[0]).sort()).toEqual(TRACK_KEYS);
-    expect(res.body.items.map((t: { user_id: number; track_type: number }) => [t.user_id, t.track_type])).toEqual([[a, 1], [b, 2]]);
+    expect(
+      res.body.items.map((t: { user_id: number; track_type: number; outcome: string }) => [t.user_id, t.track_type, t.outcome]),
+    ).toEqual([
+      [a, 1, 'bound'],
+      [b, 2, 'returning_user'],
+    ]);
     const empty = await ctx.api('POST', '/tracks/batch', { json: { events: [] } });
     expect(empty).toMatchObject({ status: 201, body: { items: [] } });
   });
@@ -138,8 +172,11 @@ describeHosts('routes', { mountedOnly: true }, (ctx) => {
     expect(explained.status).toBe(200);
     expect(explained.body.referral).toEqual(referral.body);
     expect(explained.body.decisions).toEqual([
-      { track_id: tracked[0].id, promocode, candidate: referrer, outcome: 'bound', at: expect.stringMatching(ISO) },
+      { track_id: tracked[0].id, promocode, candidate: referrer, outcome: 'bound', scene: '1047', at: expect.stringMatching(ISO) },
     ]);
+    // The decision names its visit's own scene: an excluded one says which.
+    await ctx.api('POST', '/tracks', { json: { user_id: a, promocode: await promoOf(newUserId()), scene: 1129 } });
+    expect((await ctx.api('GET', `/users/${a}/attribution`)).body.decisions[1]).toMatchObject({ outcome: 'excluded_scene', scene: '1129' });
     const nobody = await ctx.api('GET', `/users/${newUserId()}/attribution`);
     expect(nobody).toMatchObject({ status: 200, body: { referral: null, decisions: [] } });
   });
@@ -161,8 +198,9 @@ describeHosts('routes', { mountedOnly: true }, (ctx) => {
       referrals: 1,
       shares: 1,
       by_scene: [{ scene: '1047', label: expect.any(String), visits: 1 }],
-      by_day: [{ day, visits: 1, new_user_visits: 1, shares: 1 }],
+      by_day: [{ day, visits: 1, new_user_visits: 1, shares: 1, conversions: 0 }],
       by_share_type: [{ share_type: 1, shares: 1 }],
+      conversions: { count: 0, referred: 0, by_type: [], revenue: [] },
     });
     const byCode = await ctx.api('GET', `/stats?promocode=${promocode}&from=2000-01-01&to=2999-01-01T00:00:00.000Z`);
     expect(byCode.body).toMatchObject({ visits: 1, shares: 1 });
@@ -173,8 +211,9 @@ describeHosts('routes', { mountedOnly: true }, (ctx) => {
 
     const board = await ctx.api('GET', '/leaderboard?limit=500&from=2000-01-01');
     expect(board.status).toBe(200);
-    expect(board.body.items).toContainEqual({ referrer, referrals: 1, visits: 1 });
-    for (const item of board.body.items) expect(Object.keys(item).sort()).toEqual(['referrals', 'referrer', 'visits']);
+    expect(board.body.items).toContainEqual({ referrer, referrals: 1, visits: 1, conversions: 0, revenue: 0 });
+    for (const item of board.body.items)
+      expect(Object.keys(item).sort()).toEqual(['conversions', 'referrals', 'referrer', 'revenue', 'visits']);
   });
 
   it('DELETE /users/:user_id forgets the user and answers the removed counts', async () => {
@@ -184,11 +223,14 @@ describeHosts('routes', { mountedOnly: true }, (ctx) => {
     await ctx.api('POST', '/tracks', { json: { user_id: visitor, promocode, scene: 1047 } });
     await ctx.api('POST', '/shares', { json: { user_id: userId } });
     const res = await ctx.api('DELETE', `/users/${userId}`);
-    expect(res).toMatchObject({ status: 200, body: { promos: 1, tracks: 0, shares: 1, referrals: 1 } });
-    expect(Object.keys(res.body).sort()).toEqual(['promos', 'referrals', 'shares', 'tracks']);
+    expect(res).toMatchObject({ status: 200, body: { promos: 1, tracks: 0, shares: 1, referrals: 1, conversions: 0, rewards: 0 } });
+    expect(Object.keys(res.body).sort()).toEqual(['conversions', 'promos', 'referrals', 'rewards', 'shares', 'tracks']);
     expect((await ctx.api('GET', `/promos/${promocode}`)).status).toBe(404);
     expect((await ctx.api('GET', `/users/${visitor}/referrer`)).status).toBe(404);
-    expect(await ctx.api('DELETE', `/users/${userId}`)).toMatchObject({ status: 200, body: { promos: 0, tracks: 0, shares: 0, referrals: 0 } });
+    expect(await ctx.api('DELETE', `/users/${userId}`)).toMatchObject({
+      status: 200,
+      body: { promos: 0, tracks: 0, shares: 0, referrals: 0, rewards: 0 },
+    });
   });
 
   it('answers validation_failed (400) with issue paths in wire names', async () => {
@@ -198,7 +240,17 @@ describeHosts('routes', { mountedOnly: true }, (ctx) => {
       ['POST', '/tracks', { user_id: 1, promocode, scene: 'home', track_type: 3 }, ['scene', 'track_type']],
       ['POST', '/tracks', [], ['']],
       ['POST', '/tracks', undefined, ['']],
-      ['POST', '/tracks/batch', { events: [{ user_id: 1, promocode, scene: 1 }, { user_id: '2', promocode, scene: 1 }] }, ['events.1.user_id']],
+      [
+        'POST',
+        '/tracks/batch',
+        {
+          events: [
+            { user_id: 1, promocode, scene: 1 },
+            { user_id: '2', promocode, scene: 1 },
+          ],
+        },
+        ['events.1.user_id'],
+      ],
       ['POST', '/tracks/batch', { events: Array.from({ length: 1001 }, () => ({ user_id: 1, promocode, scene: 1 })) }, ['events']],
       ['POST', '/shares', { share_type: 5, event_id: 'x'.repeat(65) }, ['share_type', 'event_id']],
       ['GET', '/tracks/abc/1', undefined, ['user_id']],
@@ -235,7 +287,11 @@ describeHosts('routes', { mountedOnly: true }, (ctx) => {
       const res = await ctx.api('POST', path, { json });
       expect(res.status, path).toBe(422);
       expect(res.body).toEqual({
-        error: { code: 'unknown_promocode', message: expect.stringContaining('NoSuchCode1'), issues: [{ path: issuePath, message: expect.any(String) }] },
+        error: {
+          code: 'unknown_promocode',
+          message: expect.stringContaining('NoSuchCode1'),
+          issues: [{ path: issuePath, message: expect.any(String) }],
+        },
       });
     }
   });
@@ -256,5 +312,4 @@ describeHosts('routes', { mountedOnly: true }, (ctx) => {
     const justUnder = JSON.stringify({ events: [], padding: 'x'.repeat(1024 * 1024 - 40) });
     expect((await ctx.api('POST', '/tracks/batch', { raw: justUnder })).status).toBe(201);
   });
-
 });

@@ -12,7 +12,11 @@ describeHosts('validation messages', { sqliteOnly: true }, (ctx) => {
 
   it('POST /tracks names what each field expects', async () => {
     const error = await refused('POST', '/tracks', { user_id: 1, promocode: 'abcdefgh', scene: 1047, track_type: 3 });
-    expect(error).toEqual({ code: 'validation_failed', message: 'track_type: expected 1 or 2', issues: [{ path: 'track_type', message: 'expected 1 or 2' }] });
+    expect(error).toEqual({
+      code: 'validation_failed',
+      message: 'track_type: expected 1 or 2',
+      issues: [{ path: 'track_type', message: 'expected 1 or 2' }],
+    });
 
     const several = await refused('POST', '/tracks', { user_id: '7', promocode: '', scene: 'launch', detail: 'x'.repeat(129) });
     expect(several.issues).toEqual([
@@ -35,7 +39,12 @@ describeHosts('validation messages', { sqliteOnly: true }, (ctx) => {
   });
 
   it('batches name the event and the field', async () => {
-    const error = await refused('POST', '/tracks/batch', { events: [{ user_id: 1, promocode: 'abcdefgh', scene: 1047 }, { user_id: 1, promocode: 'abcdefgh', scene: 1047, track_type: '2' }] });
+    const error = await refused('POST', '/tracks/batch', {
+      events: [
+        { user_id: 1, promocode: 'abcdefgh', scene: 1047 },
+        { user_id: 1, promocode: 'abcdefgh', scene: 1047, track_type: '2' },
+      ],
+    });
     expect(error.issues).toEqual([{ path: 'events.1.track_type', message: 'expected 1 or 2' }]);
   });
 
@@ -47,7 +56,7 @@ describeHosts('validation messages', { sqliteOnly: true }, (ctx) => {
     ]);
     expect((await refused('GET', '/users/1/referrals?limit=501')).message).toBe('limit: expected a whole number from 1 to 500');
     expect((await refused('GET', '/leaderboard?from=yesterday')).message).toBe(
-      'from: expected an ISO 8601 date, e.g. 2026-01-31 or 2026-01-31T08:00:00.000Z',
+      "from: expected an ISO 8601 time, e.g. 2026-01-31T08:00:00.000Z, or a date, e.g. 2026-01-31 (midnight in the tracker's timeZone)",
     );
   });
 });

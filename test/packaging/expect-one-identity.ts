@@ -11,7 +11,18 @@ export function expectOneIdentity(result: {
   // Two copies of every class were loaded, so ordinary `instanceof` alone would fail.
   expect(result.distinctBuilds).toBe(true);
   expect(result.exported).toEqual(
-    expect.arrayContaining(['TrackError', 'ValidationError', 'NotFoundError', 'UnknownPromocodeError', 'UnauthorizedError', 'ForbiddenError', 'StorageError', 'NotMigratedError', 'HttpBodyError', 'WxacodeError']),
+    expect.arrayContaining([
+      'TrackError',
+      'ValidationError',
+      'NotFoundError',
+      'UnknownPromocodeError',
+      'UnauthorizedError',
+      'ForbiddenError',
+      'StorageError',
+      'NotMigratedError',
+      'HttpBodyError',
+      'WxacodeError',
+    ]),
   );
   const all = { 'esm→esm': 'ok', 'esm→cjs': 'ok', 'cjs→esm': 'ok', 'cjs→cjs': 'ok' };
   expect(result.results).toEqual(Object.fromEntries(result.exported.map((name) => [name, all])));

@@ -1,78 +1,155 @@
 import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
-import { Kysely, MysqlDialect, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { Kysely, type KyselyConfig, MysqlDialect, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import { createPool } from 'mysql2';
+import { PostgresJSDialect } from 'kysely-postgres-js';
 import pg from 'pg';
+import postgres from 'postgres';
 import { createTracker, type Tracker, type TrackerOptions } from '@promo-track/core';
 
 export const PG_URL = process.env.PROMO_TRACK_PG_URL;
 export const MYSQL_URL = process.env.PROMO_TRACK_MYSQL_URL;
+/** The same PostgreSQL as PG_URL, reached through Postgres.js (`kysely-postgres-js`) instead of pg. */
+export const PGJS_URL = process.env.PROMO_TRACK_PGJS_URL;
+/** A pgbouncer in transaction pooling mode in front of that PostgreSQL (.ci/pgbouncer.sh), reached through pg. */
+export const PGBOUNCER_URL = process.env.PROMO_TRACK_PGBOUNCER_URL;
 
 export interface TestDatabase {
+  /** The database; dialect-specific expectations ask this, whatever the driver. */
   name: 'sqlite' | 'postgres' | 'mysql';
+  /** The suite's title: the database, and how it is reached when that is not its default driver ('postgres (postgres.js)'). */
+  label: string;
+  /** Reached directly through its default driver (better-sqlite3, pg, mysql2). */
+  defaultDriver: boolean;
+  /** The variable whose URL enables it ('' for SQLite). */
+  env: string;
   /** False when the server's URL is not set: its suite shows as skipped. */
   enabled: boolean;
   /** A fresh, isolated database (SQLite `:memory:`) or a fresh table prefix on a shared server. */
   open(): Promise<{ db: Kysely<any>; prefix: string; close(): Promise<void> }>;
+  /** A new pool of its own, through this entry's driver (server databases only). */
+  connect?(options?: ConnectOptions): Kysely<any>;
+  /**
+   * Settings given when a session starts reach the server (`ConnectOptions.settings`); not behind
+   * pgbouncer's transaction pooling, which takes no startup options (a host sets them on the role).
+   */
+  sessionSettings: boolean;
+}
+
+export interface ConnectOptions {
+  /** The pool's size (10 by default). */
+  max?: number;
+  log?: KyselyConfig['log'];
+  /** PostgreSQL settings of every session of the pool (`search_path`, `default_transaction_isolation`). */
+  settings?: Record<string, string>;
 }
 
 export const uniquePrefix = () => `t${randomBytes(4).toString('hex')}_`;
 
 /** Drops every table whose name starts with `prefix`. */
 export async function dropTables(db: Kysely<any>, prefix: string): Promise<void> {
-  // Introspection reads every table of the server, and fails when another test drops one of them
-  // at that moment: try again rather than leave this test's tables behind.
-  let tables: Awaited<ReturnType<typeof db.introspection.getTables>> = [];
-  for (let attempt = 1; ; attempt++) {
-    try {
-      tables = await db.introspection.getTables({ withInternalKyselyTables: true });
-      break;
-    } catch (error) {
-      if (attempt >= 5) throw error;
-    }
-  }
+  const tables = await readingCatalog(() => db.introspection.getTables({ withInternalKyselyTables: true }));
   for (const t of tables.filter((t) => t.name.startsWith(prefix))) {
     await db.schema.dropTable(t.name).ifExists().execute();
   }
 }
 
-export function pgDb(url = PG_URL!, max = 10): Kysely<any> {
-  return new Kysely({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max }) }) });
+/** The error of a catalog read that met a table (or schema) another test file was dropping at that moment. */
+export const droppedMeanwhile = (error: unknown): boolean => /does not exist/.test(String((error as Error | undefined)?.message));
+
+/**
+ * A read of the server's catalog (Kysely's introspection, `information_schema`), tried again up to 5
+ * times when it meets a table another test file drops at that moment: PostgreSQL's catalog views
+ * look at every table they pass, not only the ones asked for.
+ */
+export async function readingCatalog<T>(read: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await read();
+    } catch (error) {
+      if (attempt >= 5 || !droppedMeanwhile(error)) throw error;
+    }
+  }
 }
 
-export function mysqlDb(url = MYSQL_URL!, connectionLimit = 10): Kysely<any> {
-  return new Kysely({ dialect: new MysqlDialect({ pool: createPool({ uri: url, connectionLimit }) }) });
+export function pgDb(url = PG_URL!, max = 10, { log, settings = {} }: ConnectOptions = {}): Kysely<any> {
+  const options = Object.entries(settings)
+    .map(([name, value]) => `-c ${name}=${value.replace(/ /g, '\\ ')}`)
+    .join(' ');
+  return new Kysely({
+    log,
+    dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max, ...(options ? { options } : {}) }) }),
+  });
 }
+
+/** A Kysely over Postgres.js, as a host that picked it over pg would make one. */
+export function pgjsDb(url = PGJS_URL!, max = 10, { log, settings = {} }: ConnectOptions = {}): Kysely<any> {
+  // Postgres.js prints the server's notices ("relation … already exists, skipping") unless told otherwise.
+  const client = postgres(url, { max, onnotice: () => undefined, connection: settings });
+  return new Kysely({ log, dialect: new PostgresJSDialect({ postgres: client }) });
+}
+
+export function mysqlDb(url = MYSQL_URL!, connectionLimit = 10, { log }: Pick<ConnectOptions, 'log'> = {}): Kysely<any> {
+  return new Kysely({ log, dialect: new MysqlDialect({ pool: createPool({ uri: url, connectionLimit }) }) });
+}
+
+/** `open()` on a shared server: a new pool from `make`, with a fresh table prefix, its tables dropped on close. */
+export const openPrefixed = (make: () => Kysely<any>) => async () => {
+  const db = make();
+  const prefix = uniquePrefix();
+  return {
+    db,
+    prefix,
+    async close() {
+      await dropTables(db, prefix).catch(() => undefined);
+      await db.destroy();
+    },
+  };
+};
 
 /** A PostgreSQL or MySQL server shared by the tests: each `open()` gets its own table prefix, dropped on close. */
-export const sharedServer = (name: 'postgres' | 'mysql', url: string | undefined, make: () => Kysely<any>): TestDatabase => ({
+export const sharedServer = (
+  name: 'postgres' | 'mysql',
+  url: string | undefined,
+  connect: (options?: ConnectOptions) => Kysely<any>,
+  via?: { label: string; env: string; sessionSettings?: boolean },
+): TestDatabase => ({
   name,
+  label: via?.label ?? name,
+  defaultDriver: !via,
+  env: via?.env ?? (name === 'postgres' ? 'PROMO_TRACK_PG_URL' : 'PROMO_TRACK_MYSQL_URL'),
   enabled: !!url,
-  async open() {
-    const db = make();
-    const prefix = uniquePrefix();
-    return {
-      db,
-      prefix,
-      async close() {
-        await dropTables(db, prefix).catch(() => undefined);
-        await db.destroy();
-      },
-    };
-  },
+  connect,
+  sessionSettings: via?.sessionSettings ?? true,
+  open: openPrefixed(() => connect()),
 });
+
+const noSettings = (settings: ConnectOptions['settings']) => {
+  if (settings && Object.keys(settings).length > 0) throw new Error('pgbouncer passes no session settings: ask `sessionSettings` first');
+  return undefined;
+};
 
 export const databases: TestDatabase[] = [
   {
     name: 'sqlite',
+    label: 'sqlite',
+    defaultDriver: true,
+    env: '',
     enabled: true,
+    sessionSettings: false,
     async open() {
       const db = new Kysely<any>({ dialect: new SqliteDialect({ database: new Database(':memory:') }) });
       return { db, prefix: '', close: () => db.destroy() };
     },
   },
-  sharedServer('postgres', PG_URL, () => pgDb()),
-  sharedServer('mysql', MYSQL_URL, () => mysqlDb()),
+  sharedServer('postgres', PG_URL, (o) => pgDb(PG_URL, o?.max, o)),
+  sharedServer('postgres', PGJS_URL, (o) => pgjsDb(PGJS_URL, o?.max, o), { label: 'postgres (postgres.js)', env: 'PROMO_TRACK_PGJS_URL' }),
+  sharedServer('postgres', PGBOUNCER_URL, (o) => pgDb(PGBOUNCER_URL, o?.max, { ...o, settings: noSettings(o?.settings) }), {
+    label: 'postgres (pg through pgbouncer, transaction pooling)',
+    env: 'PROMO_TRACK_PGBOUNCER_URL',
+    sessionSettings: false,
+  }),
+  sharedServer('mysql', MYSQL_URL, (o) => mysqlDb(MYSQL_URL, o?.max, o)),
 ];
 
 export const SALT = 'test-salt-0123456789';
@@ -98,7 +175,9 @@ export async function countRows(db: Kysely<any>, prefix: string): Promise<Record
     const { rows } = await sql<{ n: number | string }>`select count(*) as n from ${sql.table(prefix + table)}`.execute(db);
     counts[table] = Number(rows[0].n);
   }
-  const { rows } = await sql<{ n: number | string }>`select count(*) as n from ${sql.table(prefix + 'track')} where outcome is not null and referrer is not null`.execute(db);
+  const { rows } = await sql<{
+    n: number | string;
+  }>`select count(*) as n from ${sql.table(prefix + 'track')} where outcome is not null and referrer is not null`.execute(db);
   counts.decision += Number(rows[0].n);
   return counts;
 }

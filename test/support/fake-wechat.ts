@@ -13,7 +13,9 @@ import type { AddressInfo } from 'node:net';
  *   → the image bytes (`Content-Type: image/png` or `image/jpeg`), or JSON `{ errcode, errmsg }`:
  *   no token 41001, unknown or invalidated token 40001, expired token 42001, a body that is not
  *   JSON 47001, a bad scene 40169, a page with a leading `/` or a query 41030.
- * Failures can be scripted (`failCodes`, `failTokens`, `hang`) and every request is recorded.
+ * Failures can be scripted (`failCodes`, `failTokens`, `hang`, `failWhen`), pages left unpublished
+ * (`unreleased`: 41030 while `check_path` is true, as WeChat answers for a page the released version
+ * lacks), code answers held back (`pause` / `resume`), and every request is recorded with its time.
  */
 export interface FakeWechat {
   /** `http://127.0.0.1:<port>`: pass it as `apiBase` / `WX_API_BASE`. */
@@ -25,9 +27,20 @@ export interface FakeWechat {
   /** Content type of the images it answers. */
   imageType: 'image/png' | 'image/jpeg';
   tokenRequests: { body: any }[];
-  codeRequests: { accessToken: string | null; body: any; answer: { image: Buffer } | { errcode: number } | 'hung' }[];
+  codeRequests: { accessToken: string | null; body: any; at: number; answer: { image: Buffer } | { errcode: number } | 'hung' }[];
   /** The last image answered for each scene. */
   images: Map<string, Buffer>;
+  /** How many images were answered for each scene (a code generated twice counts 2). */
+  answered: Map<string, number>;
+  /** Pages the released mini-program does not have: 41030 for them while `check_path` is true. */
+  unreleased: Set<string>;
+  /** Asked for each code request before anything else: an errcode to answer, or undefined to go on. */
+  failWhen(decide: ((body: any) => number | undefined) | null): void;
+  /** Code requests from now on are held, unanswered, until `resume` (those whose client went away meanwhile are never answered). */
+  pause(): void;
+  resume(): void;
+  /** Code requests held by `pause` whose client is still connected. */
+  held(): number;
   /** The next `times` code requests answer `errcode` (e.g. 45009, 40001; `Infinity` for all). */
   failCodes(errcode: number, times?: number): void;
   /** The next `times` token requests answer `errcode`. */
@@ -51,6 +64,8 @@ export async function startFakeWechat(options: { appid?: string; secret?: string
   const scripted = { stable_token: [] as number[], getwxacodeunlimit: [] as number[] };
   const hung = new Set<string>();
   let served = 0;
+  let decide: ((body: any) => number | undefined) | null = null;
+  let paused: { answer: () => void; gone: boolean }[] | null = null;
 
   const send = (res: ServerResponse, status: number, type: string, body: Buffer) => {
     res.writeHead(status, { 'content-type': type, 'content-length': body.length });
@@ -97,33 +112,59 @@ export async function startFakeWechat(options: { appid?: string; secret?: string
   };
 
   const unlimitedCode = (res: ServerResponse, accessToken: string | null, body: any, raw: Buffer) => {
-    const record: FakeWechat['codeRequests'][number] = { accessToken, body, answer: 'hung' };
+    const record: FakeWechat['codeRequests'][number] = { accessToken, body, at: Date.now(), answer: 'hung' };
     fake.codeRequests.push(record);
     if (hung.has('getwxacodeunlimit')) return;
+    if (paused) {
+      const held = { answer: () => answerCode(res, record, accessToken, body, raw), gone: false };
+      res.on('close', () => (held.gone = true));
+      paused.push(held);
+      return;
+    }
+    answerCode(res, record, accessToken, body, raw);
+  };
+
+  const MESSAGES: Record<number, string> = {
+    45009: 'reach max api minute-quota limit',
+    45011: 'api minute-quota reach limit',
+    41030: 'invalid page',
+  };
+  const answerCode = (
+    res: ServerResponse,
+    record: FakeWechat['codeRequests'][number],
+    accessToken: string | null,
+    body: any,
+    raw: Buffer,
+  ) => {
     const fail = (errcode: number, errmsg: string) => {
       record.answer = { errcode };
       error(res, errcode, errmsg);
     };
-    const errcode = nextScripted('getwxacodeunlimit');
-    if (errcode !== undefined) return fail(errcode, errcode === 45009 ? 'reach max api minute-quota limit' : 'scripted failure');
+    const errcode = nextScripted('getwxacodeunlimit') ?? decide?.(body);
+    if (errcode !== undefined) return fail(errcode, MESSAGES[errcode] ?? 'scripted failure');
     if (!accessToken) return fail(41001, 'access_token missing');
     const token = tokens.get(accessToken);
     if (!token || !token.valid) return fail(40001, 'invalid credential, access_token is invalid or not latest');
     if (token.expiresAt <= Date.now()) return fail(42001, 'access_token expired');
     if (body === undefined) return fail(47001, `data format error (${raw.length} bytes)`);
-    if (typeof body.scene !== 'string' || !SCENE.test(body.scene)) return fail(40169, 'invalid length for scene, or the data is not json string');
+    if (typeof body.scene !== 'string' || !SCENE.test(body.scene))
+      return fail(40169, 'invalid length for scene, or the data is not json string');
     if (body.page !== undefined && (typeof body.page !== 'string' || body.page.startsWith('/') || body.page.includes('?'))) {
       return fail(41030, 'invalid page');
     }
+    if (body.check_path !== false && typeof body.page === 'string' && fake.unreleased.has(body.page)) return fail(41030, 'invalid page');
     served++;
     const signature = fake.imageType === 'image/png' ? PNG_SIGNATURE : JPEG_SIGNATURE;
     const image = Buffer.concat([
       signature,
-      Buffer.from(`fake wxacode #${served} scene=${body.scene} page=${body.page ?? ''} env=${body.env_version ?? ''} width=${body.width ?? ''}`),
+      Buffer.from(
+        `fake wxacode #${served} scene=${body.scene} page=${body.page ?? ''} env=${body.env_version ?? ''} width=${body.width ?? ''}`,
+      ),
       randomBytes(64),
     ]);
     record.answer = { image };
     fake.images.set(body.scene, image);
+    fake.answered.set(body.scene, (fake.answered.get(body.scene) ?? 0) + 1);
     send(res, 200, fake.imageType, image);
   };
 
@@ -158,6 +199,20 @@ export async function startFakeWechat(options: { appid?: string; secret?: string
     tokenRequests: [],
     codeRequests: [],
     images: new Map(),
+    answered: new Map(),
+    unreleased: new Set(),
+    failWhen(fn) {
+      decide = fn;
+    },
+    pause() {
+      paused ??= [];
+    },
+    resume() {
+      const held = paused ?? [];
+      paused = null;
+      for (const h of held) if (!h.gone) h.answer();
+    },
+    held: () => paused?.filter((h) => !h.gone).length ?? 0,
     failCodes(errcode, times = 1) {
       script('getwxacodeunlimit', errcode, times);
     },

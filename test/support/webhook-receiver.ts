@@ -57,12 +57,23 @@ export async function startReceiver(options: { secret?: string; delayMs?: number
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const body = Buffer.concat(chunks).toString();
     const header = (name: string) => String(req.headers[name] ?? '');
-    const delivery: Delivery = { id: header('webhook-id'), timestamp: header('webhook-timestamp'), signature: header('webhook-signature'), body, verified: false, status: 0 };
+    const delivery: Delivery = {
+      id: header('webhook-id'),
+      timestamp: header('webhook-timestamp'),
+      signature: header('webhook-signature'),
+      body,
+      verified: false,
+      status: 0,
+    };
     try {
       if (options.ignoreTime) {
         delivery.verified = webhook.sign(delivery.id, new Date(Number(delivery.timestamp) * 1000), body) === delivery.signature;
       } else {
-        webhook.verify(body, { 'webhook-id': delivery.id, 'webhook-timestamp': delivery.timestamp, 'webhook-signature': delivery.signature });
+        webhook.verify(body, {
+          'webhook-id': delivery.id,
+          'webhook-timestamp': delivery.timestamp,
+          'webhook-signature': delivery.signature,
+        });
         delivery.verified = true;
       }
     } catch {

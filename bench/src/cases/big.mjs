@@ -99,7 +99,14 @@ export async function runBig(env) {
     if (added) log(`  10M: PostgreSQL topped up with ${added} tracks up to now`);
     // This server runs without autovacuum: the rollup tables, filled by the first calls, are
     // analyzed as autovacuum would soon do on a production server (the first calls run without).
-    const rollups = ['rollup_day', 'rollup_hour', 'rollup_referrals', 'rollup_ref_visits', 'rollup_hour_referrals', 'rollup_hour_ref_visits'];
+    const rollups = [
+      'rollup_day',
+      'rollup_hour',
+      'rollup_referrals',
+      'rollup_ref_visits',
+      'rollup_hour_referrals',
+      'rollup_hour_ref_visits',
+    ];
     const analyze = () => pool.query(`analyze ${rollups.map((t) => PG_PREFIX + t).join(', ')}`);
     results.postgres = await measureStats(tracker, env, analyze);
   } finally {
@@ -215,7 +222,9 @@ async function insertVisitsPostgres(pool, from, to, start, step) {
 
 async function insertFactsPostgres(pool, where) {
   const p = PG_PREFIX;
-  await pool.query(`insert into ${p}visitor (user_id, first_seen_at) select user_id, created_at from ${p}track where track_type = 1 and ${where}`);
+  await pool.query(
+    `insert into ${p}visitor (user_id, first_seen_at) select user_id, created_at from ${p}track where track_type = 1 and ${where}`,
+  );
   await pool.query(`insert into ${p}referral (user_id, referrer, promocode, scene, track_id, bound_at)
                     select user_id, referrer, promocode, scene, id, created_at from ${p}track where track_type = 1 and scene <> '1129' and ${where}`);
   await pool.query(`insert into ${p}share (share_type, page, user_id, promocode, event_id, created_at)
@@ -227,7 +236,9 @@ function seedSqlite(raw, promos) {
   const insertPromo = raw.prepare(
     'insert into promo (id, user_id, promo_type, appid, promocode, wxbcode, page, created_at) values (?, ?, ?, ?, ?, ?, ?, ?)',
   );
-  raw.transaction(() => promos.forEach((p) => insertPromo.run(p.id, p.user_id, p.promo_type, p.appid, p.promocode, p.wxbcode, p.page, p.created_at)))();
+  raw.transaction(() =>
+    promos.forEach((p) => insertPromo.run(p.id, p.user_id, p.promo_type, p.appid, p.promocode, p.wxbcode, p.page, p.created_at)),
+  )();
   const start = Date.now() - SPAN_DAYS * DAY_MS;
   const step = Math.floor((SPAN_DAYS * DAY_MS) / ROWS);
   for (let from = 0; from < ROWS; from += 1_000_000) {
@@ -240,7 +251,19 @@ function seedSqlite(raw, promos) {
 
 async function seedPostgres(pool, promos) {
   const p = PG_PREFIX;
-  for (const table of ['promo', 'track', 'share', 'visitor', 'referral', 'rollup_day', 'rollup_scene', 'rollup_share_type', 'rollup_hour', 'rollup_hour_scene', 'rollup_hour_share_type']) {
+  for (const table of [
+    'promo',
+    'track',
+    'share',
+    'visitor',
+    'referral',
+    'rollup_day',
+    'rollup_scene',
+    'rollup_share_type',
+    'rollup_hour',
+    'rollup_hour_scene',
+    'rollup_hour_share_type',
+  ]) {
     await pool.query(`truncate ${p}${table}`);
   }
   for (let i = 0; i < promos.length; i += 1000) {

@@ -18,7 +18,7 @@ const POOL = 8;
 const WORKERS = Number(process.env.PROMO_TRACK_BENCH_PG_WORKERS ?? 1);
 
 /** Copies every row of `table` from an SQLite file into PostgreSQL, ids included. */
-async function copyTable(src, pool, from, to) {
+export async function copyTable(src, pool, from, to) {
   const rows = src.prepare(`select * from ${from}`).all();
   if (rows.length === 0) return;
   const cols = Object.keys(rows[0]);
@@ -32,7 +32,7 @@ async function copyTable(src, pool, from, to) {
   if (cols.includes('id')) await pool.query(`select setval(pg_get_serial_sequence('${to}', 'id'), (select max(id) from ${to}))`);
 }
 
-async function dropPrefixed(pool, prefix) {
+export async function dropPrefixed(pool, prefix) {
   const { rows } = await pool.query(`select tablename from pg_tables where schemaname = current_schema() and tablename like $1`, [
     `${prefix}%`,
   ]);

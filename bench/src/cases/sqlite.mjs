@@ -7,7 +7,7 @@ import { check, createStream, OWNERS } from '../workload.mjs';
  * The in-process SQLite cases: one call in flight at a time on each side (the twin is
  * synchronous; the library is awaited), each side on its own copy of the seeded database.
  */
-function sqliteCase(name, unit, makeOps, { workers = 1, libOptions = {} } = {}) {
+export function sqliteCase(name, unit, makeOps, { workers = 1, libOptions = {} } = {}) {
   let lib, twin, ops;
   return {
     name,
@@ -60,9 +60,15 @@ const recordTrackOps = (tracker, twin, codes) => {
 export const recordTrackSqlite = sqliteCase('recordTrack sqlite', 'tracks', recordTrackOps);
 
 /** The same stream with a webhook endpoint: its events go into the outbox in each visit's transaction. */
-const endpoint = (events) => ({ webhooks: [{ url: 'http://127.0.0.1:9/hooks', secret: 'whsec_YmVuY2gtc2VjcmV0LWJlbmNoLXNlY3JldA==', events }] });
-export const recordTrackSqliteBoundHook = sqliteCase('recordTrack sqlite, referral.bound webhook', 'tracks', recordTrackOps, { libOptions: endpoint(['referral.bound']) });
-export const recordTrackSqliteTrackHook = sqliteCase('recordTrack sqlite, track.recorded webhook', 'tracks', recordTrackOps, { libOptions: endpoint(['track.recorded']) });
+const endpoint = (events) => ({
+  webhooks: [{ url: 'http://127.0.0.1:9/hooks', secret: 'whsec_YmVuY2gtc2VjcmV0LWJlbmNoLXNlY3JldA==', events }],
+});
+export const recordTrackSqliteBoundHook = sqliteCase('recordTrack sqlite, referral.bound webhook', 'tracks', recordTrackOps, {
+  libOptions: endpoint(['referral.bound']),
+});
+export const recordTrackSqliteTrackHook = sqliteCase('recordTrack sqlite, track.recorded webhook', 'tracks', recordTrackOps, {
+  libOptions: endpoint(['track.recorded']),
+});
 
 /**
  * 50 callers each awaiting one recordTrack after another (a server's requests, in process): the

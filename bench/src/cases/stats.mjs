@@ -32,7 +32,9 @@ export const statsSqlite = (() => {
       const insertPromo = raw.prepare(
         'insert into promo (id, user_id, promo_type, appid, promocode, wxbcode, page, created_at) values (?, ?, ?, ?, ?, ?, ?, ?)',
       );
-      raw.transaction(() => promos.forEach((p) => insertPromo.run(p.id, p.user_id, p.promo_type, p.appid, p.promocode, p.wxbcode, p.page, p.created_at)))();
+      raw.transaction(() =>
+        promos.forEach((p) => insertPromo.run(p.id, p.user_id, p.promo_type, p.appid, p.promocode, p.wxbcode, p.page, p.created_at)),
+      )();
       const codes = promos.map((p) => p.promocode);
 
       // Plain SQL inside SQLite (a JS loop over 1M inserts takes too long for --quick).
@@ -57,7 +59,9 @@ export const statsSqlite = (() => {
                from seq join promo p on p.user_id = 1 + abs(random()) % ${OWNERS} and p.promo_type = 1 and p.appid = ''`,
             )
             .run();
-          raw.prepare(`insert into visitor (user_id, first_seen_at) select user_id, created_at from track where id > ? and track_type = 1`).run(lastId);
+          raw
+            .prepare(`insert into visitor (user_id, first_seen_at) select user_id, created_at from track where id > ? and track_type = 1`)
+            .run(lastId);
           raw
             .prepare(
               `insert into referral (user_id, referrer, promocode, scene, track_id, bound_at)
@@ -95,7 +99,18 @@ export const statsSqlite = (() => {
         fill(size);
         // Rows written behind the library's back: its rollups of closed days and hours are rebuilt
         // from them (the first global call pays that, reported apart as "first call").
-        for (const table of ['rollup_day', 'rollup_scene', 'rollup_share_type', 'rollup_hour', 'rollup_hour_scene', 'rollup_hour_share_type', 'rollup_referrals', 'rollup_ref_visits', 'rollup_hour_referrals', 'rollup_hour_ref_visits']) {
+        for (const table of [
+          'rollup_day',
+          'rollup_scene',
+          'rollup_share_type',
+          'rollup_hour',
+          'rollup_hour_scene',
+          'rollup_hour_share_type',
+          'rollup_referrals',
+          'rollup_ref_visits',
+          'rollup_hour_referrals',
+          'rollup_hour_ref_visits',
+        ]) {
           raw.prepare(`delete from ${table}`).run();
         }
         raw.pragma('wal_checkpoint(TRUNCATE)');

@@ -24,7 +24,9 @@ export async function buildApp(options: BuildAppOptions = {}): Promise<{ app: Fa
 
   // The app's own routes.
   app.get('/', async () => ({ name: 'fastify-host', try: ['GET /api/tracks/1/1', 'POST /api/tracks', 'GET /api/stats?user_id=1'] }));
-  app.post<{ Body: { item?: string } | undefined }>('/orders', async (req, reply) => reply.code(201).send({ ordered: req.body?.item ?? null }));
+  app.post<{ Body: { item?: string } | undefined }>('/orders', async (req, reply) =>
+    reply.code(201).send({ ordered: req.body?.item ?? null }),
+  );
 
   // promo-track's routes, only those: the app's own routes under /api keep working.
   // `identify` is optional: without it the routes trust the user ids they are sent.

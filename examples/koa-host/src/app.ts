@@ -19,7 +19,9 @@ export interface BuildAppOptions {
  * a real app would read its session.
  */
 export async function buildApp(options: BuildAppOptions = {}): Promise<{ app: Koa; tracker: Tracker; close(): Promise<void> }> {
-  const db = new Kysely<any>({ dialect: new SqliteDialect({ database: withStatementCache(new Database(options.sqliteFile ?? ':memory:')) }) });
+  const db = new Kysely<any>({
+    dialect: new SqliteDialect({ database: withStatementCache(new Database(options.sqliteFile ?? ':memory:')) }),
+  });
   const tracker = createTracker({ db, salt: options.salt ?? process.env.PROMO_SALT ?? 'example-salt-change-me' });
   await tracker.migrate();
 

@@ -19,7 +19,9 @@ export interface BuildAppOptions {
  * promo-track's Express router mounted under `/api` with `app.use`, as any Express middleware.
  * Users are identified by an `x-user-id` header here; a real app would read its session.
  */
-export async function buildApp(options: BuildAppOptions = {}): Promise<{ app: NestExpressApplication; tracker: Tracker; close(): Promise<void> }> {
+export async function buildApp(
+  options: BuildAppOptions = {},
+): Promise<{ app: NestExpressApplication; tracker: Tracker; close(): Promise<void> }> {
   const db = new Kysely<any>({ dialect: new SqliteDialect({ database: new Database(options.sqliteFile ?? ':memory:') }) });
   const tracker = createTracker({ db, salt: options.salt ?? process.env.PROMO_SALT ?? 'example-salt-change-me' });
   await tracker.migrate();

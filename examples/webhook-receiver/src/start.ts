@@ -7,6 +7,8 @@ if (!secret) {
 }
 const port = Number(process.env.PORT ?? 3002);
 const { app } = buildApp({ secret });
-const server = app.listen(port, '127.0.0.1', () => console.log(`webhook-receiver listening on http://127.0.0.1:${port}/webhooks/promo-track`));
+const server = app.listen(port, '127.0.0.1', () =>
+  console.log(`webhook-receiver listening on http://127.0.0.1:${port}/webhooks/promo-track`),
+);
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => server.close(() => process.exit(0)));

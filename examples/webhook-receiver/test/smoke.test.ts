@@ -39,7 +39,10 @@ it('a real tracker’s webhooks reward the referrer once per referral', async ()
     delivery = tracker.startWebhookDelivery({ pollMs: 25 });
     await until(() => built.ledger.rewards().length === 2);
     const { rewards } = await (await fetch(`${url}/rewards`)).json();
-    expect(rewards.map((r: { userId: number; referrerId: number }) => [r.userId, r.referrerId]).sort()).toEqual([[2, 1], [3, 1]]);
+    expect(rewards.map((r: { userId: number; referrerId: number }) => [r.userId, r.referrerId]).sort()).toEqual([
+      [2, 1],
+      [3, 1],
+    ]);
     expect(built.ledger.pointsOf(1)).toBe(200);
   } finally {
     await delivery?.stop();
@@ -60,7 +63,11 @@ it('a repeated webhook-id is acknowledged and rewards nothing more; a changed by
       },
       body,
     });
-  const body = JSON.stringify({ type: 'referral.bound', timestamp: new Date().toISOString(), data: { user_id: 50, referrer: 9, previous_referrer: null } });
+  const body = JSON.stringify({
+    type: 'referral.bound',
+    timestamp: new Date().toISOString(),
+    data: { user_id: 50, referrer: 9, previous_referrer: null },
+  });
   expect((await send('msg_1_aaaaaaaaaaaaaaaa', body)).status).toBe(200);
   expect(await (await send('msg_1_aaaaaaaaaaaaaaaa', body)).json()).toEqual({ status: 'already handled' });
   expect(built.ledger.pointsOf(9)).toBe(100);

@@ -4,7 +4,7 @@
  * @packageDocumentation
  * @module @promo-track/express
  */
-import { createHttpHandler, type HttpHandlerOptions, readJsonBody, type Tracker } from '@promo-track/core';
+import { createHttpHandler, type HttpHandlerOptions, queryText, readJsonBody, type Tracker } from '@promo-track/core';
 import { pipeline, Readable } from 'node:stream';
 import { type Request, Router } from 'express';
 
@@ -23,11 +23,13 @@ export function createExpressRouter(tracker: Tracker, options: ExpressRouterOpti
       method: req.method,
       path: req.path,
       query: req.query,
+      rawQuery: queryText(req.originalUrl),
       headers: req.headers,
       // Express 5 leaves `req.body` undefined unless a body parser ran before us.
       body: req.body as unknown,
       readBody: () => readJsonBody(req),
       raw: req,
+      remoteAddress: req.socket.remoteAddress,
     });
     if (!response) return next();
     res.status(response.status).set(response.headers);

@@ -9,13 +9,19 @@ export interface FetchHandlerOptions extends HttpHandlerOptions<Request> {
 }
 
 /** Answers promo-track's routes, or `null` for a request that is not one of them (the host's to answer). */
-export type FetchHandler = (request: Request) => Promise<Response | null>;
+/**
+ * `info.remoteAddress`: the connection's peer address, which a `Request` does not carry (Bun:
+ * `server.requestIP(request)?.address`; Deno: `info.remoteAddr.hostname`; `@hono/node-server`:
+ * `c.env.incoming.socket.remoteAddress`). Without it, tracking requests carry no `ip` signal unless
+ * `trustProxy` reads `X-Forwarded-For`.
+ */
+export type FetchHandler = (request: Request, info?: { remoteAddress?: string }) => Promise<Response | null>;
 
 /** For Hono, Next.js route handlers, Bun and Deno: `createFetchHandler(tracker, { prefix: '/api' })`. */
 export function createFetchHandler(tracker: Tracker, { prefix = '', ...options }: FetchHandlerOptions = {}): FetchHandler {
   const below = belowPrefix(prefix);
   const handle = createHttpHandler<Request>(tracker, options);
-  return async (request) => {
+  return async (request, info) => {
     const url = new URL(request.url);
     const path = below(url.pathname);
     if (path === null) return null;
@@ -23,13 +29,16 @@ export function createFetchHandler(tracker: Tracker, { prefix = '', ...options }
       method: request.method,
       path,
       query: queryOf(url.searchParams),
+      rawQuery: url.search.slice(1),
       headers: headersOf(request.headers),
       readBody: () => readRequestJsonBody(request),
       raw: request,
+      remoteAddress: info?.remoteAddress,
     });
     if (!response) return null;
     // An empty body is none: a Response with a 204 or 304 status must not have one. Exports stream.
-    const body = typeof response.body === 'string' ? response.body || null : (Readable.toWeb(Readable.from(bytes(response.body))) as ReadableStream);
+    const body =
+      typeof response.body === 'string' ? response.body || null : (Readable.toWeb(Readable.from(bytes(response.body))) as ReadableStream);
     return new Response(body, { status: response.status, headers: response.headers });
   };
 }

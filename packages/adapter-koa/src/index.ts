@@ -30,11 +30,13 @@ export function createKoaMiddleware(tracker: Tracker, { prefix = '', ...options 
             method: ctx.method,
             path,
             query: ctx.query,
+            rawQuery: ctx.querystring,
             headers: ctx.headers,
             // Set by a body parser (e.g. @koa/bodyparser) that ran before us.
             body: (ctx.request as { body?: unknown }).body,
             readBody: () => readJsonBody(ctx.req),
             raw: ctx,
+            remoteAddress: ctx.req.socket.remoteAddress,
           });
     if (!response) return next();
     ctx.status = response.status;

@@ -14,6 +14,7 @@
 export { createTracker } from './tracker.js';
 export { withStatementCache } from './sqlite-statement-cache.js';
 export {
+  ConflictError,
   ERROR_STATUS,
   ForbiddenError,
   NotFoundError,
@@ -27,7 +28,19 @@ export {
 export type { TrackErrorCode, ValidationIssue } from './model/errors.js';
 export { SCENES, sceneLabel } from './scenes.js';
 export type * from './model/types.js';
-export type { WxacodeGenerator, WxacodeRequest, WxacodeStore } from './model/wxacode.js';
+export type { AbuseFlag, AbuseOptions, FlaggedReferee, FlagMatch, FlagStatus, ListFlaggedOptions, Signals } from './model/abuse.js';
+export type {
+  ListRewardsOptions,
+  Reward,
+  RewardBalance,
+  RewardDecision,
+  RewardExportQuery,
+  RewardOutcome,
+  RewardRule,
+  RewardStatus,
+  RewardTrigger,
+} from './model/rewards.js';
+export type { WxacodeBudget, WxacodeGenerator, WxacodeRequest, WxacodeStore } from './model/wxacode.js';
 export { createWxacodeGenerator } from './wxacode/generator.js';
 export { createFileStore } from './wxacode/file-store.js';
 export type { FileStoreOptions } from './wxacode/file-store.js';
@@ -40,6 +53,8 @@ export {
   HTTP_ERROR_STATUS,
   HttpBodyError,
   MAX_BODY_BYTES,
+  parseJsonBody,
+  queryText,
   readJsonBody,
   readRequestJsonBody,
 } from './http/index.js';

@@ -6,7 +6,7 @@ import { CompiledQuery, type Kysely, sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { createTracker } from '@promo-track/core';
 import { main } from '../src/cli/main.js';
-import { dropTables, uniquePrefix } from '../../../test/support/databases.js';
+import { dropTables, readingCatalog, uniquePrefix } from '../../../test/support/databases.js';
 import { eachDatabase, SALT } from './support.js';
 
 const run = promisify(execFile);
@@ -32,22 +32,37 @@ const statementsOf = (script: string) =>
 
 /** Every column of the tables named `prefix…`, with the prefix taken out of names and defaults. */
 async function columns(db: Kysely<any>, dialect: string, prefix: string): Promise<string[]> {
-  const strip = (text: unknown) => String(text ?? '').split(prefix).join('');
+  const strip = (text: unknown) =>
+    String(text ?? '')
+      .split(prefix)
+      .join('');
   if (dialect === 'sqlite') {
-    const tables = await sql<{ name: string }>`select name from sqlite_master where type = 'table' and name like ${`${prefix}%`}`.execute(db);
+    const tables = await sql<{ name: string }>`select name from sqlite_master where type = 'table' and name like ${`${prefix}%`}`.execute(
+      db,
+    );
     const out: string[] = [];
     for (const { name } of tables.rows) {
-      const cols = await sql<{ name: string; type: string; notnull: number; dflt_value: unknown; pk: number }>`select * from pragma_table_info(${name})`.execute(db);
-      out.push(...cols.rows.map((c) => `${strip(name)}.${c.name} ${c.type} notnull=${c.notnull} default=${strip(c.dflt_value)} pk=${c.pk}`));
+      const cols = await sql<{
+        name: string;
+        type: string;
+        notnull: number;
+        dflt_value: unknown;
+        pk: number;
+      }>`select * from pragma_table_info(${name})`.execute(db);
+      out.push(
+        ...cols.rows.map((c) => `${strip(name)}.${c.name} ${c.type} notnull=${c.notnull} default=${strip(c.dflt_value)} pk=${c.pk}`),
+      );
     }
     return out.sort();
   }
   const where = dialect === 'postgres' ? sql`table_schema = current_schema()` : sql`table_schema = database()`;
-  const { rows } = await sql<Record<string, unknown>>`
+  const { rows } = await readingCatalog(() =>
+    sql<Record<string, unknown>>`
     select table_name as t, column_name as c, column_type_or_data as ty, is_nullable as n, column_default as d
     from (select table_name, column_name, ${sql.raw(dialect === 'mysql' ? 'column_type' : 'data_type')} as column_type_or_data, is_nullable, column_default, table_schema
           from information_schema.columns) as cols
-    where ${where} and table_name like ${`${prefix}%`}`.execute(db);
+    where ${where} and table_name like ${`${prefix}%`}`.execute(db),
+  );
   return rows.map((r) => `${strip(r.t)}.${r.c} ${r.ty} nullable=${r.n} default=${strip(r.d)}`).sort();
 }
 
@@ -67,7 +82,14 @@ describe('promo-track sql', () => {
   });
 
   it('refuses a bad command line with the usage, exit code 2', async () => {
-    for (const args of [[], ['sql'], ['sql', '--dialect', 'oracle'], ['schema', '--dialect', 'sqlite'], ['sql', '--dialect', 'sqlite', '--prefix', 'a;b'], ['sql', '--bogus']]) {
+    for (const args of [
+      [],
+      ['sql'],
+      ['sql', '--dialect', 'oracle'],
+      ['schema', '--dialect', 'sqlite'],
+      ['sql', '--dialect', 'sqlite', '--prefix', 'a;b'],
+      ['sql', '--bogus'],
+    ]) {
       const { code, out, err } = await cli(...args);
       expect(code, args.join(' ')).toBe(2);
       expect(out).toBe('');
@@ -77,7 +99,9 @@ describe('promo-track sql', () => {
   });
 
   it('runs as `npx --no-install promo-track` from the repository root (the committed launcher over the build)', async () => {
-    expect(existsSync(join(root, 'packages/core/dist/cli.js')), 'packages/core is not built: run `npm run build` (npm test does)').toBe(true);
+    expect(existsSync(join(root, 'packages/core/dist/cli.js')), 'packages/core is not built: run `npm run build` (npm test does)').toBe(
+      true,
+    );
     const { stdout } = await run('npx', ['--no-install', 'promo-track', 'sql', '--dialect', 'postgres', '--prefix', 'x_'], { cwd: root });
     const { out } = await cli('sql', '--dialect', 'postgres', '--prefix', 'x_');
     // The bookkeeping inserts carry the time of printing.

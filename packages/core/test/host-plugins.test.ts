@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createTracker } from '@promo-track/core';
 import { databases, SALT } from '../../../test/support/databases.js';
 
-describe.each(databases)('$name: a host Kysely with plugins', (database) => {
+describe.each(databases)('$label: a host Kysely with plugins', (database) => {
   it.skipIf(!database.enabled)("ignores the host's plugins (e.g. CamelCasePlugin) in the library's own queries", async () => {
     const { db: plain, prefix, close } = await database.open();
     const db = plain.withPlugin(new CamelCasePlugin());

@@ -9,7 +9,10 @@ const HOUR = 3_600_000;
  * whether its hour was read from the raw rows or from a rollup built before it was written.
  */
 async function sneak(f: TrackerFixture, promocode: string, at: string, userId = 9000): Promise<void> {
-  await f.db.insertInto(`${f.prefix}track`).values({ track_type: 2, scene: '1047', user_id: userId, promocode, created_at: Date.parse(at) }).execute();
+  await f.db
+    .insertInto(`${f.prefix}track`)
+    .values({ track_type: 2, scene: '1047', user_id: userId, promocode, created_at: Date.parse(at) })
+    .execute();
 }
 
 eachDatabase((database) => {
@@ -30,7 +33,12 @@ eachDatabase((database) => {
 
     it("today's closed hours come from rollups: only the open hour and a range's uneven edge are read from the raw rows", async () => {
       const promocode = await seed();
-      expect(await f.tracker.stats(today)).toMatchObject({ visits: 4, uniqueVisitors: 4, uniqueVisitorsEstimated: false, byDay: [{ day: '2026-03-10', visits: 4 }] });
+      expect(await f.tracker.stats(today)).toMatchObject({
+        visits: 4,
+        uniqueVisitors: 4,
+        uniqueVisitorsEstimated: false,
+        byDay: [{ day: '2026-03-10', visits: 4 }],
+      });
       expect(await visits({ from: new Date('2026-03-10T09:30:00+08:00') })).toBe(3);
       await sneak(f, promocode, '2026-03-10T00:05:00+08:00'); // hour 0, rolled up: not seen
       await sneak(f, promocode, '2026-03-10T14:20:00+08:00'); // hour 14, rolled up: not seen
@@ -47,7 +55,9 @@ eachDatabase((database) => {
       expect(await visits()).toBe(6);
       await sneak(f, promocode, '2026-03-10T15:50:00+08:00');
       expect(await visits()).toBe(6);
-      const { rows } = await sql<{ n: unknown }>`select count(*) as n from ${sql.table(`${f.prefix}rollup_hour`)} where ready = 1`.execute(f.db);
+      const { rows } = await sql<{ n: unknown }>`select count(*) as n from ${sql.table(`${f.prefix}rollup_hour`)} where ready = 1`.execute(
+        f.db,
+      );
       expect(Number(rows[0]!.n)).toBe(16); // 00:00 … 15:00
     });
 
@@ -104,8 +114,8 @@ eachDatabase((database) => {
       expect(await f.tracker.stats(today)).toMatchObject({ visits: 5, byDay: [{ day: '2026-03-10', visits: 5 }] });
       // The whole range: the 9th is a closed day (built now, with its sneaked visit).
       expect((await f.tracker.stats()).byDay).toEqual([
-        { day: '2026-03-09', visits: 1, newUserVisits: 0, shares: 0 },
-        { day: '2026-03-10', visits: 5, newUserVisits: 4, shares: 0 },
+        { day: '2026-03-09', visits: 1, newUserVisits: 0, shares: 0, conversions: 0 },
+        { day: '2026-03-10', visits: 5, newUserVisits: 4, shares: 0, conversions: 0 },
       ]);
       const { rows } = await sql<{ hour: unknown }>`select hour from ${sql.table(`${f.prefix}rollup_hour`)} order by hour`.execute(f.db);
       const first = Date.parse('2026-03-09T19:00:00Z') / HOUR;

@@ -8,8 +8,14 @@ import { eachDatabase, freezeTime, type TrackerFixture, useTracker } from './sup
  */
 async function sneak(f: TrackerFixture, promocode: string, referrer: number, at: string, userId: number): Promise<void> {
   const created_at = Date.parse(at);
-  await f.db.insertInto(`${f.prefix}track`).values({ track_type: 1, scene: '1047', user_id: userId, promocode, referrer, created_at }).execute();
-  await f.db.insertInto(`${f.prefix}referral`).values({ user_id: userId, referrer, promocode, scene: '1047', track_id: 0, bound_at: created_at }).execute();
+  await f.db
+    .insertInto(`${f.prefix}track`)
+    .values({ track_type: 1, scene: '1047', user_id: userId, promocode, referrer, created_at })
+    .execute();
+  await f.db
+    .insertInto(`${f.prefix}referral`)
+    .values({ user_id: userId, referrer, promocode, scene: '1047', track_id: 0, bound_at: created_at })
+    .execute();
 }
 
 const count = async (f: TrackerFixture, table: string, where = sql`1 = 1`) =>
@@ -35,7 +41,8 @@ eachDatabase((database) => {
         [two, 106, '2026-03-10T14:30'],
         [one, 107, '2026-03-10T15:05'], // the open hour
       ];
-      for (const [promocode, userId, at] of visits) await f.tracker.recordTrack({ userId, promocode, scene: '1047', occurredAt: new Date(`${at}:00+08:00`) });
+      for (const [promocode, userId, at] of visits)
+        await f.tracker.recordTrack({ userId, promocode, scene: '1047', occurredAt: new Date(`${at}:00+08:00`) });
       // The crawler's visit is stored, never counted.
       await f.tracker.recordTrack({ userId: 108, promocode: one, scene: '1129', occurredAt: new Date('2026-03-08T14:00:00+08:00') });
       return { one, two };
@@ -44,8 +51,8 @@ eachDatabase((database) => {
     it("closed days and hours come from the referrers' rollups; only the open hour and a range's uneven edge are read from the raw rows", async () => {
       const { one, two } = await seed();
       const expected = [
-        { referrerId: 2, referrals: 4, visits: 4 },
-        { referrerId: 1, referrals: 3, visits: 4 },
+        { referrerId: 2, referrals: 4, visits: 4, conversions: 0, revenue: 0 },
+        { referrerId: 1, referrals: 3, visits: 4, conversions: 0, revenue: 0 },
       ];
       expect(await f.tracker.leaderboard(week)).toEqual(expected);
       expect(await count(f, 'rollup_referrals')).toBeGreaterThan(0);
@@ -55,21 +62,23 @@ eachDatabase((database) => {
       await sneak(f, one, 1, '2026-03-10T15:10:00+08:00', 203); // the open hour: seen
       await sneak(f, one, 1, '2026-03-10T15:20:00+08:00', 204);
       expect(await f.tracker.leaderboard(week)).toEqual([
-        { referrerId: 1, referrals: 5, visits: 6 },
-        { referrerId: 2, referrals: 4, visits: 4 },
+        { referrerId: 1, referrals: 5, visits: 6, conversions: 0, revenue: 0 },
+        { referrerId: 2, referrals: 4, visits: 4, conversions: 0, revenue: 0 },
       ]);
       // From 13:25 on: the edge 13:25–14:00 is read live (the sneaked 13:40), hour 14 from its rollup
       // (two's 14:20 and 14:30, not the sneaked 14:40), the open hour live.
       await sneak(f, one, 1, '2026-03-10T13:40:00+08:00', 205);
       const from = new Date('2026-03-10T13:25:00+08:00');
       expect(await f.tracker.leaderboard({ from })).toEqual([
-        { referrerId: 1, referrals: 4, visits: 4 },
-        { referrerId: 2, referrals: 2, visits: 2 },
+        { referrerId: 1, referrals: 4, visits: 4, conversions: 0, revenue: 0 },
+        { referrerId: 2, referrals: 2, visits: 2, conversions: 0, revenue: 0 },
       ]);
-      expect(await f.tracker.leaderboard({ from, limit: 1 })).toEqual([{ referrerId: 1, referrals: 4, visits: 4 }]);
+      expect(await f.tracker.leaderboard({ from, limit: 1 })).toEqual([
+        { referrerId: 1, referrals: 4, visits: 4, conversions: 0, revenue: 0 },
+      ]);
       expect(await f.tracker.leaderboard({ from, to: new Date('2026-03-10T15:00:00+08:00') })).toEqual([
-        { referrerId: 2, referrals: 2, visits: 2 },
-        { referrerId: 1, referrals: 1, visits: 1 },
+        { referrerId: 2, referrals: 2, visits: 2, conversions: 0, revenue: 0 },
+        { referrerId: 1, referrals: 1, visits: 1, conversions: 0, revenue: 0 },
       ]);
       void two;
     });
@@ -78,13 +87,40 @@ eachDatabase((database) => {
       await seed();
       const expected = await f.tracker.leaderboard(week);
       // As an older version of the library left them: the same rows, no referrers' counts.
-      for (const table of ['rollup_referrals', 'rollup_ref_visits', 'rollup_hour_referrals', 'rollup_hour_ref_visits']) await f.db.deleteFrom(f.prefix + table).execute();
-      for (const table of ['rollup_day', 'rollup_hour']) await f.db.updateTable(f.prefix + table).set({ details: 1 }).execute();
-      expect(await f.tracker.stats(week)).toMatchObject({ referrals: 7 }); // stats take them as they are
+      for (const table of ['rollup_referrals', 'rollup_ref_visits', 'rollup_hour_referrals', 'rollup_hour_ref_visits'])
+        await f.db.deleteFrom(f.prefix + table).execute();
+      for (const table of ['rollup_day', 'rollup_hour'])
+        await f.db
+          .updateTable(f.prefix + table)
+          .set({ details: 1 })
+          .execute();
       expect(await count(f, 'rollup_day', sql`details = 1`)).toBeGreaterThan(0);
       expect(await f.tracker.leaderboard(week)).toEqual(expected);
       expect(await count(f, 'rollup_day', sql`details = 1`)).toBe(0);
       expect(await count(f, 'rollup_referrals')).toBeGreaterThan(0);
+    });
+
+    it('a bucket built before migration 0008 (details 2, without conversions) is built again when stats need it', async () => {
+      await seed();
+      await f.tracker.recordConversion({
+        userId: 101,
+        type: 'order',
+        orderId: 'o1',
+        amount: 500,
+        occurredAt: new Date(Date.now() - 3 * 86_400_000),
+      });
+      const expected = await f.tracker.stats(week);
+      expect(expected.conversions).toMatchObject({ count: 1, revenue: [{ currency: 'CNY', amount: 500 }] });
+      for (const table of ['rollup_conv', 'rollup_ref_conv', 'rollup_hour_conv', 'rollup_hour_ref_conv'])
+        await f.db.deleteFrom(f.prefix + table).execute();
+      for (const table of ['rollup_day', 'rollup_hour'])
+        await f.db
+          .updateTable(f.prefix + table)
+          .set({ details: 2, conversions: 0 })
+          .execute();
+      expect(await f.tracker.stats(week)).toEqual(expected);
+      expect(await count(f, 'rollup_day', sql`details = 2`)).toBe(0);
+      expect(await count(f, 'rollup_conv')).toBeGreaterThan(0);
     });
 
     it('forgetUser drops a referrer from every rollup; back with a new code, they count from scratch', async () => {
@@ -93,19 +129,19 @@ eachDatabase((database) => {
       // Forgetting user 1 keeps their visitors' visits in the totals, leading to no one.
       await f.tracker.forgetUser(1);
       expect(await count(f, 'rollup_ref_visits', sql`referrer = 1`)).toBe(0);
-      expect(await f.tracker.leaderboard(week)).toEqual([{ referrerId: 2, referrals: 4, visits: 4 }]);
+      expect(await f.tracker.leaderboard(week)).toEqual([{ referrerId: 2, referrals: 4, visits: 4, conversions: 0, revenue: 0 }]);
       expect(await f.tracker.stats(week)).toMatchObject({ visits: 8, referrals: 4 });
       const again = (await f.tracker.getOrCreatePromo({ userId: 1 })).promocode;
       await f.tracker.recordTrack({ userId: 301, promocode: again, scene: '1047' });
       expect(await f.tracker.leaderboard(week)).toEqual([
-        { referrerId: 2, referrals: 4, visits: 4 },
-        { referrerId: 1, referrals: 1, visits: 1 },
+        { referrerId: 2, referrals: 4, visits: 4, conversions: 0, revenue: 0 },
+        { referrerId: 1, referrals: 1, visits: 1, conversions: 0, revenue: 0 },
       ]);
       // A day later, the 10th is a closed day: rebuilt (forgetUser voided it), the same answer.
       vi.setSystemTime(new Date('2026-03-11T09:00:00+08:00'));
       expect(await f.tracker.leaderboard(week)).toEqual([
-        { referrerId: 2, referrals: 4, visits: 4 },
-        { referrerId: 1, referrals: 1, visits: 1 },
+        { referrerId: 2, referrals: 4, visits: 4, conversions: 0, revenue: 0 },
+        { referrerId: 1, referrals: 1, visits: 1, conversions: 0, revenue: 0 },
       ]);
     });
   });
@@ -117,16 +153,19 @@ eachDatabase((database) => {
       freezeTime('2026-03-10T12:00:00Z');
       const one = (await f.tracker.getOrCreatePromo({ userId: 1 })).promocode;
       const two = (await f.tracker.getOrCreatePromo({ userId: 2 })).promocode;
-      for (const userId of [101, 102, 103]) await f.tracker.recordTrack({ userId, promocode: one, scene: '1047', occurredAt: new Date('2026-03-08T10:00:00Z') });
+      for (const userId of [101, 102, 103])
+        await f.tracker.recordTrack({ userId, promocode: one, scene: '1047', occurredAt: new Date('2026-03-08T10:00:00Z') });
       const range = { from: new Date('2026-03-08T00:00:00Z') };
-      expect(await f.tracker.leaderboard(range)).toEqual([{ referrerId: 1, referrals: 3, visits: 3 }]);
+      expect(await f.tracker.leaderboard(range)).toEqual([{ referrerId: 1, referrals: 3, visits: 3, conversions: 0, revenue: 0 }]);
       // Users 101 and 102 come back through two's code, within the window: rebound to 2, today.
       for (const userId of [101, 102]) await f.tracker.recordTrack({ userId, promocode: two, scene: '1047' });
       expect(await f.tracker.leaderboard(range)).toEqual([
-        { referrerId: 2, referrals: 2, visits: 2 },
-        { referrerId: 1, referrals: 1, visits: 3 },
+        { referrerId: 2, referrals: 2, visits: 2, conversions: 0, revenue: 0 },
+        { referrerId: 1, referrals: 1, visits: 3, conversions: 0, revenue: 0 },
       ]);
-      expect(await f.tracker.leaderboard({ ...range, to: new Date('2026-03-09T00:00:00Z') })).toEqual([{ referrerId: 1, referrals: 1, visits: 3 }]);
+      expect(await f.tracker.leaderboard({ ...range, to: new Date('2026-03-09T00:00:00Z') })).toEqual([
+        { referrerId: 1, referrals: 1, visits: 3, conversions: 0, revenue: 0 },
+      ]);
     });
   });
 });

@@ -34,14 +34,24 @@ eachDatabase((database) => {
         event_id: null,
         created_at: at,
       });
-      await db.insertInto(t.track).values([track(1, 2 * DAY), track(2, 3 * DAY)]).execute();
+      await db
+        .insertInto(t.track)
+        .values([track(1, 2 * DAY), track(2, 3 * DAY)])
+        .execute();
       const [first, second] = (await db.selectFrom(t.track).select('id').orderBy('id').execute()).map((r) => Number(r.id));
       await db.insertInto(t.visitor).values({ user_id: A, first_seen_at: DAY }).execute();
       await db
         .insertInto(t.referral)
         .values({ user_id: A, referrer: B, promocode, scene: '1047', track_id: first, bound_at: 2 * DAY })
         .execute();
-      const decision = (trackId: number, outcome: string, at: number) => ({ user_id: A, track_id: trackId, promocode, candidate: B, outcome, at });
+      const decision = (trackId: number, outcome: string, at: number) => ({
+        user_id: A,
+        track_id: trackId,
+        promocode,
+        candidate: B,
+        outcome,
+        at,
+      });
       await db
         .insertInto(t.decision)
         .values([decision(0, 'excluded_scene', DAY), decision(first!, 'bound', 2 * DAY), decision(second!, 'returning_user', 3 * DAY)])
@@ -49,14 +59,17 @@ eachDatabase((database) => {
 
       await tracker.migrate();
 
+      // A decision archived before migration 0012 has no scene left to tell (its track is gone): ''.
       const expected = [
-        { trackId: 0, promocode, candidateId: B, outcome: 'excluded_scene', at: new Date(DAY) },
-        { trackId: first, promocode, candidateId: B, outcome: 'bound', at: new Date(2 * DAY) },
-        { trackId: second, promocode, candidateId: B, outcome: 'returning_user', at: new Date(3 * DAY) },
+        { trackId: 0, promocode, candidateId: B, outcome: 'excluded_scene', scene: '', at: new Date(DAY) },
+        { trackId: first, promocode, candidateId: B, outcome: 'bound', scene: '1047', at: new Date(2 * DAY) },
+        { trackId: second, promocode, candidateId: B, outcome: 'returning_user', scene: '1047', at: new Date(3 * DAY) },
       ];
       expect(await tracker.explainReferral(A)).toEqual({
         referral: { userId: A, referrerId: B, promocode, scene: '1047', trackId: first, boundAt: new Date(2 * DAY) },
         decisions: expected,
+        conversions: [],
+        rewards: { entries: [], decisions: [] },
       });
       // The live tracks' decisions moved onto them; the purged track's stays where it was.
       expect(await db.selectFrom(t.decision).select('track_id').execute()).toEqual([{ track_id: 0 }]);
@@ -65,7 +78,15 @@ eachDatabase((database) => {
       // And the upgraded tracker goes on deciding.
       const next = await tracker.recordTrack({ userId: A, promocode, scene: '1089' });
       expect((await tracker.explainReferral(A)).decisions.slice(3)).toEqual([
-        { trackId: next.id, promocode, candidateId: B, outcome: 'kept', at: next.createdAt },
+        { trackId: next.id, promocode, candidateId: B, outcome: 'kept', scene: '1089', at: next.createdAt },
+      ]);
+      // The old tracks carry the outcome their decisions held.
+      const tracks = [];
+      for await (const t of tracker.exportTracks()) tracks.push([t.id, t.outcome]);
+      expect(tracks).toEqual([
+        [first, 'bound'],
+        [second, 'returning_user'],
+        [next.id, 'kept'],
       ]);
     } finally {
       await close();

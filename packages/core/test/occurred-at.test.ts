@@ -30,7 +30,10 @@ eachDatabase((database) => {
       freezeTime(NOW);
       const { promocode } = await f.tracker.getOrCreatePromo({ userId: 1 });
       const before = await f.counts();
-      const ahead = await rejection(f.tracker.recordTrack({ userId: 10, promocode, scene: 1047, occurredAt: new Date(NOW + 5 * MINUTE + 1) }), ValidationError);
+      const ahead = await rejection(
+        f.tracker.recordTrack({ userId: 10, promocode, scene: 1047, occurredAt: new Date(NOW + 5 * MINUTE + 1) }),
+        ValidationError,
+      );
       expect(ahead.issues).toEqual([{ path: 'occurredAt', message: expect.stringContaining('future') }]);
       const old = await rejection(
         f.tracker.recordTracks([

@@ -63,6 +63,12 @@ describe('createTracker options', () => {
     expect(message).toMatch(/8 characters/);
   });
 
+  it.each([[12345678], [true], [{ secret: 'abcdefgh' }]])('says `salt` must be a string when it is %j, not that it is short', (salt) => {
+    const message = refusal({ db, salt });
+    expect(message).toContain('`salt` must be a string');
+    expect(message).not.toContain('shorter');
+  });
+
   it('accepts a salt of exactly 8 characters', () => {
     expect(() => createTracker({ db, salt: '12345678' })).not.toThrow();
   });

@@ -42,9 +42,7 @@ eachDatabase((database) => {
     for (const key of keys) promos.push(await f.tracker.getOrCreatePromo(key));
     expect(new Set(promos.map((p) => p.promocode)).size).toBe(keys.length);
     expect(new Set(promos.map((p) => p.id)).size).toBe(keys.length);
-    expect(promos.map((p) => [p.userId, p.promoType, p.appid])).toEqual(
-      keys.map((k) => [k.userId, k.promoType ?? 1, k.appid ?? null]),
-    );
+    expect(promos.map((p) => [p.userId, p.promoType, p.appid])).toEqual(keys.map((k) => [k.userId, k.promoType ?? 1, k.appid ?? null]));
     for (const [i, key] of keys.entries()) expect(await f.tracker.getOrCreatePromo(key)).toEqual(promos[i]);
     expect((await f.counts()).promo).toBe(keys.length);
   });
@@ -110,7 +108,10 @@ eachDatabase((database) => {
     for (const [name, input, path] of bad) {
       const error = await rejection(f.tracker.getOrCreatePromo(input as never), ValidationError);
       expect(error, name).toMatchObject({ code: 'validation_failed', status: 400 });
-      expect(error.issues.map((i) => i.path), name).toEqual([path]);
+      expect(
+        error.issues.map((i) => i.path),
+        name,
+      ).toEqual([path]);
     }
     await rejection(f.tracker.getOrCreatePromo(undefined as never), ValidationError);
     expect((await f.counts()).promo).toBe(0);

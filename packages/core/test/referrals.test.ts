@@ -97,7 +97,14 @@ eachDatabase((database) => {
       at(T0 + DAY);
       events.length = 0;
       const rebind = await tracker.recordTrack({ userId: 30, promocode: b, scene: 1007, trackType: 1 });
-      const referral: Referral = { userId: 30, referrerId: 2, promocode: b, scene: '1007', trackId: rebind.id, boundAt: new Date(T0 + DAY) };
+      const referral: Referral = {
+        userId: 30,
+        referrerId: 2,
+        promocode: b,
+        scene: '1007',
+        trackId: rebind.id,
+        boundAt: new Date(T0 + DAY),
+      };
       expect(await tracker.getReferrer(30)).toEqual(referral);
       expect(events).toContainEqual({ type: 'referral.bound', referral, previousReferrerId: 1 });
 
@@ -106,7 +113,14 @@ eachDatabase((database) => {
       const latest = await tracker.recordTrack({ userId: 30, promocode: a, scene: 1047, trackType: 2 }); // re-binds all the same
       at(T0 + 30 * DAY + 1);
       await tracker.recordTrack({ userId: 30, promocode: b, scene: 1047, trackType: 1 }); // past the window
-      expect(await tracker.getReferrer(30)).toEqual({ ...referral, referrerId: 1, promocode: a, scene: '1047', trackId: latest.id, boundAt: latest.createdAt });
+      expect(await tracker.getReferrer(30)).toEqual({
+        ...referral,
+        referrerId: 1,
+        promocode: a,
+        scene: '1047',
+        trackId: latest.id,
+        boundAt: latest.createdAt,
+      });
       expect(await outcomes(tracker, 30)).toEqual(['bound', 'rebound', 'kept', 'rebound', 'outside_window']);
     });
 
@@ -149,7 +163,14 @@ eachDatabase((database) => {
       const { items, nextCursor } = await f.tracker.listReferrals(1);
       expect(items.map((r) => r.userId)).toEqual([104, 102, 101, 103, 100]);
       expect(nextCursor).toBeNull();
-      expect(items[0]).toEqual({ userId: 104, referrerId: 1, promocode: a, scene: '1047', trackId: tracks[4].id, boundAt: new Date(T0 + 5000) });
+      expect(items[0]).toEqual({
+        userId: 104,
+        referrerId: 1,
+        promocode: a,
+        scene: '1047',
+        trackId: tracks[4].id,
+        boundAt: new Date(T0 + 5000),
+      });
       expect((await f.tracker.listReferrals(2)).items.map((r) => r.userId)).toEqual([200]);
       expect(await f.tracker.listReferrals(3)).toEqual({ items: [], nextCursor: null });
     });

@@ -41,7 +41,9 @@ eachDatabase((database) => {
   it('is idempotent per user with eventId, also for concurrent repeats', async () => {
     const first = await f.tracker.recordShare({ userId: 5, shareType: 1, eventId: 's-1' });
     expect(await f.tracker.recordShare({ userId: 5, shareType: 2, eventId: 's-1' })).toEqual(first);
-    const racing = await Promise.all(Array.from({ length: 30 }, () => f.tracker.recordShare({ userId: 6, promocode: code, eventId: 's-1' })));
+    const racing = await Promise.all(
+      Array.from({ length: 30 }, () => f.tracker.recordShare({ userId: 6, promocode: code, eventId: 's-1' })),
+    );
     expect(new Set(racing.map((s) => s.id)).size).toBe(1);
     expect(racing[0].id).not.toBe(first.id);
     expect((await f.counts()).share).toBe(2);
@@ -61,7 +63,10 @@ eachDatabase((database) => {
   it(`refuses ${bad.length} kinds of bad input with a ValidationError naming the field, and writes nothing`, async () => {
     for (const [name, input, path] of bad) {
       const error = await rejection(f.tracker.recordShare(input as RecordShareInput), ValidationError);
-      expect(error.issues.map((i) => i.path), name).toEqual([path]);
+      expect(
+        error.issues.map((i) => i.path),
+        name,
+      ).toEqual([path]);
     }
     expect((await f.counts()).share).toBe(0);
   });

@@ -79,4 +79,35 @@ describe('SQLite: another process writing the same file', () => {
       await db.destroy();
     }
   }, 20_000);
+
+  it("bounds every write by the README's 5 s from its own call: one queued behind a waiting write fails by then too (issue 30, P5)", async () => {
+    const { file, db, tracker } = await open();
+    try {
+      const { promocode } = await tracker.getOrCreatePromo({ userId: 1 });
+      const holder = await holdWriteLock(file);
+      const timed = (write: Promise<unknown>) => {
+        const started = performance.now();
+        return write.then(
+          () => ({ error: null as unknown, ms: performance.now() - started }),
+          (error: unknown) => ({ error, ms: performance.now() - started }),
+        );
+      };
+      const first = timed(tracker.recordTrack({ userId: 2, promocode, scene: 1047 }));
+      await new Promise((resolve) => setTimeout(resolve, 2500));
+      // Queued while the first waits for the lock: it used to wait for the first's 5 s, then 5 s of its own.
+      const second = timed(tracker.recordShare({ userId: 3, shareType: 1 }));
+      const [a, b] = await Promise.all([first, second]);
+      holder.stdin!.write('go\n');
+      await once(holder, 'exit');
+      for (const { error } of [a, b]) expect(error).toBeInstanceOf(StorageError);
+      expect(a.ms).toBeGreaterThan(4900);
+      console.log(`503 after ${a.ms.toFixed(0)} ms (first) and ${b.ms.toFixed(0)} ms (queued 2.5 s later)`);
+      // The bound, with room for a loaded machine's timers (the sleeps between tries are at most 50 ms).
+      for (const { ms } of [a, b]) expect(ms).toBeLessThan(5600);
+      expect((await tracker.stats()).visits).toBe(0);
+      expect((await tracker.stats()).shares).toBe(0);
+    } finally {
+      await db.destroy();
+    }
+  }, 30_000);
 });

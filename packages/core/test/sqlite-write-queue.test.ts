@@ -42,7 +42,9 @@ describe('SQLite group commit', () => {
     await tracker.migrate();
     const { promocode } = await tracker.getOrCreatePromo({ userId: 1 });
     counter.commits = 0;
-    const tracks = await Promise.all(Array.from({ length: 20 }, (_, i) => tracker.recordTrack({ userId: 100 + i, promocode, scene: 1047 })));
+    const tracks = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => tracker.recordTrack({ userId: 100 + i, promocode, scene: 1047 })),
+    );
     expect(tracks.map((t) => [t.userId, t.trackType, t.referrerId])).toEqual(Array.from({ length: 20 }, (_, i) => [100 + i, 1, 1]));
     expect(counter.commits).toBe(1);
     await db.destroy();

@@ -20,6 +20,7 @@ const empty: Stats = {
   byDay: [],
   byShareType: [],
   uniqueVisitorsEstimated: false,
+  conversions: { count: 0, referred: 0, byType: [], revenue: [] },
 };
 
 /** byShareType has no documented order: compare it sorted. */
@@ -83,15 +84,16 @@ eachDatabase((database) => {
           { scene: '9999', label: null, visits: 1 },
         ],
         byDay: [
-          { day: '2026-03-01', visits: 2, newUserVisits: 1, shares: 1 },
-          { day: '2026-03-02', visits: 2, newUserVisits: 2, shares: 2 },
-          { day: '2026-03-03', visits: 1, newUserVisits: 0, shares: 1 },
+          { day: '2026-03-01', visits: 2, newUserVisits: 1, shares: 1, conversions: 0 },
+          { day: '2026-03-02', visits: 2, newUserVisits: 2, shares: 2, conversions: 0 },
+          { day: '2026-03-03', visits: 1, newUserVisits: 0, shares: 1, conversions: 0 },
         ],
         byShareType: [
           { shareType: 0, shares: 1 },
           { shareType: 1, shares: 2 },
           { shareType: 2, shares: 1 },
         ],
+        conversions: empty.conversions,
       });
       expect(sceneLabel('1047')).toEqual(expect.any(String));
       expect(await f.tracker.stats({})).toEqual(stats);
@@ -119,28 +121,47 @@ eachDatabase((database) => {
           { scene: '1007', label: sceneLabel('1007'), visits: 1 },
         ],
         byDay: [
-          { day: '2026-03-01', visits: 2, newUserVisits: 1, shares: 1 },
-          { day: '2026-03-02', visits: 1, newUserVisits: 1, shares: 1 },
+          { day: '2026-03-01', visits: 2, newUserVisits: 1, shares: 1, conversions: 0 },
+          { day: '2026-03-02', visits: 1, newUserVisits: 1, shares: 1, conversions: 0 },
         ],
         byShareType: [
           { shareType: 1, shares: 1 },
           { shareType: 2, shares: 1 },
         ],
+        conversions: empty.conversions,
       });
-      expect(await f.tracker.stats({ userId: 3 })).toMatchObject({ visits: 1, newUserVisits: 0, returningUserVisits: 1, referrals: 0, shares: 0 });
+      expect(await f.tracker.stats({ userId: 3 })).toMatchObject({
+        visits: 1,
+        newUserVisits: 0,
+        returningUserVisits: 1,
+        referrals: 0,
+        shares: 0,
+      });
       expect(await f.tracker.stats({ userId: 99 })).toEqual(empty);
     });
 
     it('promocode: that one code', async () => {
-      expect(await f.tracker.stats({ promocode: A2 })).toMatchObject({ visits: 1, newUserVisits: 1, uniqueVisitors: 1, referrals: 1, shares: 1 });
-      expect(await f.tracker.stats({ promocode: A })).toMatchObject({ visits: 2, newUserVisits: 1, uniqueVisitors: 1, referrals: 1, shares: 1 });
+      expect(await f.tracker.stats({ promocode: A2 })).toMatchObject({
+        visits: 1,
+        newUserVisits: 1,
+        uniqueVisitors: 1,
+        referrals: 1,
+        shares: 1,
+      });
+      expect(await f.tracker.stats({ promocode: A })).toMatchObject({
+        visits: 2,
+        newUserVisits: 1,
+        uniqueVisitors: 1,
+        referrals: 1,
+        shares: 1,
+      });
       expect(await f.tracker.stats({ promocode: 'NoSuchCode' })).toEqual(empty);
     });
 
     it('appid: the promos of that mini-program', async () => {
       const stats = await f.tracker.stats({ appid: 'wxA' });
       expect(stats).toMatchObject({ visits: 2, newUserVisits: 2, uniqueVisitors: 2, referrals: 2, shares: 2 });
-      expect(stats.byDay).toEqual([{ day: '2026-03-02', visits: 2, newUserVisits: 2, shares: 2 }]);
+      expect(stats.byDay).toEqual([{ day: '2026-03-02', visits: 2, newUserVisits: 2, shares: 2, conversions: 0 }]);
       expect(await f.tracker.stats({ appid: 'wxB' })).toEqual(empty);
       expect(await f.tracker.stats({ appid: 'wxA', userId: 2 })).toMatchObject({ visits: 1, referrals: 1, shares: 1 });
     });
@@ -164,8 +185,8 @@ eachDatabase((database) => {
     it('byDay splits at UTC midnight', async () => {
       const { byDay } = await f.tracker.stats({ from: new Date(t2), to: new Date(t3 + 1) });
       expect(byDay).toEqual([
-        { day: '2026-03-01', visits: 1, newUserVisits: 0, shares: 0 },
-        { day: '2026-03-02', visits: 1, newUserVisits: 1, shares: 1 },
+        { day: '2026-03-01', visits: 1, newUserVisits: 0, shares: 0, conversions: 0 },
+        { day: '2026-03-02', visits: 1, newUserVisits: 1, shares: 1, conversions: 0 },
       ]);
     });
 
@@ -179,10 +200,10 @@ eachDatabase((database) => {
   describe('leaderboard', () => {
     it('ranks referrers by referrals, with their counted visits', async () => {
       expect(await f.tracker.leaderboard()).toEqual([
-        { referrerId: 1, referrals: 2, visits: 3 },
-        { referrerId: 2, referrals: 1, visits: 1 },
+        { referrerId: 1, referrals: 2, visits: 3, conversions: 0, revenue: 0 },
+        { referrerId: 2, referrals: 1, visits: 1, conversions: 0, revenue: 0 },
       ]);
-      expect(await f.tracker.leaderboard({ limit: 1 })).toEqual([{ referrerId: 1, referrals: 2, visits: 3 }]);
+      expect(await f.tracker.leaderboard({ limit: 1 })).toEqual([{ referrerId: 1, referrals: 2, visits: 3, conversions: 0, revenue: 0 }]);
     });
 
     it('takes from (inclusive) and to (exclusive)', async () => {
@@ -190,11 +211,13 @@ eachDatabase((database) => {
       expect(board).toHaveLength(2);
       expect(board).toEqual(
         expect.arrayContaining([
-          { referrerId: 1, referrals: 1, visits: 1 },
-          { referrerId: 2, referrals: 1, visits: 1 },
+          { referrerId: 1, referrals: 1, visits: 1, conversions: 0, revenue: 0 },
+          { referrerId: 2, referrals: 1, visits: 1, conversions: 0, revenue: 0 },
         ]),
       );
-      expect(await f.tracker.leaderboard({ to: new Date(t3) })).toEqual([{ referrerId: 1, referrals: 1, visits: 2 }]);
+      expect(await f.tracker.leaderboard({ to: new Date(t3) })).toEqual([
+        { referrerId: 1, referrals: 1, visits: 2, conversions: 0, revenue: 0 },
+      ]);
       expect(await f.tracker.leaderboard({ from: new Date(t6 + 1) })).toEqual([]);
     });
 
@@ -202,6 +225,17 @@ eachDatabase((database) => {
       for (const query of [{ limit: 0 }, { limit: 501 }, { limit: 1.5 }, { from: 'today' }]) {
         await rejection(f.tracker.leaderboard(query as never), ValidationError);
       }
+    });
+
+    it('refuses `from` after `to` in stats, leaderboard and the exports, naming `from`; an empty range is fine', async () => {
+      const reversed = { from: new Date(t3), to: new Date(t3 - 1) };
+      const issues = [{ path: 'from', message: 'must not be after `to`' }];
+      expect((await rejection(f.tracker.stats(reversed), ValidationError)).issues).toEqual(issues);
+      expect((await rejection(f.tracker.stats({ userId: 1, ...reversed }), ValidationError)).issues).toEqual(issues);
+      expect((await rejection(f.tracker.leaderboard(reversed), ValidationError)).issues).toEqual(issues);
+      expect(() => f.tracker.exportTracks(reversed)).toThrow(ValidationError);
+      expect(() => f.tracker.exportReferrals(reversed)).toThrow(ValidationError);
+      expect(await f.tracker.leaderboard({ from: new Date(t3), to: new Date(t3) })).toEqual([]);
     });
     it('grows with many referrers and stays ordered (adds rows: last)', async () => {
       const codes = await Promise.all([20, 21, 22].map(async (userId) => (await f.tracker.getOrCreatePromo({ userId })).promocode));
@@ -217,6 +251,5 @@ eachDatabase((database) => {
         [1, 2],
       ]);
     });
-
   });
 });

@@ -1,25 +1,19 @@
 import { type Kysely, sql } from 'kysely';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, vi } from 'vitest';
 import { createTracker, type Tracker, type TrackerOptions } from '@promo-track/core';
-import { countRows, databases, openTracker, SALT, type TestDatabase } from '../../../test/support/databases.js';
+import { countRows, databases, openTracker, readingCatalog, SALT, type TestDatabase } from '../../../test/support/databases.js';
 
 export { countRows, databases, SALT, type TestDatabase } from '../../../test/support/databases.js';
 
-const ENV: Record<TestDatabase['name'], string> = {
-  sqlite: '',
-  postgres: 'PROMO_TRACK_PG_URL',
-  mysql: 'PROMO_TRACK_MYSQL_URL',
-};
-
 /**
- * The conformance suite's loop: `body` runs once per database. A server database whose URL is
- * not set shows its tests as skipped (never as passed).
+ * The conformance suite's loop: `body` runs once per database and PostgreSQL driver (pg, Postgres.js,
+ * pg through pgbouncer). A server database whose URL is not set shows its tests as skipped (never
+ * as passed). `defaultDriverOnly`: once per database, for tests that do not depend on the driver
+ * (they say why where they ask for it); the multi-process races keep their own lists.
  */
-export function eachDatabase(body: (database: TestDatabase) => void): void {
-  describe.each(databases)('$name', (database) => {
-    describe.skipIf(!database.enabled)(database.enabled ? 'conformance' : `skipped: ${ENV[database.name]} is not set`, () =>
-      body(database),
-    );
+export function eachDatabase(body: (database: TestDatabase) => void, { defaultDriverOnly = false } = {}): void {
+  describe.each(databases.filter((d) => d.defaultDriver || !defaultDriverOnly))('$label', (database) => {
+    describe.skipIf(!database.enabled)(database.enabled ? 'conformance' : `skipped: ${database.env} is not set`, () => body(database));
   });
 }
 
@@ -31,9 +25,64 @@ export interface TrackerFixture {
   make(options?: Partial<TrackerOptions>): Tracker;
   /** Row counts of every table the library owns. */
   counts(): Promise<Record<string, number>>;
+  /** Empties every data table and answers a new tracker over them (as before each test). */
+  empty(): Promise<Tracker>;
 }
 
-const DATA_TABLES = ['promo', 'track', 'share', 'visitor', 'referral', 'decision', 'webhook_message', 'rollup_day', 'rollup_scene', 'rollup_share_type', 'rollup_hour', 'rollup_hour_scene', 'rollup_hour_share_type', 'rollup_referrals', 'rollup_ref_visits', 'rollup_hour_referrals', 'rollup_hour_ref_visits'];
+const DATA_TABLES = [
+  'promo',
+  'track',
+  'share',
+  'visitor',
+  'referral',
+  'decision',
+  'webhook_message',
+  'rollup_day',
+  'rollup_scene',
+  'rollup_share_type',
+  'rollup_hour',
+  'rollup_hour_scene',
+  'rollup_hour_share_type',
+  'rollup_referrals',
+  'rollup_ref_visits',
+  'rollup_hour_referrals',
+  'rollup_hour_ref_visits',
+  'conversion',
+  'conversion_refund',
+  'rollup_conv',
+  'rollup_ref_conv',
+  'rollup_hour_conv',
+  'rollup_hour_ref_conv',
+  'reward',
+  'reward_decision',
+  'reward_count',
+  'signal',
+  'abuse_counter',
+  'flag',
+  'flag_review',
+  'code_job',
+  'code_budget',
+];
+
+/** Every table the library owns: its data and its bookkeeping. */
+export const OWN_TABLES = [...DATA_TABLES, 'promo_track_lock', 'promo_track_migration', 'promo_track_migration_lock'];
+
+/** Every migration, in the order it runs. */
+export const MIGRATIONS = [
+  '0001_init',
+  '0002_outcome_on_track',
+  '0003_arrived_new_and_utf8mb4',
+  '0004_outbox',
+  '0005_rollups',
+  '0006_hour_rollups',
+  '0007_referrer_rollups',
+  '0008_conversions',
+  '0009_rewards',
+  '0010_abuse_signals',
+  '0011_code_jobs',
+  '0012_decision_scene',
+  '0013_binding_lock_version',
+];
 
 /**
  * A migrated tracker on an isolated database: a `:memory:` SQLite, or a unique table prefix on
@@ -56,14 +105,17 @@ export function useTracker(
     fixture.prefix = opened.prefix;
     fixture.make = (more = {}) => createTracker({ db: opened.db, salt: SALT, tablePrefix: opened.prefix, ...options, ...more });
     fixture.counts = () => countRows(opened.db, opened.prefix);
+    fixture.empty = async () => {
+      await fixture.db.transaction().execute(async (trx) => {
+        for (const table of DATA_TABLES) await trx.deleteFrom(fixture.prefix + table).execute();
+      });
+      // A new tracker for the emptied tables: the old one remembers promos deleted behind its back.
+      fixture.tracker = fixture.make();
+      return fixture.tracker;
+    };
   });
   beforeEach(async () => {
-    if (!emptyEachTest) return;
-    await fixture.db.transaction().execute(async (trx) => {
-      for (const table of DATA_TABLES) await trx.deleteFrom(fixture.prefix + table).execute();
-    });
-    // A new tracker for the emptied tables: the old one remembers promos deleted behind its back.
-    fixture.tracker = fixture.make();
+    if (emptyEachTest) await fixture.empty();
   });
   afterEach(() => {
     vi.useRealTimers();
@@ -106,7 +158,7 @@ export async function listTables(db: Kysely<any>, dialect: 'sqlite' | 'postgres'
       : dialect === 'postgres'
         ? sql<{ name: string }>`select table_name as name from information_schema.tables where table_schema = current_schema()`
         : sql<{ name: string }>`select table_name as name from information_schema.tables where table_schema = database()`;
-  const { rows } = await query.execute(db);
+  const { rows } = await readingCatalog(() => query.execute(db));
   return rows
     .map((r) => r.name)
     .filter((n) => n.startsWith(prefix))
@@ -119,7 +171,11 @@ export async function listColumns(db: Kysely<any>, dialect: 'sqlite' | 'postgres
     dialect === 'sqlite'
       ? sql<{ name: string }>`select name from pragma_table_info(${table})`
       : dialect === 'postgres'
-        ? sql<{ name: string }>`select column_name as name from information_schema.columns where table_schema = current_schema() and table_name = ${table}`
-        : sql<{ name: string }>`select column_name as name from information_schema.columns where table_schema = database() and table_name = ${table}`;
-  return (await query.execute(db)).rows.map((r) => r.name).sort();
+        ? sql<{
+            name: string;
+          }>`select column_name as name from information_schema.columns where table_schema = current_schema() and table_name = ${table}`
+        : sql<{
+            name: string;
+          }>`select column_name as name from information_schema.columns where table_schema = database() and table_name = ${table}`;
+  return (await readingCatalog(() => query.execute(db))).rows.map((r) => r.name).sort();
 }

@@ -23,9 +23,9 @@ const VISITS: { at: string; ny: string; sh: string; utc: string }[] = [
 
 /** The expected byDay of a zone: visits counted per local day, every visit returning but each user's first. */
 function expectedDays(zone: 'ny' | 'sh' | 'utc', first: Set<string>) {
-  const days = new Map<string, { day: string; visits: number; newUserVisits: number; shares: number }>();
+  const days = new Map<string, { day: string; visits: number; newUserVisits: number; shares: number; conversions: number }>();
   for (const v of VISITS) {
-    const entry = days.get(v[zone]) ?? { day: v[zone], visits: 0, newUserVisits: 0, shares: 0 };
+    const entry = days.get(v[zone]) ?? { day: v[zone], visits: 0, newUserVisits: 0, shares: 0, conversions: 0 };
     entry.visits++;
     entry.shares++;
     if (first.has(v.at)) entry.newUserVisits++;
@@ -65,13 +65,13 @@ eachDatabase((database) => {
     it('a range cut at a local midnight keeps whole local days (New York, fall-back day)', async () => {
       const ny = f.make({ timeZone: 'America/New_York' });
       const stats = await ny.stats({ from: new Date('2026-11-01T04:00:00.000Z'), to: new Date('2026-11-02T05:00:00.000Z') });
-      expect(stats.byDay).toEqual([{ day: '2026-11-01', visits: 4, newUserVisits: 2, shares: 4 }]);
+      expect(stats.byDay).toEqual([{ day: '2026-11-01', visits: 4, newUserVisits: 2, shares: 4, conversions: 0 }]);
     });
 
     it('a range cut at a Beijing midnight (Asia/Shanghai)', async () => {
       const sh = f.make({ timeZone: 'Asia/Shanghai' });
       const stats = await sh.stats({ from: new Date('2026-03-08T16:00:00.000Z'), to: new Date('2026-03-09T16:00:00.000Z') });
-      expect(stats.byDay).toEqual([{ day: '2026-03-09', visits: 3, newUserVisits: 1, shares: 3 }]);
+      expect(stats.byDay).toEqual([{ day: '2026-03-09', visits: 3, newUserVisits: 1, shares: 3, conversions: 0 }]);
     });
   });
 });

@@ -47,7 +47,9 @@ async function outcome(tracker: Tracker, tracks: Track[], events: TrackerEvent[]
   return {
     tracks: tracks.map((t) => ({ ...t, id: position.get(t.id), createdAt: undefined })),
     users,
-    bound: events.filter((e) => e.type === 'referral.bound').map((e) => e.type === 'referral.bound' && [e.referral.userId, e.referral.referrerId]),
+    bound: events
+      .filter((e) => e.type === 'referral.bound')
+      .map((e) => e.type === 'referral.bound' && [e.referral.userId, e.referral.referrerId]),
     recorded: events.filter((e) => e.type === 'track.recorded').length,
   };
 }
@@ -60,7 +62,8 @@ eachDatabase((database) => {
       const one = useTracker(database, { attribution: { model }, onEvent: (e) => void oneEvents.push(e) });
       const batch = useTracker(database, { attribution: { model }, onEvent: (e) => void batchEvents.push(e) });
 
-      it.each([1, 2, 3])(`${model}, stream %i: tracks, decisions, bindings and events`, async (seed) => {
+      // Three streams on each database's default driver; one on the others (the same statements, another transport).
+      it.each(database.defaultDriver ? [1, 2, 3] : [1])(`${model}, stream %i: tracks, decisions, bindings and events`, async (seed) => {
         oneEvents.length = 0;
         batchEvents.length = 0;
         const codes = new Map<string, string>();

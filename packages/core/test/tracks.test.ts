@@ -25,6 +25,7 @@ eachDatabase((database) => {
         userId: 6432434,
         promocode: code,
         referrerId: 1,
+        outcome: 'bound',
         createdAt: expect.any(Date),
       });
       expect(track.createdAt.getTime()).toBeGreaterThanOrEqual(before);
@@ -49,7 +50,9 @@ eachDatabase((database) => {
     });
 
     it('detects a first visit once however many arrive at the same moment', async () => {
-      const tracks = await Promise.all(Array.from({ length: 20 }, () => f.tracker.recordTrack({ userId: 30, promocode: code, scene: 1047 })));
+      const tracks = await Promise.all(
+        Array.from({ length: 20 }, () => f.tracker.recordTrack({ userId: 30, promocode: code, scene: 1047 })),
+      );
       expect(tracks.filter((t) => t.trackType === 1)).toHaveLength(1);
       expect(new Set(tracks.map((t) => t.id)).size).toBe(20);
       expect(await f.counts()).toMatchObject({ track: 20, visitor: 1, referral: 1 });
@@ -68,7 +71,12 @@ eachDatabase((database) => {
       await f.db.deleteFrom(`${f.prefix}promo`).where('id', '=', gone.id).execute();
       const before = await f.counts();
       events.length = 0;
-      for (const promocode of [gone.promocode, 'abc', 'NoSuchCode123', code.toLowerCase() === code ? code.toUpperCase() : code.toLowerCase()]) {
+      for (const promocode of [
+        gone.promocode,
+        'abc',
+        'NoSuchCode123',
+        code.toLowerCase() === code ? code.toUpperCase() : code.toLowerCase(),
+      ]) {
         const error = await rejection(f.tracker.recordTrack({ userId: 50, promocode, scene: 1047 }), UnknownPromocodeError);
         expect(error).toMatchObject({ code: 'unknown_promocode', status: 422, promocode });
       }
@@ -105,7 +113,12 @@ eachDatabase((database) => {
       expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'fulfilled', 'fulfilled']);
       expect((settled[1] as PromiseRejectedResult).reason).toBeInstanceOf(UnknownPromocodeError);
       const tracks = settled.filter((s) => s.status === 'fulfilled').map((s) => s.value as { trackType?: number; referrerId?: number });
-      expect(tracks.map((t) => [t.trackType, t.referrerId])).toEqual([[1, 1], [2, 2], [undefined, undefined], [1, 2]]);
+      expect(tracks.map((t) => [t.trackType, t.referrerId])).toEqual([
+        [1, 1],
+        [2, 2],
+        [undefined, undefined],
+        [1, 2],
+      ]);
       expect(await f.counts()).toEqual({
         ...before,
         track: before.track + 3,
@@ -179,7 +192,10 @@ eachDatabase((database) => {
         const input = { userId: 80, promocode: code, scene: 1047, ...change };
         const error = await rejection(f.tracker.recordTrack(input as RecordTrackInput), ValidationError);
         expect(error, name).toMatchObject({ code: 'validation_failed', status: 400 });
-        expect(error.issues.map((i) => i.path), name).toEqual([path]);
+        expect(
+          error.issues.map((i) => i.path),
+          name,
+        ).toEqual([path]);
         expect(error.message, name).toContain(path);
       }
       expect(await f.counts()).toEqual(before);

@@ -1,9 +1,8 @@
-import { Kysely, type LogEvent, MysqlDialect, PostgresDialect, sql } from 'kysely';
+import { Kysely, type LogEvent, MysqlDialect, sql } from 'kysely';
 import { createPool } from 'mysql2';
-import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import type { DecisionOutcome, Track, Tracker, TrackerEvent, TrackerOptions } from '@promo-track/core';
-import { MYSQL_URL, PG_URL, sharedServer } from '../../../test/support/databases.js';
+import { MYSQL_URL, openPrefixed } from '../../../test/support/databases.js';
 import { DAY, eachDatabase, freezeTime, type TestDatabase, useTracker } from './support.js';
 import { recordFigures } from './trust-figures.js';
 
@@ -119,7 +118,10 @@ const scenarios: Scenario[] = [
     outcome: 'returning_user',
     setup: 'last-touch: A’s first visit is a returning one (trackType 2), then through C claiming to be new (trackType 1)',
     options: lastTouch,
-    visits: [{ through: B, trackType: 2 }, { through: C, trackType: 1, day: 1 }],
+    visits: [
+      { through: B, trackType: 2 },
+      { through: C, trackType: 1, day: 1 },
+    ],
     decisions: [
       ['returning_user', B],
       ['returning_user', C],
@@ -209,23 +211,21 @@ function withIsolation(database: TestDatabase, level: string): TestDatabase {
   };
   const make = (): Kysely<any> =>
     database.name === 'postgres'
-      ? new Kysely({
-          log,
-          dialect: new PostgresDialect({
-            pool: new pg.Pool({ connectionString: PG_URL, max: 10, options: `-c default_transaction_isolation=${level.replace(' ', '\\ ')}` }),
-          }),
-        })
+      ? database.connect!({ log, settings: { default_transaction_isolation: level } })
       : new Kysely({
           log,
           dialect: new MysqlDialect({
             pool: createPool({ uri: MYSQL_URL!, connectionLimit: 10 }).on('connection', (c) => {
               // MariaDB's snapshot isolation: a server without it answers an error, which is ignored here.
-              const statement = level === MARIADB_SNAPSHOT_ISOLATION ? 'set session innodb_snapshot_isolation = ON' : `set session transaction isolation level ${level}`;
+              const statement =
+                level === MARIADB_SNAPSHOT_ISOLATION
+                  ? 'set session innodb_snapshot_isolation = ON'
+                  : `set session transaction isolation level ${level}`;
               c.query(statement, () => undefined);
             }),
           }),
         });
-  return database.name === 'postgres' ? sharedServer('postgres', PG_URL, make) : sharedServer('mysql', MYSQL_URL, make);
+  return { ...database, open: openPrefixed(make) };
 }
 
 /**
@@ -249,7 +249,18 @@ function mutualRaceTest(database: TestDatabase, label: string, eventIds: boolean
       );
       if (!on) test.skip('this server has no innodb_snapshot_isolation (not MariaDB ≥ 10.6.18)');
     }
-    const figures = { dialect: database.name, sessions: label, eventIds, iterations: ITERATIONS, firstWon: 0, secondWon: 0, bothBound: 0, noneBound: 0, failed: 0, maxMs: 0 };
+    const figures = {
+      dialect: database.name,
+      sessions: label,
+      eventIds,
+      iterations: ITERATIONS,
+      firstWon: 0,
+      secondWon: 0,
+      bothBound: 0,
+      noneBound: 0,
+      failed: 0,
+      maxMs: 0,
+    };
     for (let i = 0; i < ITERATIONS; i++) {
       const a = 10_000 + 2 * i;
       const b = a + 1;
@@ -275,7 +286,10 @@ function mutualRaceTest(database: TestDatabase, label: string, eventIds: boolean
       expect((await fx.tracker.explainReferral(winner)).decisions.map((d) => d.outcome)).toEqual(['bound']);
       expect((await fx.tracker.explainReferral(loser)).decisions.map((d) => [d.outcome, d.candidateId])).toEqual([['cycle', winner]]);
     }
-    recordFigures('mutual binding race', label === 'server default' ? figures : { ...figures, conflictsRetried: conflicts.get(label) ?? 0 });
+    recordFigures(
+      'mutual binding race',
+      label === 'server default' ? figures : { ...figures, conflictsRetried: conflicts.get(label) ?? 0 },
+    );
     expect(figures.bothBound).toBe(0);
     expect(figures.firstWon + figures.secondWon).toBe(ITERATIONS);
   });
@@ -289,63 +303,78 @@ eachDatabase((database) => {
 
       // The same decision table through one call per visit, and through one recordTracks batch
       // (each visit carrying its time as occurredAt): one writer decides both.
-      it.each(['one recordTrack per visit', 'one recordTracks batch'])('records the decision and the binding that results (%s)', async (way) => {
-        events.length = 0;
-        freezeTime(T0);
-        const code = await codes(fx.tracker, [A, B, C]);
-        for (const v of scenario.before ?? []) {
-          await fx.tracker.recordTrack({ userId: v.user, promocode: code.get(v.through)!, scene: v.scene ?? '1047' });
-        }
-        const visitOf = (v: Omit<Visit, 'user'>) => ({
-          userId: A,
-          promocode: code.get(v.through)!,
-          scene: v.scene ?? '1047',
-          ...(v.trackType ? { trackType: v.trackType } : {}),
-        });
-        const tracks: Track[] = [];
-        if (way === 'one recordTracks batch') {
-          freezeTime(T0 + Math.max(...scenario.visits.map((v) => v.day ?? 0)) * DAY);
-          tracks.push(...(await fx.tracker.recordTracks(scenario.visits.map((v) => ({ ...visitOf(v), occurredAt: new Date(T0 + (v.day ?? 0) * DAY) })))));
-        } else {
-          for (const v of scenario.visits) {
-            freezeTime(T0 + (v.day ?? 0) * DAY);
-            tracks.push(await fx.tracker.recordTrack(visitOf(v)));
+      it.each(['one recordTrack per visit', 'one recordTracks batch'])(
+        'records the decision and the binding that results (%s)',
+        async (way) => {
+          events.length = 0;
+          freezeTime(T0);
+          const code = await codes(fx.tracker, [A, B, C]);
+          for (const v of scenario.before ?? []) {
+            await fx.tracker.recordTrack({ userId: v.user, promocode: code.get(v.through)!, scene: v.scene ?? '1047' });
           }
-        }
-
-        const explained = await fx.tracker.explainReferral(A);
-        expect(explained.decisions).toEqual(
-          scenario.decisions.map(([outcome, candidateId], i) => ({
-            trackId: tracks[i]!.id,
-            promocode: tracks[i]!.promocode,
-            candidateId,
-            outcome,
-            at: tracks[i]!.createdAt,
-          })),
-        );
-
-        const referral = await fx.tracker.getReferrer(A);
-        expect(explained.referral).toEqual(referral);
-        if (scenario.referrer === null) {
-          expect(referral).toBeNull();
-        } else {
-          const bindingTrack = tracks[scenario.referrer.visit]!;
-          expect(referral).toEqual({
+          const visitOf = (v: Omit<Visit, 'user'>) => ({
             userId: A,
-            referrerId: scenario.referrer.id,
-            promocode: bindingTrack.promocode,
-            scene: bindingTrack.scene,
-            trackId: bindingTrack.id,
-            boundAt: bindingTrack.createdAt,
+            promocode: code.get(v.through)!,
+            scene: v.scene ?? '1047',
+            ...(v.trackType ? { trackType: v.trackType } : {}),
           });
-        }
+          const tracks: Track[] = [];
+          if (way === 'one recordTracks batch') {
+            freezeTime(T0 + Math.max(...scenario.visits.map((v) => v.day ?? 0)) * DAY);
+            tracks.push(
+              ...(await fx.tracker.recordTracks(
+                scenario.visits.map((v) => ({ ...visitOf(v), occurredAt: new Date(T0 + (v.day ?? 0) * DAY) })),
+              )),
+            );
+          } else {
+            for (const v of scenario.visits) {
+              freezeTime(T0 + (v.day ?? 0) * DAY);
+              tracks.push(await fx.tracker.recordTrack(visitOf(v)));
+            }
+          }
 
-        // Exactly the bindings and re-bindings of A were announced.
-        const announced = events.filter((e) => e.type === 'referral.bound' && e.referral.userId === A);
-        expect(announced).toHaveLength(scenario.decisions.filter(([o]) => o === 'bound' || o === 'rebound').length);
-        // One decision per recorded track, nothing else.
-        expect((await fx.counts()).decision).toBe(scenario.visits.length + (scenario.before?.length ?? 0));
-      });
+          const explained = await fx.tracker.explainReferral(A);
+          expect(explained.decisions).toEqual(
+            scenario.decisions.map(([outcome, candidateId], i) => ({
+              trackId: tracks[i]!.id,
+              promocode: tracks[i]!.promocode,
+              candidateId,
+              outcome,
+              // The visit's own scene (for excluded_scene: 1129, or 1154 where the host excluded it).
+              scene: scenario.visits[i]!.scene ?? '1047',
+              at: tracks[i]!.createdAt,
+            })),
+          );
+          // Each track says what its visit decided, whether or not its code's owner was credited;
+          // so do the exported rows.
+          expect(tracks.map((t) => t.outcome)).toEqual(scenario.decisions.map(([outcome]) => outcome));
+          const exported: Track[] = [];
+          for await (const t of fx.tracker.exportTracks()) if (t.userId === A) exported.push(t);
+          expect(exported.slice(-tracks.length)).toEqual(tracks);
+
+          const referral = await fx.tracker.getReferrer(A);
+          expect(explained.referral).toEqual(referral);
+          if (scenario.referrer === null) {
+            expect(referral).toBeNull();
+          } else {
+            const bindingTrack = tracks[scenario.referrer.visit]!;
+            expect(referral).toEqual({
+              userId: A,
+              referrerId: scenario.referrer.id,
+              promocode: bindingTrack.promocode,
+              scene: bindingTrack.scene,
+              trackId: bindingTrack.id,
+              boundAt: bindingTrack.createdAt,
+            });
+          }
+
+          // Exactly the bindings and re-bindings of A were announced.
+          const announced = events.filter((e) => e.type === 'referral.bound' && e.referral.userId === A);
+          expect(announced).toHaveLength(scenario.decisions.filter(([o]) => o === 'bound' || o === 'rebound').length);
+          // One decision per recorded track, nothing else.
+          expect((await fx.counts()).decision).toBe(scenario.visits.length + (scenario.before?.length ?? 0));
+        },
+      );
     });
   });
 
@@ -373,7 +402,7 @@ eachDatabase((database) => {
         byScene: [{ scene: '1047', visits: 1 }],
       });
       expect(await fx.tracker.stats({ promocode: code.get(B)! })).toMatchObject({ visits: 1 });
-      expect(await fx.tracker.leaderboard()).toEqual([{ referrerId: B, referrals: 1, visits: 1 }]);
+      expect(await fx.tracker.leaderboard()).toEqual([{ referrerId: B, referrals: 1, visits: 1, conversions: 0, revenue: 0 }]);
       expect((await fx.counts()).track).toBe(3);
     });
   });
@@ -407,11 +436,12 @@ eachDatabase((database) => {
         const first = users[0]!;
         const closing = await fx.tracker.recordTrack({ userId: last, promocode: code.get(first)!, scene: '1047' });
         expect(closing.referrerId).toBe(first);
+        expect(closing.outcome).toBe('cycle'); // the code's owner, not credited
 
         const explained = await fx.tracker.explainReferral(last);
         expect(explained.referral).toBeNull();
         expect(explained.decisions).toEqual([
-          { trackId: closing.id, promocode: code.get(first), candidateId: first, outcome: 'cycle', at: closing.createdAt },
+          { trackId: closing.id, promocode: code.get(first), candidateId: first, outcome: 'cycle', scene: '1047', at: closing.createdAt },
         ]);
         for (let i = 0; i + 1 < length; i++) {
           expect((await fx.tracker.getReferrer(users[i]!))?.referrerId).toBe(users[i + 1]);
@@ -455,7 +485,8 @@ eachDatabase((database) => {
     postgres: ['repeatable read', 'serializable'],
     mysql: ['read committed', 'serializable', MARIADB_SNAPSHOT_ISOLATION],
   }[database.name];
-  describe.each(levels)('… when the host’s sessions default to %s', (level) => {
+  // Behind pgbouncer's transaction pooling a session default is set on the role, not per pool: not run there.
+  describe.each(database.sessionSettings ? levels : [])('… when the host’s sessions default to %s', (level) => {
     mutualRace(withIsolation(database, level), level, { eventIds: true });
   });
 });

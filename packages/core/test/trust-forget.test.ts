@@ -29,7 +29,7 @@ function fakeGenerator(): WxacodeGenerator & { generated: string[]; removed: str
   };
 }
 
-const NAMING_COLUMNS = ['user_id', 'referrer', 'candidate'];
+const NAMING_COLUMNS = ['user_id', 'referrer', 'candidate', 'referee'];
 
 /**
  * A scanner of every table the library owns, for rows that name a user in a column that holds one
@@ -40,9 +40,17 @@ const NAMING_COLUMNS = ['user_id', 'referrer', 'candidate'];
 async function scanner(db: Kysely<any>, prefix: string, dialect: TestDatabase['name']) {
   const catalog =
     dialect === 'sqlite'
-      ? sql<{ table_name: string; column_name: string }>`select m.name as table_name, p.name as column_name from sqlite_master m join pragma_table_info(m.name) p where m.type = 'table'`
-      : sql<{ table_name: string; column_name: string }>`select table_name as table_name, column_name as column_name from information_schema.columns where table_schema = ${sql.raw(dialect === 'postgres' ? 'current_schema()' : 'database()')}`;
-  const own = ['promo', 'track', 'share', 'visitor', 'referral', 'decision'].map((t) => prefix + t);
+      ? sql<{
+          table_name: string;
+          column_name: string;
+        }>`select m.name as table_name, p.name as column_name from sqlite_master m join pragma_table_info(m.name) p where m.type = 'table'`
+      : sql<{
+          table_name: string;
+          column_name: string;
+        }>`select table_name as table_name, column_name as column_name from information_schema.columns where table_schema = ${sql.raw(dialect === 'postgres' ? 'current_schema()' : 'database()')}`;
+  const own = ['promo', 'track', 'share', 'visitor', 'referral', 'decision', 'reward', 'reward_decision', 'reward_count'].map(
+    (t) => prefix + t,
+  );
   const targets = new Map<string, string[]>();
   for (const { table_name: table, column_name: column } of (await catalog.execute(db)).rows) {
     if (!own.includes(table) && !table.startsWith(`${prefix}promo_track`)) continue;
@@ -55,7 +63,9 @@ async function scanner(db: Kysely<any>, prefix: string, dialect: TestDatabase['n
       const found: Record<string, number> = {};
       for (const [table, columns] of targets) {
         for (const column of columns) {
-          const { rows } = await sql<{ n: number | string }>`select count(*) as n from ${sql.table(table)} where ${sql.ref(column)} = ${userId}`.execute(db);
+          const { rows } = await sql<{
+            n: number | string;
+          }>`select count(*) as n from ${sql.table(table)} where ${sql.ref(column)} = ${userId}`.execute(db);
           if (Number(rows[0]!.n) > 0) found[`${table}.${column}`] = Number(rows[0]!.n);
         }
       }
@@ -111,7 +121,9 @@ eachDatabase((database) => {
       };
       expect(before.x1).toMatchObject({ visits: 2, referrals: 1 });
       const scan = await scanner(fx.db, fx.prefix, database.name);
-      expect(scan.scanned).toEqual(expect.arrayContaining(['promo', 'track', 'share', 'visitor', 'referral', 'decision'].map((t) => fx.prefix + t)));
+      expect(scan.scanned).toEqual(
+        expect.arrayContaining(['promo', 'track', 'share', 'visitor', 'referral', 'decision'].map((t) => fx.prefix + t)),
+      );
       expect(Object.keys(await scan.rowsNaming(X)).sort()).toEqual(
         ['promo.user_id', 'track.user_id', 'track.referrer', 'share.user_id', 'visitor.user_id', 'referral.user_id', 'referral.referrer']
           .map((c) => fx.prefix + c)
@@ -122,7 +134,7 @@ eachDatabase((database) => {
       const removed = await fx.tracker.forgetUser(X);
 
       // X's 2 promos, 2 tracks, 1 share; bindings X→Y, U1→X, U2→X.
-      expect(removed).toEqual({ promos: 2, tracks: 2, shares: 1, referrals: 3 });
+      expect(removed).toEqual({ promos: 2, tracks: 2, shares: 1, referrals: 3, conversions: 0, rewards: 0 });
       expect(await scan.rowsNaming(X)).toEqual({});
       expect(events.filter((e) => e.type === 'user.forgotten')).toEqual([{ type: 'user.forgotten', userId: X, removed }]);
       expect(generator.removed.sort()).toEqual([x1.wxbcode, x2.wxbcode].sort());
@@ -151,7 +163,11 @@ eachDatabase((database) => {
         [U3, x1.promocode, null],
         [U4, x1.promocode, null],
       ]);
-      const u1Tracks = await fx.db.selectFrom(fx.prefix + 'track').select('id').where('user_id', '=', U1).execute();
+      const u1Tracks = await fx.db
+        .selectFrom(fx.prefix + 'track')
+        .select('id')
+        .where('user_id', '=', U1)
+        .execute();
       expect(u1Tracks).toHaveLength(2);
       expect(await fx.tracker.stats({ promocode: x1.promocode })).toMatchObject({ visits: 2, referrals: 0 });
 
@@ -159,12 +175,27 @@ eachDatabase((database) => {
       const u1 = await fx.tracker.explainReferral(U1);
       expect(u1.referral).toBeNull();
       expect(u1.decisions.map((d) => [d.outcome, d.candidateId])).toEqual([['kept', W]]);
-      expect(await fx.tracker.explainReferral(U2)).toEqual({ referral: null, decisions: [] });
-      expect(await fx.tracker.explainReferral(U3)).toEqual({ referral: null, decisions: [] });
+      expect(await fx.tracker.explainReferral(U2)).toEqual({
+        referral: null,
+        decisions: [],
+        conversions: [],
+        rewards: { entries: [], decisions: [] },
+      });
+      expect(await fx.tracker.explainReferral(U3)).toEqual({
+        referral: null,
+        decisions: [],
+        conversions: [],
+        rewards: { entries: [], decisions: [] },
+      });
       const u4 = await fx.tracker.explainReferral(U4);
       expect(u4.referral).toMatchObject({ referrerId: Y, promocode: y.promocode });
       expect(u4.decisions.map((d) => [d.outcome, d.candidateId])).toEqual([['bound', Y]]);
-      expect(await fx.tracker.explainReferral(X)).toEqual({ referral: null, decisions: [] });
+      expect(await fx.tracker.explainReferral(X)).toEqual({
+        referral: null,
+        decisions: [],
+        conversions: [],
+        rewards: { entries: [], decisions: [] },
+      });
 
       // Totals of users X never touched are unchanged; the overall totals lose X's own visits only.
       expect(await fx.tracker.stats({ userId: W })).toEqual(before.w);
@@ -185,10 +216,12 @@ eachDatabase((database) => {
 
       // X's codes are gone.
       expect(await fx.tracker.findPromo(x1.promocode)).toBeNull();
-      await expect(fx.tracker.recordTrack({ userId: 40, promocode: x1.promocode, scene: '1047' })).rejects.toBeInstanceOf(UnknownPromocodeError);
+      await expect(fx.tracker.recordTrack({ userId: 40, promocode: x1.promocode, scene: '1047' })).rejects.toBeInstanceOf(
+        UnknownPromocodeError,
+      );
 
       // Forgetting again finds nothing, and says so.
-      expect(await fx.tracker.forgetUser(X)).toEqual({ promos: 0, tracks: 0, shares: 0, referrals: 0 });
+      expect(await fx.tracker.forgetUser(X)).toEqual({ promos: 0, tracks: 0, shares: 0, referrals: 0, conversions: 0, rewards: 0 });
     });
   });
 
@@ -231,11 +264,15 @@ eachDatabase((database) => {
             continue;
           }
           figures.recordedThenCleared++;
-          const stored = await fx.db.selectFrom(fx.prefix + 'track').select(['referrer', 'promocode']).where('id', '=', s.value.id).executeTakeFirstOrThrow();
+          const stored = await fx.db
+            .selectFrom(fx.prefix + 'track')
+            .select(['referrer', 'promocode'])
+            .where('id', '=', s.value.id)
+            .executeTakeFirstOrThrow();
           expect(stored).toEqual({ referrer: null, promocode: promo.promocode });
           const explained = await fx.tracker.explainReferral(visitors[k]!);
           if (s.value.trackType === 1) figures.boundThenUnbound++;
-          expect(explained).toEqual({ referral: null, decisions: [] });
+          expect(explained).toEqual({ referral: null, decisions: [], conversions: [], rewards: { entries: [], decisions: [] } });
         }
         expect(await scan.rowsNaming(x)).toEqual({});
       }

@@ -1,10 +1,8 @@
 import Database from 'better-sqlite3';
-import { Kysely, type LogEvent, MysqlDialect, PostgresDialect, SqliteDialect, sql } from 'kysely';
-import { createPool } from 'mysql2';
-import pg from 'pg';
+import { Kysely, type LogEvent, SqliteDialect, sql } from 'kysely';
 import { afterEach, expect, it, vi } from 'vitest';
 import { createTracker, type Tracker } from '@promo-track/core';
-import { dropTables, MYSQL_URL, mysqlDb, PG_URL, pgDb, SALT, uniquePrefix } from '../../../test/support/databases.js';
+import { dropTables, SALT, uniquePrefix } from '../../../test/support/databases.js';
 import { DAY, eachDatabase, freezeTime, type TestDatabase } from './support.js';
 import { recordFigures } from './trust-figures.js';
 
@@ -41,12 +39,9 @@ async function openWorld(database: TestDatabase): Promise<PurgeWorld> {
   if (database.name === 'sqlite') {
     db = new Kysely({ dialect: new SqliteDialect({ database: new Database(':memory:') }), log });
     writerDb = db;
-  } else if (database.name === 'postgres') {
-    db = new Kysely({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: PG_URL, max: 4 }) }), log });
-    writerDb = pgDb();
   } else {
-    db = new Kysely({ dialect: new MysqlDialect({ pool: createPool({ uri: MYSQL_URL!, connectionLimit: 4 }) }), log });
-    writerDb = mysqlDb();
+    db = database.connect!({ max: 4, log });
+    writerDb = database.connect!();
   }
   const prefix = database.name === 'sqlite' ? '' : uniquePrefix();
   const purger = createTracker({ db, salt: SALT, tablePrefix: prefix });
@@ -73,7 +68,13 @@ async function openWorld(database: TestDatabase): Promise<PurgeWorld> {
  * dialect's limit); on PostgreSQL, where binding that many parameters is the slow part, one
  * INSERT … SELECT FROM unnest(arrays) per 20,000 rows.
  */
-async function seed(db: Kysely<any>, dialect: TestDatabase['name'], table: string, count: number, row: (i: number) => Record<string, unknown>) {
+async function seed(
+  db: Kysely<any>,
+  dialect: TestDatabase['name'],
+  table: string,
+  count: number,
+  row: (i: number) => Record<string, unknown>,
+) {
   await db.transaction().execute(async (trx) => {
     const chunk = dialect === 'postgres' ? 20_000 : 2000;
     for (let start = 0; start < count; start += chunk) {
@@ -88,7 +89,9 @@ async function seed(db: Kysely<any>, dialect: TestDatabase['name'], table: strin
         const type = typeof values.find((v) => v !== null) === 'number' ? 'bigint[]' : 'text[]';
         return sql`${values}::${sql.raw(type)}`;
       });
-      await sql`insert into ${sql.table(table)} (${sql.join(columns.map((c) => sql.ref(c)))}) select * from unnest(${sql.join(arrays)})`.execute(trx);
+      await sql`insert into ${sql.table(table)} (${sql.join(columns.map((c) => sql.ref(c)))}) select * from unnest(${sql.join(arrays)})`.execute(
+        trx,
+      );
     }
   });
 }
@@ -135,141 +138,153 @@ eachDatabase((database) => {
     world = undefined;
   });
 
-  it(
-    `purge on ${SEEDED_TRACKS.toLocaleString('en')} old tracks keeps every binding and decision, one short batch at a time`,
-    async () => {
-      world = await openWorld(database);
-      const { purger, writer, writerDb, prefix } = world;
+  it(`purge on ${SEEDED_TRACKS.toLocaleString('en')} old tracks keeps every binding and decision, one short batch at a time`, async () => {
+    world = await openWorld(database);
+    const { purger, writer, writerDb, prefix } = world;
 
-      // A year ago: 5 promoters, 40 users bound through the API (tracks, bindings, decisions), shares.
-      freezeTime(OLD - DAY);
-      const promoters = await Promise.all([1, 2, 3, 4, 5].map((userId) => writer.getOrCreatePromo({ userId })));
-      for (let u = 0; u < 40; u++) {
-        const p = promoters[u % 5]!;
-        await writer.recordTrack({ userId: 100 + u, promocode: p.promocode, scene: '1047' });
-        await writer.recordTrack({ userId: 100 + u, promocode: promoters[(u + 1) % 5]!.promocode, scene: '1089' });
-      }
-      for (let s = 0; s < 10; s++) await writer.recordShare({ userId: 100 + s, promocode: promoters[0]!.promocode });
-      vi.useRealTimers();
+    // A year ago: 5 promoters, 40 users bound through the API (tracks, bindings, decisions), shares.
+    freezeTime(OLD - DAY);
+    const promoters = await Promise.all([1, 2, 3, 4, 5].map((userId) => writer.getOrCreatePromo({ userId })));
+    for (let u = 0; u < 40; u++) {
+      const p = promoters[u % 5]!;
+      await writer.recordTrack({ userId: 100 + u, promocode: p.promocode, scene: '1047' });
+      await writer.recordTrack({ userId: 100 + u, promocode: promoters[(u + 1) % 5]!.promocode, scene: '1089' });
+    }
+    for (let s = 0; s < 10; s++) await writer.recordShare({ userId: 100 + s, promocode: promoters[0]!.promocode });
+    vi.useRealTimers();
 
-      const seedStarted = performance.now();
-      await seed(writerDb, database.name, prefix + 'track', SEEDED_TRACKS, (i) => {
-        const p = promoters[i % 5]!;
-        return { track_type: 2, scene: '1047', detail: null, user_id: 1_000_000 + i, promocode: p.promocode, referrer: p.userId, event_id: null, created_at: OLD + i };
-      });
-      await seed(writerDb, database.name, prefix + 'share', SEEDED_SHARES, (i) => ({
-        share_type: i % 3,
-        page: null,
+    const seedStarted = performance.now();
+    await seed(writerDb, database.name, prefix + 'track', SEEDED_TRACKS, (i) => {
+      const p = promoters[i % 5]!;
+      return {
+        track_type: 2,
+        scene: '1047',
+        detail: null,
         user_id: 1_000_000 + i,
-        promocode: promoters[i % 5]!.promocode,
+        promocode: p.promocode,
+        referrer: p.userId,
         event_id: null,
         created_at: OLD + i,
-      }));
-      const seedMs = Math.round(performance.now() - seedStarted);
-
-      // Recent activity, which the purge must not touch.
-      for (let u = 0; u < 10; u++) await writer.recordTrack({ userId: 500 + u, promocode: promoters[u % 5]!.promocode, scene: '1047' });
-      await writer.recordShare({ userId: 500, promocode: promoters[1]!.promocode });
-
-      const everything = async (table: string) =>
-        (await writerDb.selectFrom(prefix + table).selectAll().execute()).map((r) => JSON.stringify(Object.entries(r).map(([k, v]) => [k, String(v)])));
-      const bindingsBefore = await everything('referral');
-      const visitors = [...Array.from({ length: 40 }, (_, u) => 100 + u), ...Array.from({ length: 10 }, (_, u) => 500 + u)];
-      const explainAll = () => Promise.all(visitors.map((u) => writer.explainReferral(u)));
-      expect(bindingsBefore).toHaveLength(50);
-      const explainedBefore = await explainAll();
-      expect(explainedBefore.flatMap((e) => e.decisions)).toHaveLength(90);
-      const seeded = await writerDb
-        .selectFrom(prefix + 'track')
-        .select((eb) => [eb.fn.min('id').as('lo'), eb.fn.max('id').as('hi')])
-        .where('created_at', '<', OLD)
-        .executeTakeFirstOrThrow();
-      const [lo, hi] = [Number(seeded.lo), Number(seeded.hi)];
-
-      // A host that keeps writing during the purge: new visits (with bindings) and updates of old
-      // tracks, some already purged, some not yet. If a transaction spanned batches, an update of
-      // a row deleted by an earlier batch would wait for the end of the whole purge (and on
-      // SQLite, whose one connection such a transaction would hold, every write would).
-      let purging = true;
-      const latencies: number[] = [];
-      const writerErrors: unknown[] = [];
-      const writing = (async () => {
-        for (let n = 0; purging; n++) {
-          const started = performance.now();
-          try {
-            await Promise.all([
-              writer.recordTrack({ userId: 2_000_000 + n, promocode: promoters[n % 5]!.promocode, scene: '1047' }),
-              writerDb
-                .updateTable(prefix + 'track')
-                .set({ detail: 'touched' })
-                .where('id', '=', lo + Math.floor(Math.random() * (hi - lo)))
-                .execute(),
-            ]);
-          } catch (error) {
-            writerErrors.push(error);
-          }
-          latencies.push(performance.now() - started);
-          await new Promise((resolve) => setTimeout(resolve, 5));
-        }
-      })();
-
-      const cutoff = new Date(Date.now() - DAY);
-      world.capture(true);
-      const purgeStarted = performance.now();
-      const purged = await purger.purge({ before: cutoff });
-      const purgeMs = Math.round(performance.now() - purgeStarted);
-      world.capture(false);
-      purging = false;
-      await writing;
-
-      expect(purged).toEqual({ tracks: SEEDED_TRACKS + 80, shares: SEEDED_SHARES + 10 });
-      const remaining = async (table: string, old: boolean) =>
-        Number(
-          (
-            await writerDb
-              .selectFrom(prefix + table)
-              .select((eb) => eb.fn.countAll().as('n'))
-              .where('created_at', old ? '<' : '>=', cutoff.getTime())
-              .executeTakeFirstOrThrow()
-          ).n,
-        );
-      expect(await remaining('track', true)).toBe(0);
-      expect(await remaining('share', true)).toBe(0);
-      expect(await remaining('track', false)).toBe(10 + latencies.length);
-      expect(await remaining('share', false)).toBe(1);
-
-      // Every binding and every decision is still there, as it was.
-      expect(await everything('referral')).toEqual(expect.arrayContaining(bindingsBefore));
-      expect(await explainAll()).toEqual(explainedBefore);
-      expect(explainedBefore[0]!.referral).toMatchObject({ userId: 100, referrerId: 1 });
-      expect(explainedBefore[0]!.decisions.map((d) => d.outcome)).toEqual(['bound', 'kept']);
-
-      // No transaction held more than one batch: each DELETE ran alone, or (tracks) in one short
-      // transaction with the insert that keeps its decisions.
-      const view = transactions(world.statements, [prefix + 'track', prefix + 'share']);
-      expect(view.deletes).toBeGreaterThanOrEqual(Math.ceil(SEEDED_TRACKS / BATCH) + Math.ceil(SEEDED_SHARES / BATCH));
-      expect(view.mostDeletesInOneTransaction).toBeLessThanOrEqual(1);
-      expect(view.largestBatch).toBeLessThanOrEqual(BATCH);
-
-      // … and the writer was never held up for more than a moment.
-      const maxLatency = Math.round(Math.max(...latencies));
-      const figures = {
-        dialect: database.name,
-        seeded: SEEDED_TRACKS,
-        seedMs,
-        purgeMs,
-        deletes: view.deletes,
-        largestBatch: view.largestBatch,
-        writes: latencies.length,
-        writerErrors: writerErrors.length,
-        maxWriteMs: maxLatency,
-        medianWriteMs: Math.round(latencies.sort((a, b) => a - b)[Math.floor(latencies.length / 2)] ?? 0),
       };
-      recordFigures('writer during purge', figures);
-      expect(writerErrors).toEqual([]);
-      expect(latencies.length).toBeGreaterThanOrEqual(5);
-      expect(maxLatency).toBeLessThan(Math.max(500, purgeMs / 4));
-    },
-    180_000,
-  );
+    });
+    await seed(writerDb, database.name, prefix + 'share', SEEDED_SHARES, (i) => ({
+      share_type: i % 3,
+      page: null,
+      user_id: 1_000_000 + i,
+      promocode: promoters[i % 5]!.promocode,
+      event_id: null,
+      created_at: OLD + i,
+    }));
+    const seedMs = Math.round(performance.now() - seedStarted);
+
+    // Recent activity, which the purge must not touch.
+    for (let u = 0; u < 10; u++) await writer.recordTrack({ userId: 500 + u, promocode: promoters[u % 5]!.promocode, scene: '1047' });
+    await writer.recordShare({ userId: 500, promocode: promoters[1]!.promocode });
+
+    const everything = async (table: string) =>
+      (
+        await writerDb
+          .selectFrom(prefix + table)
+          .selectAll()
+          .execute()
+      ).map((r) => JSON.stringify(Object.entries(r).map(([k, v]) => [k, String(v)])));
+    const bindingsBefore = await everything('referral');
+    const visitors = [...Array.from({ length: 40 }, (_, u) => 100 + u), ...Array.from({ length: 10 }, (_, u) => 500 + u)];
+    const explainAll = () => Promise.all(visitors.map((u) => writer.explainReferral(u)));
+    expect(bindingsBefore).toHaveLength(50);
+    const explainedBefore = await explainAll();
+    expect(explainedBefore.flatMap((e) => e.decisions)).toHaveLength(90);
+    const seeded = await writerDb
+      .selectFrom(prefix + 'track')
+      .select((eb) => [eb.fn.min('id').as('lo'), eb.fn.max('id').as('hi')])
+      .where('created_at', '<', OLD)
+      .executeTakeFirstOrThrow();
+    const [lo, hi] = [Number(seeded.lo), Number(seeded.hi)];
+
+    // A host that keeps writing during the purge: new visits (with bindings) and updates of old
+    // tracks, some already purged, some not yet. If a transaction spanned batches, an update of
+    // a row deleted by an earlier batch would wait for the end of the whole purge (and on
+    // SQLite, whose one connection such a transaction would hold, every write would).
+    let purging = true;
+    const latencies: number[] = [];
+    const writerErrors: unknown[] = [];
+    const writing = (async () => {
+      for (let n = 0; purging; n++) {
+        const started = performance.now();
+        try {
+          await Promise.all([
+            writer.recordTrack({ userId: 2_000_000 + n, promocode: promoters[n % 5]!.promocode, scene: '1047' }),
+            writerDb
+              .updateTable(prefix + 'track')
+              .set({ detail: 'touched' })
+              .where('id', '=', lo + Math.floor(Math.random() * (hi - lo)))
+              .execute(),
+          ]);
+        } catch (error) {
+          writerErrors.push(error);
+        }
+        latencies.push(performance.now() - started);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+    })();
+
+    const cutoff = new Date(Date.now() - DAY);
+    world.capture(true);
+    const purgeStarted = performance.now();
+    const purged = await purger.purge({ before: cutoff });
+    const purgeMs = Math.round(performance.now() - purgeStarted);
+    world.capture(false);
+    purging = false;
+    await writing;
+
+    expect(purged).toEqual({ tracks: SEEDED_TRACKS + 80, shares: SEEDED_SHARES + 10 });
+    const remaining = async (table: string, old: boolean) =>
+      Number(
+        (
+          await writerDb
+            .selectFrom(prefix + table)
+            .select((eb) => eb.fn.countAll().as('n'))
+            .where('created_at', old ? '<' : '>=', cutoff.getTime())
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
+    expect(await remaining('track', true)).toBe(0);
+    expect(await remaining('share', true)).toBe(0);
+    expect(await remaining('track', false)).toBe(10 + latencies.length);
+    expect(await remaining('share', false)).toBe(1);
+
+    // Every binding and every decision is still there, as it was.
+    expect(await everything('referral')).toEqual(expect.arrayContaining(bindingsBefore));
+    expect(await explainAll()).toEqual(explainedBefore);
+    expect(explainedBefore[0]!.referral).toMatchObject({ userId: 100, referrerId: 1 });
+    expect(explainedBefore[0]!.decisions.map((d) => d.outcome)).toEqual(['bound', 'kept']);
+    // A purged track's decision keeps its visit's scene.
+    expect(explainedBefore[0]!.decisions.map((d) => d.scene)).toEqual(['1047', '1089']);
+
+    // No transaction held more than one batch: each DELETE ran alone, or (tracks) in one short
+    // transaction with the insert that keeps its decisions.
+    const view = transactions(world.statements, [prefix + 'track', prefix + 'share']);
+    expect(view.deletes).toBeGreaterThanOrEqual(Math.ceil(SEEDED_TRACKS / BATCH) + Math.ceil(SEEDED_SHARES / BATCH));
+    expect(view.mostDeletesInOneTransaction).toBeLessThanOrEqual(1);
+    expect(view.largestBatch).toBeLessThanOrEqual(BATCH);
+
+    // … and the writer was never held up for more than a moment.
+    const maxLatency = Math.round(Math.max(...latencies));
+    const figures = {
+      dialect: database.name,
+      seeded: SEEDED_TRACKS,
+      seedMs,
+      purgeMs,
+      deletes: view.deletes,
+      largestBatch: view.largestBatch,
+      writes: latencies.length,
+      writerErrors: writerErrors.length,
+      maxWriteMs: maxLatency,
+      medianWriteMs: Math.round(latencies.sort((a, b) => a - b)[Math.floor(latencies.length / 2)] ?? 0),
+    };
+    recordFigures('writer during purge', figures);
+    expect(writerErrors).toEqual([]);
+    expect(latencies.length).toBeGreaterThanOrEqual(5);
+    expect(maxLatency).toBeLessThan(Math.max(500, purgeMs / 4));
+  }, 180_000);
 });

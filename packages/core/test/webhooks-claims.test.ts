@@ -6,7 +6,16 @@
 import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import { expect, it } from 'vitest';
-import { claimByLease, type ClaimedMessage, claimInOneStatement, claimSkippingLocked, type ClaimParams } from '../src/store/dialects/claims.js';
+import type { Kysely } from 'kysely';
+import {
+  claimByLease,
+  claimInOneStatement,
+  claimSkippingLocked,
+  type ClaimParams,
+  type ClaimQueue,
+  messageQueue,
+  type QueueClaim,
+} from '../src/store/dialects/claims.js';
 import { detectDialect } from '../src/store/dialects/detect.js';
 import { tableNames } from '../src/schema/table-names.js';
 import { eachDatabase, useTracker } from './support.js';
@@ -32,19 +41,27 @@ eachDatabase((database) => {
     await f.db.insertInto(`${f.prefix}webhook_message`).values(rows).execute();
   }
 
-  type Claim = (...a: Parameters<typeof claimByLease>) => Promise<ClaimedMessage[]>;
-  const strategies: Record<string, Claim> = {
-    sqlite: { dialect: ((...a) => detectDialect(f.db).claimMessages(...a)) as Claim },
-    postgres: { 'skip locked': ((...a) => claimInOneStatement(...a, ' for update skip locked')) as Claim },
+  type Strategy = (db: Kysely<any>, q: ClaimQueue, p: QueueClaim) => Promise<Record<string, unknown>[]>;
+  const strategies: Record<string, Strategy> = {
+    sqlite: { dialect: ((...a) => detectDialect(f.db).claim(...a)) as Strategy },
+    postgres: { 'skip locked': ((...a) => claimInOneStatement(...a, ' for update skip locked')) as Strategy },
     mysql: { 'skip locked': claimSkippingLocked, 'lease only': claimByLease },
   }[database.name];
 
-  for (const [name, claim] of Object.entries(strategies)) {
+  for (const [name, strategy] of Object.entries(strategies)) {
+    const claim = async (db: Kysely<any>, t: ReturnType<typeof tableNames>, p: ClaimParams) =>
+      (await strategy(db, messageQueue(t, p), p)).map((r) => ({ id: Number(r.id) }));
     it(`${name}: six claimers racing take each due message once; leased ones stay theirs until the lease ends`, async () => {
       const now = Date.now();
       await fill(now);
       const t = tableNames(f.prefix);
-      const params = (): ClaimParams => ({ now, leaseUntil: now + 20_000, limit: 7, endpoints: ['e1'], claim: randomBytes(12).toString('base64url') });
+      const params = (): ClaimParams => ({
+        now,
+        leaseUntil: now + 20_000,
+        limit: 7,
+        endpoints: ['e1'],
+        claim: randomBytes(12).toString('base64url'),
+      });
       const taken: number[] = [];
       await Promise.all(
         Array.from({ length: 6 }, async () => {

@@ -1,46 +1,13 @@
-import { sql } from 'kysely';
 import { Webhook } from 'standardwebhooks';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { NotFoundError, type Tracker, type WebhookDelivery, type WebhookDeliveryOptions } from '@promo-track/core';
+import { NotFoundError, type WebhookDelivery, type WebhookDeliveryOptions } from '@promo-track/core';
 import { bodyOf, type Receiver, startReceiver } from '../../../test/support/webhook-receiver.js';
-import { eachDatabase, rejection, type TrackerFixture, useTracker } from './support.js';
+import { bind, outboxRows as rows, until } from './outbox-rows.js';
+import { eachDatabase, rejection, useTracker } from './support.js';
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
 const HOUR = 60 * MINUTE;
-
-/** Polls `check` until it holds (or fails with its last error after `ms`). */
-async function until(check: () => unknown | Promise<unknown>, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  for (;;) {
-    try {
-      if ((await check()) !== false) return;
-    } catch (error) {
-      if (Date.now() > end) throw error;
-    }
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await new Promise((resolve) => setTimeout(resolve, 15));
-  }
-}
-
-interface Row {
-  id: number;
-  status: string;
-  attempts: number;
-  next_attempt_at: number;
-  last_error: string | null;
-}
-
-async function rows(f: TrackerFixture): Promise<Row[]> {
-  const { rows } = await sql<Row>`select id, status, attempts, next_attempt_at, last_error from ${sql.table(`${f.prefix}webhook_message`)} order by id`.execute(f.db);
-  return rows.map((r) => ({ ...r, id: Number(r.id), attempts: Number(r.attempts), next_attempt_at: Number(r.next_attempt_at) }));
-}
-
-/** Binds `n` users to user 2: `n` referral.bound messages. */
-async function bind(tracker: Tracker, n: number, from = 100): Promise<void> {
-  const { promocode } = await tracker.getOrCreatePromo({ userId: 2 });
-  for (let i = 0; i < n; i++) await tracker.recordTrack({ userId: from + i, promocode, scene: 1047 });
-}
 
 eachDatabase((database) => {
   let receiver: Receiver;
@@ -84,7 +51,11 @@ eachDatabase((database) => {
     const changed = d.body.replace('"referral.bound"', '"referral.bounD"');
     expect(() => webhook.verify(changed, headers)).toThrow();
     const old = new Date(Date.now() - 6 * MINUTE);
-    const oldHeaders = { 'webhook-id': d.id, 'webhook-timestamp': String(Math.floor(old.getTime() / 1000)), 'webhook-signature': webhook.sign(d.id, old, d.body) };
+    const oldHeaders = {
+      'webhook-id': d.id,
+      'webhook-timestamp': String(Math.floor(old.getTime() / 1000)),
+      'webhook-signature': webhook.sign(d.id, old, d.body),
+    };
     expect(() => webhook.verify(d.body, oldHeaders)).toThrow(/too old/i);
 
     const page = await tracker.listWebhookMessages({ status: 'delivered' });
@@ -92,15 +63,18 @@ eachDatabase((database) => {
       Array.from({ length: 3 }, () => ['referral.bound', 'delivered', 1, null, null]),
     );
     expect(new Set(page.items.map((m) => m.id))).toEqual(new Set(receiver.accepted().keys()));
+    // Each message names the user its event is about: the bound users 100, 101, 102, newest first.
+    expect(page.items.map((m) => m.userId)).toEqual([102, 101, 100]);
   });
 
   it('receiver down (503, then 200): retried after ~5 s, ~5 min, ~30 min on the injected clock, then delivered once', async () => {
     await onInjectedClock();
-    let now = Date.now() + SECOND;
+    let now = 0;
     const seen: number[] = [];
     receiver.answer = () => (seen.push(now), seen.length <= 3 ? 503 : 200);
     const { tracker, start } = sender({ now: () => now });
     await bind(tracker, 1);
+    now = Date.now() + SECOND; // after the message is written (on a loaded machine that takes a while): it is due
     start();
     const expected = [5 * SECOND, 5 * MINUTE, 30 * MINUTE];
     for (const [i, delay] of expected.entries()) {
@@ -123,10 +97,11 @@ eachDatabase((database) => {
 
   it('after the last retry (10 h) the message is failed, kept, and redeliverable', async () => {
     await onInjectedClock();
-    let now = Date.now() + SECOND;
+    let now = 0;
     receiver.answer = () => 500;
     const { tracker, start } = sender({ now: () => now });
     await bind(tracker, 1);
+    now = Date.now() + SECOND; // after the message is written: it is due
     start();
     const waits: number[] = [];
     for (let attempt = 1; attempt <= 8; attempt++) {

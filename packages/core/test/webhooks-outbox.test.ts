@@ -64,6 +64,7 @@ eachDatabase((database) => {
         user_id: 1,
         promocode: b.promocode,
         referrer: 2,
+        outcome: 'bound',
         created_at: first.createdAt.toISOString(),
       });
       expect(all[1]!.body.data).toEqual({
@@ -77,7 +78,8 @@ eachDatabase((database) => {
       });
       expect(all[3]!.body.data).toMatchObject({ user_id: 1, referrer: 3, track_id: second.id, previous_referrer: 2 });
       expect(all[3]!.names).toBe(',1,3,2,');
-      expect(all[4]!.body.data).toMatchObject({ id: third.id, track_type: 2 });
+      expect(all[4]!.body.data).toMatchObject({ id: third.id, track_type: 2, referrer: 3, outcome: third.outcome });
+      expect(third.outcome).toBe((await f.tracker.explainReferral(1)).decisions[2]!.outcome);
     });
 
     it('recordTracks: the events of a batch, in order; a refused batch writes none', async () => {
@@ -136,28 +138,36 @@ eachDatabase((database) => {
       const share = await f.tracker.recordShare({ userId: 2, shareType: 1, promocode: b.promocode, page: 'p' });
       const m = (await messages(f)).at(-1)!;
       expect(m.type).toBe('share.recorded');
-      expect(m.body.data).toEqual({ id: share.id, share_type: 1, page: 'p', user_id: 2, promocode: b.promocode, created_at: share.createdAt.toISOString() });
+      expect(m.body.data).toEqual({
+        id: share.id,
+        share_type: 1,
+        page: 'p',
+        user_id: 2,
+        promocode: b.promocode,
+        created_at: share.createdAt.toISOString(),
+      });
     });
 
-    it('forgetUser deletes the undelivered messages naming the user, keeps the delivered ones, then writes user.forgotten', async () => {
+    it('forgetUser deletes every message naming the user, delivered ones included (issue 30, P1), then writes user.forgotten', async () => {
       const b = await f.tracker.getOrCreatePromo({ userId: 2 });
       await f.tracker.recordTrack({ userId: 1, promocode: b.promocode, scene: 1047 });
       await f.tracker.recordTrack({ userId: 4, promocode: b.promocode, scene: 1047 });
       const c = await f.tracker.getOrCreatePromo({ userId: 3 });
       await f.tracker.recordTrack({ userId: 5, promocode: c.promocode, scene: 1047 });
-      // The first message (user 2's promo.created) was delivered: it stays.
-      await sql`update ${sql.table(`${f.prefix}webhook_message`)} set status = 'delivered' where type = 'promo.created' and names = ',2,'`.execute(f.db);
+      // The first message (user 2's promo.created) was delivered: it goes too.
+      await sql`update ${sql.table(`${f.prefix}webhook_message`)} set status = 'delivered' where type = 'promo.created' and names = ',2,'`.execute(
+        f.db,
+      );
       const removed = await f.tracker.forgetUser(2);
       const left = await messages(f);
       expect(left.map((m) => [m.type, m.names])).toEqual([
-        ['promo.created', ',2,'],
         ['promo.created', ',3,'],
         ['track.recorded', ',5,3,'],
         ['referral.bound', ',5,3,'],
         ['user.forgotten', ''],
       ]);
       expect(left.at(-1)!.body.data).toEqual({ user_id: 2, ...removed });
-      expect(removed).toEqual({ promos: 1, tracks: 0, shares: 0, referrals: 2 });
+      expect(removed).toEqual({ promos: 1, tracks: 0, shares: 0, referrals: 2, conversions: 0, rewards: 0 });
     });
   });
 
@@ -183,7 +193,9 @@ eachDatabase((database) => {
         await tracker.recordTrack({ userId: 4, promocode: c.promocode, scene: 1047, trackType: 2 }),
         await tracker.recordTrack({ userId: 4, promocode: b.promocode, scene: 1047 }), // returning_user
       ];
-      tracks.push(...(await Promise.all([1, 4, 1, 4].map((userId) => tracker.recordTrack({ userId, promocode: b.promocode, scene: 1001 })))));
+      tracks.push(
+        ...(await Promise.all([1, 4, 1, 4].map((userId) => tracker.recordTrack({ userId, promocode: b.promocode, scene: 1001 })))),
+      );
       const recorded = (await messages(f)).filter((m) => m.type === 'track.recorded').map((m) => m.body.data.id);
       expect(recorded.sort()).toEqual(tracks.map((t) => t.id).sort());
       expect((await tracker.explainReferral(1)).decisions.map((d) => d.outcome)).toEqual(['bound', 'kept', 'kept', 'kept']);
@@ -196,7 +208,9 @@ eachDatabase((database) => {
       await tracker.recordShare({ userId: 1 });
       await tracker.forgetUser(9);
       expect((await types(f)).sort()).toEqual(['referral.bound', 'track.recorded', 'user.forgotten']);
-      const { rows } = await sql<{ n: number }>`select count(distinct endpoint) as n from ${sql.table(`${f.prefix}webhook_message`)}`.execute(f.db);
+      const { rows } = await sql<{
+        n: number;
+      }>`select count(distinct endpoint) as n from ${sql.table(`${f.prefix}webhook_message`)}`.execute(f.db);
       expect(Number(rows[0]!.n)).toBe(2);
     });
   });
@@ -207,7 +221,13 @@ describe('the webhooks option', () => {
     [[{ url: 'ftp://x', secret: SECRET }], '`webhooks[0].url` is not an http(s) URL'],
     [[{ url: 'http://x', secret: 'hunter2' }], '`webhooks[0].secret` is not a Standard Webhooks secret'],
     [[{ url: 'http://x', secret: SECRET, events: ['track.deleted'] }], '`webhooks[0].events` must list event types'],
-    [[{ url: 'http://x', secret: SECRET }, { url: 'http://x', secret: SECRET }], '`webhooks` lists one URL twice'],
+    [
+      [
+        { url: 'http://x', secret: SECRET },
+        { url: 'http://x', secret: SECRET },
+      ],
+      '`webhooks` lists one URL twice',
+    ],
   ])('%j is refused at createTracker', async (webhooks, message) => {
     const { createTracker } = await import('@promo-track/core');
     const { Kysely, SqliteDialect } = await import('kysely');

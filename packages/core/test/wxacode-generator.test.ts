@@ -186,11 +186,9 @@ describe('invalid-token answers', () => {
     const url = await g.generate({ scene: 'after001', page: null });
     expect(readFileSync(fileOf(url)).equals(wechat.images.get('after001')!)).toBe(true);
     expect(wechat.tokenRequests).toHaveLength(2);
-    expect(wechat.codeRequests.map((r) => ('errcode' in (r.answer as object) ? (r.answer as { errcode: number }).errcode : 'image'))).toEqual([
-      'image',
-      40001,
-      'image',
-    ]);
+    expect(
+      wechat.codeRequests.map((r) => ('errcode' in (r.answer as object) ? (r.answer as { errcode: number }).errcode : 'image')),
+    ).toEqual(['image', 40001, 'image']);
     expect(wechat.codeRequests[2].accessToken).not.toBe(wechat.codeRequests[1].accessToken);
   });
 

@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createFileStore, createWxacodeGenerator, type Tracker, type TrackerEvent, type WxacodeGeneratorOptions } from '@promo-track/core';
 import { databases, openTracker } from '../../../test/support/databases.js';
 import { type FakeWechat, startFakeWechat } from '../../../test/support/fake-wechat.js';
@@ -34,6 +34,7 @@ beforeEach(async () => {
   events = [];
 });
 afterEach(async () => {
+  vi.useRealTimers();
   await close?.();
   await wechat.close();
   rmSync(dir, { recursive: true, force: true });
@@ -77,8 +78,9 @@ describe('getOrCreatePromo with a wxacode generator (SQLite)', () => {
     });
   });
 
-  it('45009 leaves wxbcode null, emits wxacode.failed, and a later call fills it', async () => {
+  it('45009 leaves wxbcode null, emits wxacode.failed, and a later call after the back-off fills it', async () => {
     await open();
+    vi.useFakeTimers({ toFake: ['Date'] });
     wechat.failCodes(45009);
     const first = await tracker.getOrCreatePromo({ userId: 9 });
     expect(first.wxbcode).toBeNull();
@@ -87,7 +89,12 @@ describe('getOrCreatePromo with a wxacode generator (SQLite)', () => {
     expect(failed).toMatchObject({ type: 'wxacode.failed', promo: { promocode: first.promocode } });
     expect((failed as { reason: string }).reason).toContain('45009');
     expect(wechat.codeRequests).toHaveLength(1);
+    expect(await tracker.codeJobs()).toMatchObject({ pending: 1, done: 0, failed: 0 });
 
+    // Within the back-off (about 5 s after a first failure) no call asks WeChat again.
+    expect((await tracker.getOrCreatePromo({ userId: 9 })).wxbcode).toBeNull();
+    expect(wechat.codeRequests).toHaveLength(1);
+    vi.setSystemTime(Date.now() + 6_001);
     const second = await tracker.getOrCreatePromo({ userId: 9 });
     expect(second.id).toBe(first.id);
     expect(second.wxbcode).not.toBeNull();

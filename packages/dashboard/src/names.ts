@@ -14,8 +14,7 @@ const json = (status: number, body: unknown): HttpResponse => ({
   body: JSON.stringify(body),
 });
 
-const invalid = (message: string) =>
-  json(400, { error: { code: 'validation_failed', message, issues: [{ path: 'ids', message }] } });
+const invalid = (message: string) => json(400, { error: { code: 'validation_failed', message, issues: [{ path: 'ids', message }] } });
 
 /** `ids=1,2,3` → the distinct ids, or a message saying what is wrong. */
 export function parseIds(raw: unknown): number[] | string {

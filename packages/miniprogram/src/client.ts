@@ -1,9 +1,9 @@
 import { promocodeOf } from './launch-code.js';
-import { enqueue, loadState, saveState, type QueuedEvent, type SavedState } from './queue-store.js';
+import { enqueue, loadState, randomId, saveState, type QueuedEvent, type SavedState } from './queue-store.js';
 import { createCaller } from './routes-caller.js';
 import { sendQueue } from './send-queue.js';
 import { withPromocode } from './share-path.js';
-import type { LaunchOptions, PromoClient, PromoClientOptions, PromoRequest } from './types.js';
+import type { LaunchOptions, MyInvites, MyRewards, PromoClient, PromoClientOptions, PromoRequest } from './types.js';
 import { wxRequest, wxStorage } from './wx-defaults.js';
 
 /** How often to look again for a logged-in user while events wait. */
@@ -11,7 +11,7 @@ const LOGIN_POLL_MS = 2000;
 /** Back-off after a failed send: 2 s doubling up to 5 min, ±20%. */
 const backoff = (attempts: number) => Math.min(2000 * 2 ** (attempts - 1), 300_000) * (0.8 + 0.4 * Math.random());
 
-const eventId = () => Date.now().toString(36) + '-' + Math.random().toString(36).slice(2, 12);
+const eventId = () => Date.now().toString(36) + '-' + randomId();
 const userIdOf = (value: unknown) => {
   const id = Number(value);
   return id > 0 && id % 1 === 0 ? id : undefined;
@@ -27,6 +27,8 @@ export function createPromoClient(options: PromoClientOptions): PromoClient {
   let timerGen = 0;
   let launchKey: string | undefined;
   let codeFetch: Promise<string | undefined> | undefined;
+  /** Shares whose card is still being made: recorded once share() knows the code it carries. */
+  const deciding: QueuedEvent[] = [];
 
   const load = () => (state ||= loadState((storage ||= wxStorage())));
   const save = () => saveState(storage!, load());
@@ -47,8 +49,8 @@ export function createPromoClient(options: PromoClientOptions): PromoClient {
   const ownCode = (uid: number): Promise<string | undefined> => {
     const s = load();
     if (s.u === uid && s.c) return Promise.resolve(s.c);
-    return (codeFetch ||= call('GET', '/tracks/' + uid + '/1')
-      .then((res) => {
+    return (codeFetch ||= call('GET', '/tracks/' + uid + '/1').then(
+      (res) => {
         const code = (res.data as { promocode?: string } | null)?.promocode;
         if (res.statusCode < 300 && code) {
           s.u = uid;
@@ -57,10 +59,12 @@ export function createPromoClient(options: PromoClientOptions): PromoClient {
         }
         codeFetch = undefined;
         return code;
-      }, (error) => {
+      },
+      (error) => {
         codeFetch = undefined;
         throw error;
-      }));
+      },
+    ));
   };
 
   async function attempt() {
@@ -71,7 +75,7 @@ export function createPromoClient(options: PromoClientOptions): PromoClient {
       return;
     }
     try {
-      await sendQueue(call, s, uid, () => ownCode(uid), save);
+      await sendQueue(call, s, uid, (e) => deciding.indexOf(e) >= 0, save);
       await ownCode(uid); // fetched as soon as the user is known, ready for share()
       s.a = s.n = 0;
     } catch {
@@ -103,17 +107,40 @@ export function createPromoClient(options: PromoClientOptions): PromoClient {
     else later(Math.max(0, load().n - Date.now()));
   }
 
+  /** The signed-in user's own page of a route (`GET /users/:id/…`); rejects without a user or on an error answer. */
+  async function own<T>(path: string): Promise<T> {
+    const uid = await userId();
+    if (!uid) throw new Error('promo-track: no signed-in user yet');
+    const res = await call('GET', '/users/' + uid + path);
+    if (res.statusCode > 299) throw new Error('promo-track: HTTP ' + res.statusCode);
+    return res.data as T;
+  }
+
   return {
     onLaunch: (o) => visit(o, true),
+    myRewards: () => own<MyRewards>('/rewards').then((d) => ({ items: d.items, balance: d.balance })),
+    myInvites: (cursor) => own<MyInvites>('/referrals' + (cursor ? '?cursor=' + encodeURIComponent(cursor) : '')),
     onShow: (o) => visit(o, false),
     async share(res, defaults) {
       const from = res && res.from;
       const path = defaults.path || '';
-      // Captured before anything is awaited; its promocode is the sharer's own, added when it is sent.
-      capture({ k: 's', id: eventId(), at: new Date().toISOString(), type: from === 'menu' ? 1 : from === 'button' ? 2 : 0, page: path.split('?')[0].slice(0, 255) });
+      // Captured before anything is awaited, and recorded with the code the card carries (or null).
+      const event: QueuedEvent = {
+        k: 's',
+        id: eventId(),
+        at: new Date().toISOString(),
+        type: from === 'menu' ? 1 : from === 'button' ? 2 : 0,
+        page: path.split('?')[0].slice(0, 255),
+      };
+      deciding.push(event);
+      capture(event);
       const uid = await userId();
-      const code = uid ? await ownCode(uid).catch(() => undefined) : undefined;
-      return code && path ? { ...defaults, path: withPromocode(path, code) } : defaults;
+      const code = uid && path ? await ownCode(uid).catch(() => undefined) : undefined;
+      event.p = code || null;
+      deciding.splice(deciding.indexOf(event), 1);
+      save();
+      void flush();
+      return code ? { ...defaults, path: withPromocode(path, code) } : defaults;
     },
     flush,
   };

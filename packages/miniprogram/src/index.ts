@@ -7,4 +7,16 @@
  * @module @promo-track/miniprogram
  */
 export { createPromoClient } from './client.js';
-export type { LaunchOptions, PromoClient, PromoClientOptions, PromoRequest, PromoRequestOptions, PromoResponse, PromoStorage, ShareSource } from './types.js';
+export type {
+  LaunchOptions,
+  MyInvites,
+  MyRewards,
+  PromoClient,
+  PromoClientOptions,
+  PromoRequest,
+  PromoRequestOptions,
+  PromoResponse,
+  PromoStorage,
+  RewardItem,
+  ShareSource,
+} from './types.js';

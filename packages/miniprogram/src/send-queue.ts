@@ -6,14 +6,15 @@ type Share = Extract<QueuedEvent, { k: 's' }>;
 
 /**
  * Sends the queue for user `uid`: visits in batches to `POST /tracks/batch`, then shares to
- * `POST /shares`. What is answered 2xx or refused by a 4xx leaves the queue (a refused batch drops
+ * `POST /shares`, each with the code its card carried. What is answered 2xx or refused by a 4xx leaves the queue (a refused batch drops
  * only the events its `issues` name; naming none, the events go one by one); throws RETRY.
  */
-export async function sendQueue(call: Call, state: SavedState, uid: number, ownCode: () => Promise<string | undefined>, save: () => void) {
-  for (let single = false; ; ) {
+export async function sendQueue(call: Call, state: SavedState, uid: number, deciding: (e: QueuedEvent) => boolean, save: () => void) {
+  for (let single = false; ;) {
     const batch = state.q.filter((e): e is Visit => e.k === 'v').slice(0, single ? 1 : 1000);
     if (!batch.length) break;
-    const events = batch.map((e) => ({ user_id: uid, promocode: e.code, scene: e.scene, event_id: e.id, occurred_at: e.at }));
+    const signals = { device: state.d };
+    const events = batch.map((e) => ({ user_id: uid, promocode: e.code, scene: e.scene, event_id: e.id, occurred_at: e.at, signals }));
     const res = await call('POST', '/tracks/batch', { events });
     if (res.statusCode < 300 || batch.length === 1) remove(state, batch);
     else {
@@ -24,9 +25,19 @@ export async function sendQueue(call: Call, state: SavedState, uid: number, ownC
     }
     save();
   }
-  for (const share of state.q.filter((e): e is Share => e.k === 's')) {
-    const promocode = await ownCode(); // the sharer's own code: fetched once, then kept
-    await call('POST', '/shares', { user_id: uid, share_type: share.type, page: share.page, promocode, event_id: share.id, occurred_at: share.at });
+  // A share waits until share() knows what its card carried; one left undecided by an earlier run
+  // went out as the defaults, without a code.
+  for (const share of state.q.filter((e): e is Share => e.k === 's' && !deciding(e))) {
+    const promocode = share.p || null;
+    await call('POST', '/shares', {
+      user_id: uid,
+      share_type: share.type,
+      page: share.page,
+      promocode,
+      event_id: share.id,
+      occurred_at: share.at,
+      signals: { device: state.d },
+    });
     remove(state, [share]);
     save();
   }

@@ -72,4 +72,61 @@ export interface PromoClient {
   share<T extends { path: string }>(res: ShareSource, defaults: T): Promise<T>;
   /** Sends what is queued (once the user is known); resolves when that attempt is over. */
   flush(): Promise<void>;
+  /**
+   * The signed-in user's reward entries (newest first) and balance per currency, through
+   * `GET /users/:user_id/rewards`. Rejects when no user is signed in or the route refuses.
+   */
+  myRewards(): Promise<MyRewards>;
+  /** The users the signed-in user brought (newest first), through `GET /users/:user_id/referrals`; pass `next_cursor` for more. */
+  myInvites(cursor?: string | null): Promise<MyInvites>;
+}
+
+/** A reward entry as the routes send it (snake_case; amounts in minor units: fen for CNY). */
+export interface RewardItem {
+  /** The entry's id. */
+  id: number;
+  /** The reward rule that wrote it. */
+  rule_id: string;
+  /** Who earns it. */
+  user_id: number | null;
+  /** The referrer of the fact that earned it. */
+  referrer: number | null;
+  /** The referred user of that fact. */
+  referee: number | null;
+  /** The conversion that earned it; `null` for a binding. */
+  conversion_id: number | null;
+  /** In minor units (fen for CNY); negative for a claw-back. */
+  amount: number;
+  /** ISO 4217, e.g. `CNY`. */
+  currency: string;
+  /** `held` until `payable_at`, then `payable`, `settled` once paid; `reversed` or `voided` pay nothing. */
+  status: 'held' | 'payable' | 'settled' | 'reversed' | 'voided';
+  /** When a held entry becomes payable (ISO time). */
+  payable_at: string;
+  /** When it was written (ISO time). */
+  created_at: string;
+  /** When it was paid (ISO time); `null` until then. */
+  settled_at: string | null;
+  /** The reversed entry whose amount this one recomputes. */
+  replaces: number | null;
+  /** The settled entry this negative one claws back. */
+  reversal_of: number | null;
+  /** Why it was reversed or voided. */
+  note: string | null;
+}
+
+/** `myRewards()`: the entries and, per currency, what is held, payable and settled. */
+export interface MyRewards {
+  /** The user's entries, newest first. */
+  items: RewardItem[];
+  /** Per currency, the sums held, payable and settled, in minor units. */
+  balance: { currency: string; held: number; payable: number; settled: number }[];
+}
+
+/** `myInvites()`: one page of the users bound to the signed-in user. */
+export interface MyInvites {
+  /** The users bound to the signed-in user, newest first. */
+  items: { user_id: number; referrer: number; promocode: string; scene: string; track_id: number; bound_at: string }[];
+  /** Pass to `myInvites(cursor)` for the next page; `null` on the last. */
+  next_cursor: string | null;
 }

@@ -13,7 +13,16 @@ const LIMIT = 4096;
 
 describe('bundle size', () => {
   it.each(['esm', 'cjs'] as const)('%s: at most 4096 bytes minified and gzipped, with nothing imported from outside', async (format) => {
-    const result = await build({ entryPoints: [entry], bundle: true, minify: true, format, target: 'es2017', platform: 'neutral', write: false, metafile: true });
+    const result = await build({
+      entryPoints: [entry],
+      bundle: true,
+      minify: true,
+      format,
+      target: 'es2017',
+      platform: 'neutral',
+      write: false,
+      metafile: true,
+    });
     const code = result.outputFiles[0].contents;
     const gzipped = gzipSync(code, { level: 9 }).length;
     console.log(`@promo-track/miniprogram (${format}): ${code.length} bytes minified, ${gzipped} bytes gzipped`);

@@ -7,17 +7,23 @@ useSimulatedTime();
 
 describe('reading the promocode of a launch', () => {
   it.each([
-    ['a raw code in query.scene (the unlimited code\'s scene is the promocode)', { scene: 'AbCd1234' }],
+    ["a raw code in query.scene (the unlimited code's scene is the promocode)", { scene: 'AbCd1234' }],
     ['query.scene holding promocode=… URL-encoded (%3D)', { scene: 'promocode%3DAbCd1234' }],
     ['query.scene holding several parameters (%3D and %26)', { scene: 'src%3Dposter%26promocode%3DAbCd1234%26n%3D2' }],
-    ['query.promocode (a shared card\'s path)', { promocode: 'AbCd1234', from: 'card' }],
+    ["query.promocode (a shared card's path)", { promocode: 'AbCd1234', from: 'card' }],
   ])('%s', async (_, query) => {
     const device = new Device();
     const client = startApp(device, { userId: 42 });
     client.onLaunch(launchOptions(1047, query));
     await advance(200);
     expect(device.backend.tracks).toEqual([
-      { user_id: 42, promocode: 'AbCd1234', scene: '1047', event_id: expect.stringMatching(/^[\w-]{8,64}$/), occurred_at: START.toISOString() },
+      {
+        user_id: 42,
+        promocode: 'AbCd1234',
+        scene: '1047',
+        event_id: expect.stringMatching(/^[\w-]{8,64}$/),
+        occurred_at: START.toISOString(),
+      },
     ]);
   });
 

@@ -47,7 +47,9 @@ describe('delivering visits', () => {
     const tracks = device.backend.tracks;
     expect(tracks).toHaveLength(20);
     expect(new Set(tracks.map((t) => t.event_id)).size).toBe(20);
-    expect(tracks.map((t) => t.occurred_at)).toEqual(Array.from({ length: 20 }, (_, i) => new Date(START.getTime() + (i + 1) * 1_000).toISOString()));
+    expect(tracks.map((t) => t.occurred_at)).toEqual(
+      Array.from({ length: 20 }, (_, i) => new Date(START.getTime() + (i + 1) * 1_000).toISOString()),
+    );
   });
 
   it('killed while the batch of 20 is on the wire (stored, answer lost): after the restart, still 20, once each', async () => {
@@ -87,7 +89,9 @@ describe('delivering visits', () => {
     const tracks = device.backend.tracks;
     expect(tracks).toHaveLength(6);
     expect(new Set(tracks.map((t) => t.event_id)).size).toBe(6);
-    expect(tracks.map((t) => t.occurred_at)).toEqual([0, 10, 20, 30, 40, 50].map((m) => new Date(START.getTime() + m * MINUTE).toISOString()));
+    expect(tracks.map((t) => t.occurred_at)).toEqual(
+      [0, 10, 20, 30, 40, 50].map((m) => new Date(START.getTime() + m * MINUTE).toISOString()),
+    );
     await advance(60 * MINUTE);
     expect(device.backend.tracks).toHaveLength(6);
     expect(batches(device)).toHaveLength(1);

@@ -29,9 +29,18 @@ function memoryStorage(missing: unknown): PromoStorage & { values: Map<string, u
 
 beforeEach(() => {
   // Any touch of wx or getApp fails the test.
-  const trap = new Proxy({}, { get: (_, name) => { throw new Error(`touched wx.${String(name)}`); } });
+  const trap = new Proxy(
+    {},
+    {
+      get: (_, name) => {
+        throw new Error(`touched wx.${String(name)}`);
+      },
+    },
+  );
   vi.stubGlobal('wx', trap);
-  vi.stubGlobal('getApp', () => { throw new Error('touched getApp'); });
+  vi.stubGlobal('getApp', () => {
+    throw new Error('touched getApp');
+  });
 });
 afterEach(() => {
   vi.unstubAllGlobals();
@@ -45,7 +54,13 @@ describe('createPromoClient with request and storage given', () => {
   ])('runs without wx; storage.get answering %s for a missing key', async (_, missing) => {
     const { got, request } = recordingRequest();
     const storage = memoryStorage(missing);
-    const client = createPromoClient({ baseUrl: 'http://127.0.0.1:1/api/', getUserId: async () => 5, header: { 'x-user': '5' }, request, storage });
+    const client = createPromoClient({
+      baseUrl: 'http://127.0.0.1:1/api/',
+      getUserId: async () => 5,
+      header: { 'x-user': '5' },
+      request,
+      storage,
+    });
     client.onLaunch(scan);
     client.onShow(scan);
     await client.flush();
@@ -75,7 +90,18 @@ describe('createPromoClient with request and storage given', () => {
     client.onLaunch(scan);
     await client.flush();
     expect(got.filter((o) => o.method === 'POST').map((o) => o.data)).toEqual([
-      { events: [{ user_id: 5, promocode: 'AbCd1234', scene: '1047', event_id: expect.any(String), occurred_at: expect.any(String) }] },
+      {
+        events: [
+          {
+            user_id: 5,
+            promocode: 'AbCd1234',
+            scene: '1047',
+            event_id: expect.any(String),
+            occurred_at: expect.any(String),
+            signals: { device: expect.any(String) },
+          },
+        ],
+      },
     ]);
   });
 

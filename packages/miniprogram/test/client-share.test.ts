@@ -18,12 +18,35 @@ describe('share()', () => {
     expect(await fromMenu).toEqual({ ...card, path: '/pages/goods/goods?id=9&promocode=Own42x' });
     expect(await client.share({ from: 'button' }, { path: '/pages/index/index' })).toEqual({ path: '/pages/index/index?promocode=Own42x' });
     // A page opened through someone else's share: their code is replaced by ours.
-    expect(await client.share({}, { path: '/pages/index/index?promocode=Promoter9&x=1' })).toEqual({ path: '/pages/index/index?x=1&promocode=Own42x' });
+    expect(await client.share({}, { path: '/pages/index/index?promocode=Promoter9&x=1' })).toEqual({
+      path: '/pages/index/index?x=1&promocode=Own42x',
+    });
     await advance(1_000);
     expect(device.backend.shares).toEqual([
-      { user_id: 42, share_type: 1, page: '/pages/goods/goods', promocode: 'Own42x', event_id: expect.any(String), occurred_at: START.toISOString() },
-      { user_id: 42, share_type: 2, page: '/pages/index/index', promocode: 'Own42x', event_id: expect.any(String), occurred_at: expect.any(String) },
-      { user_id: 42, share_type: 0, page: '/pages/index/index', promocode: 'Own42x', event_id: expect.any(String), occurred_at: expect.any(String) },
+      {
+        user_id: 42,
+        share_type: 1,
+        page: '/pages/goods/goods',
+        promocode: 'Own42x',
+        event_id: expect.any(String),
+        occurred_at: START.toISOString(),
+      },
+      {
+        user_id: 42,
+        share_type: 2,
+        page: '/pages/index/index',
+        promocode: 'Own42x',
+        event_id: expect.any(String),
+        occurred_at: expect.any(String),
+      },
+      {
+        user_id: 42,
+        share_type: 0,
+        page: '/pages/index/index',
+        promocode: 'Own42x',
+        event_id: expect.any(String),
+        occurred_at: expect.any(String),
+      },
     ]);
     expect(new Set(device.backend.shares.map((s) => s.event_id)).size).toBe(3);
   });
@@ -48,7 +71,7 @@ describe('share()', () => {
     expect(device.backend.shares).toEqual([expect.objectContaining({ share_type: 1, promocode: 'Own42x' })]);
   });
 
-  it('before login: the card is shared as it is, and the share is recorded with the code once the user is known', async () => {
+  it('before login: the card is shared as it is, and the share is recorded once the user is known, with the code the card carried: none', async () => {
     const device = new Device();
     const session: Session = {};
     const client = startApp(device, session);
@@ -57,7 +80,37 @@ describe('share()', () => {
     expect(shares(device)).toEqual([]);
     session.userId = 7;
     await advance(5_000);
-    expect(device.backend.shares).toEqual([expect.objectContaining({ user_id: 7, share_type: 2, promocode: 'Own7x', occurred_at: START.toISOString() })]);
+    expect(device.backend.shares).toEqual([
+      expect.objectContaining({ user_id: 7, share_type: 2, promocode: null, occurred_at: START.toISOString() }),
+    ]);
+    // A later share, the code now known, carries it and is recorded with it.
+    expect((await client.share({ from: 'menu' }, card)).path).toBe('/pages/goods/goods?id=9&promocode=Own7x');
+    await advance(5_000);
+    expect(device.backend.shares.map((s) => s.promocode)).toEqual([null, 'Own7x']);
+  });
+
+  it('logged in but the code cannot be fetched (offline): the card goes without a code, and its share is recorded with null, not a code fetched later', async () => {
+    const device = new Device();
+    device.online = false;
+    const client = startApp(device, { userId: 9 });
+    const shared = client.share({ from: 'menu' }, card);
+    await advance(100);
+    expect(await shared).toEqual(card);
+    device.online = true;
+    await advance(10 * 60_000);
+    expect(device.backend.promoFetches).toBe(1); // fetched once back online
+    expect(device.backend.shares).toEqual([expect.objectContaining({ user_id: 9, share_type: 1, promocode: null })]);
+  });
+
+  it('a share waits for its card: the own code being fetched while the queue is sent, the share is recorded with it', async () => {
+    const device = new Device();
+    const client = startApp(device, { userId: 11 });
+    client.onLaunch({ scene: 1047, query: { scene: 'AbCd1234' } }); // a visit: the queue starts sending at once
+    const shared = client.share({ from: 'button' }, card);
+    await advance(1_000);
+    expect((await shared).path).toBe('/pages/goods/goods?id=9&promocode=Own11x');
+    await advance(5_000);
+    expect(device.backend.shares).toEqual([expect.objectContaining({ user_id: 11, share_type: 2, promocode: 'Own11x' })]);
   });
 
   it('is captured at once: the app killed right after a share, before login, still records it after the restart', async () => {
@@ -69,7 +122,10 @@ describe('share()', () => {
     const second = startApp(device, session);
     second.onLaunch({ scene: 1001 });
     await advance(5_000);
-    expect(device.backend.shares).toEqual([expect.objectContaining({ user_id: 8, share_type: 1, promocode: 'Own8x', occurred_at: START.toISOString() })]);
+    // Killed before its card was made: WeChat shared the defaults, without a code.
+    expect(device.backend.shares).toEqual([
+      expect.objectContaining({ user_id: 8, share_type: 1, promocode: null, occurred_at: START.toISOString() }),
+    ]);
   });
 
   it('a failed share (5xx) is retried with back-off; a refused one (4xx) is dropped', async () => {
@@ -92,10 +148,19 @@ describe('share()', () => {
     expect(device.backend.shares).toEqual([]);
   });
 
-  it('fits WeChat\'s own types: App options and onShareAppMessage with its promise', async () => {
+  it("fits WeChat's own types: App options and onShareAppMessage with its promise", async () => {
     const device = new Device();
     const client = startApp(device, { userId: 42 });
-    const launch: WechatMiniprogram.App.LaunchShowOption = { path: 'pages/index/index', scene: 1047, query: { scene: 'AbCd1234' }, referrerInfo: { appId: '', extraData: {} }, forwardMaterials: [], chatType: 1, apiCategory: 'default', shareTicket: '' };
+    const launch: WechatMiniprogram.App.LaunchShowOption = {
+      path: 'pages/index/index',
+      scene: 1047,
+      query: { scene: 'AbCd1234' },
+      referrerInfo: { appId: '', extraData: {} },
+      forwardMaterials: [],
+      chatType: 1,
+      apiCategory: 'default',
+      shareTicket: '',
+    };
     client.onLaunch(launch);
     client.onShow(launch);
     const onShareAppMessage = (res: WechatMiniprogram.Page.IShareAppMessageOption): WechatMiniprogram.Page.IAsyncCustomShareContent => ({

@@ -5,7 +5,22 @@ export { makeCleanCopy, repoRoot } from '../../../test/support/clean-copy.js';
 /** The environment of a started service: ours minus anything that would configure it by accident. */
 export function serviceEnv(env: Record<string, string | undefined>): NodeJS.ProcessEnv {
   const base = { ...process.env };
-  for (const name of ['PORT', 'HOST', 'DATABASE_URL', 'PROMO_SALT', 'NODE_ENV', 'WX_APPID', 'WX_SECRET', 'WXACODE_DIR', 'WXACODE_BASE_URL', 'WX_API_BASE', 'WXACODE_PER_MINUTE', 'ADMIN_TOKEN', 'TRUST_PROXY']) {
+  for (const name of [
+    'PORT',
+    'HOST',
+    'DATABASE_URL',
+    'PROMO_SALT',
+    'NODE_ENV',
+    'WX_APPID',
+    'WX_SECRET',
+    'WXACODE_DIR',
+    'WXACODE_BASE_URL',
+    'WX_API_BASE',
+    'WXACODE_PER_MINUTE',
+    'ADMIN_TOKEN',
+    'TRUST_PROXY',
+    'REWARDS',
+  ]) {
     delete base[name];
   }
   for (const [name, value] of Object.entries(env)) {
@@ -27,7 +42,12 @@ export interface Started {
 }
 
 /** Spawns `command` in `cwd` and waits for the service's start-up line. */
-export function startService(cwd: string, command: string[], env: Record<string, string | undefined>, timeoutMs = 120_000): Promise<Started> {
+export function startService(
+  cwd: string,
+  command: string[],
+  env: Record<string, string | undefined>,
+  timeoutMs = 120_000,
+): Promise<Started> {
   const child = spawn(command[0], command.slice(1), { cwd, env: serviceEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
@@ -53,7 +73,11 @@ export function startService(cwd: string, command: string[], env: Record<string,
 }
 
 /** Runs `command` to its end: exit code and all output. */
-export function runToEnd(cwd: string, command: string[], env: Record<string, string | undefined>): Promise<{ code: number | null; output: string }> {
+export function runToEnd(
+  cwd: string,
+  command: string[],
+  env: Record<string, string | undefined>,
+): Promise<{ code: number | null; output: string }> {
   const child = spawn(command[0], command.slice(1), { cwd, env: serviceEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (c: Buffer) => (output += c.toString()));

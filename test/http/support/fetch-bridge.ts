@@ -2,7 +2,7 @@ import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http
 import { Readable } from 'node:stream';
 
 /** A bare node:http host for a Web-standard handler: IncomingMessage → Request, Response → ServerResponse. */
-export function fetchBridge(handle: (request: Request) => Promise<Response>): RequestListener {
+export function fetchBridge(handle: (request: Request, info: { remoteAddress?: string }) => Promise<Response>): RequestListener {
   return (req: IncomingMessage, res: ServerResponse) => {
     const headers = new Headers();
     for (const [name, values] of Object.entries(req.headersDistinct)) for (const value of values ?? []) headers.append(name, value);
@@ -13,7 +13,7 @@ export function fetchBridge(handle: (request: Request) => Promise<Response>): Re
       body: hasBody ? (Readable.toWeb(req) as ReadableStream<Uint8Array>) : undefined,
       duplex: 'half',
     } as RequestInit);
-    void handle(request).then(
+    void handle(request, { remoteAddress: req.socket.remoteAddress }).then(
       async (response) => {
         res.writeHead(response.status, headersOf(response.headers));
         res.end(Buffer.from(await response.arrayBuffer()));

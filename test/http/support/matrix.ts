@@ -64,7 +64,10 @@ let closeRegistered = false;
  * shared servers), shared by every describe and adapter: tests use users of their own.
  * A describe with tracker options of its own gets its own tracker.
  */
-async function sharedTracker(database: TestDatabase, trackerOptions?: Partial<TrackerOptions>): Promise<Opened & { release(): Promise<void> }> {
+async function sharedTracker(
+  database: TestDatabase,
+  trackerOptions?: Partial<TrackerOptions>,
+): Promise<Opened & { release(): Promise<void> }> {
   if (trackerOptions) {
     const own = await openTracker(database, trackerOptions);
     return { ...own, release: own.close };

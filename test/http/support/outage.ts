@@ -94,7 +94,9 @@ export async function openOutageDatabase(name: 'sqlite' | 'postgres' | 'mysql'):
     });
     observer = new Kysely<any>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: PG_URL, max: 2 }) }) });
     terminateBackends = async () => {
-      await sql`select pg_terminate_backend(pid) from pg_stat_activity where application_name = ${APP_NAME} and pid <> pg_backend_pid()`.execute(observer);
+      await sql`select pg_terminate_backend(pid) from pg_stat_activity where application_name = ${APP_NAME} and pid <> pg_backend_pid()`.execute(
+        observer,
+      );
     };
   } else {
     const working = createPool({ uri: MYSQL_URL!, connectionLimit: 4 });

@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { serve } from '@hono/node-server';
 import { bodyParser } from '@koa/bodyparser';
 import express from 'express';
@@ -25,6 +25,8 @@ export interface HostOptions {
   bodyParser?: 'before' | 'after';
   /** The adapter's `onError`, given the framework's request (Express `req`, Koa `ctx`). */
   onError?: (error: unknown, raw: unknown) => void;
+  /** The adapter's `trustProxy` (the client's IP from `X-Forwarded-For`). */
+  trustProxy?: boolean;
 }
 
 export interface RunningHost {
@@ -56,7 +58,7 @@ function expressCase(): AdapterCase {
   return {
     name: 'express',
     mount,
-    async start(tracker, { auth = {}, bodyParser: parser, onError } = {}) {
+    async start(tracker, { auth = {}, bodyParser: parser, onError, trustProxy } = {}) {
       const app = express();
       if (parser === 'before') app.use(express.json());
       app.use(
@@ -65,6 +67,7 @@ function expressCase(): AdapterCase {
           identify: auth.identify && ((req) => auth.identify!(req.headers)),
           admin: auth.admin && ((req) => auth.admin!(req.headers)),
           onError,
+          trustProxy,
         }),
       );
       if (parser === 'after') app.use(express.json());
@@ -80,7 +83,7 @@ function koaCase(prefix: string): AdapterCase {
   return {
     name: prefix ? `koa (prefix ${prefix})` : 'koa (no prefix)',
     mount: prefix,
-    async start(tracker, { auth = {}, bodyParser: parser, onError } = {}) {
+    async start(tracker, { auth = {}, bodyParser: parser, onError, trustProxy } = {}) {
       const app = new Koa();
       if (parser === 'before') app.use(bodyParser());
       app.use(
@@ -89,6 +92,7 @@ function koaCase(prefix: string): AdapterCase {
           identify: auth.identify && ((ctx) => auth.identify!(ctx.headers)),
           admin: auth.admin && ((ctx) => auth.admin!(ctx.headers)),
           onError,
+          trustProxy,
         }),
       );
       if (parser === 'after') app.use(bodyParser());
@@ -111,13 +115,14 @@ function fastifyCase(): AdapterCase {
     name: 'fastify',
     mount,
     routerRefusal: fastifyRefusal,
-    async start(tracker, { auth = {} } = {}) {
+    async start(tracker, { auth = {}, trustProxy } = {}) {
       const app = Fastify();
       await app.register(promoTrackPlugin, {
         tracker,
         prefix: mount,
         identify: auth.identify && ((req) => auth.identify!(req.headers)),
         admin: auth.admin && ((req) => auth.admin!(req.headers)),
+        trustProxy,
       });
       app.get('/host/ping', async () => ({ host: 'ping' }));
       app.get(`${mount}/host-only`, async () => ({ host: 'under mount' }));
@@ -149,18 +154,24 @@ function fetchCase(host: 'hono' | 'node:http'): AdapterCase {
   return {
     name: `fetch (${host})`,
     mount,
-    async start(tracker, { auth = {} } = {}) {
+    async start(tracker, { auth = {}, trustProxy } = {}) {
       const handle = createFetchHandler(tracker, {
         prefix: mount,
         identify: auth.identify && ((req) => auth.identify!(headersOf(req.headers))),
         admin: auth.admin && ((req) => auth.admin!(headersOf(req.headers))),
+        trustProxy,
       });
       if (host === 'node:http') {
-        const server = createServer(fetchBridge(async (req) => (await handle(req)) ?? hostRoutes.fetch(req)));
+        const server = createServer(fetchBridge(async (req, info) => (await handle(req, info)) ?? hostRoutes.fetch(req)));
         return listen(server.listen(0, '127.0.0.1'), mount);
       }
       const app = new Hono();
-      app.use(`${mount}/*`, async (c, next) => (await handle(c.req.raw)) ?? next());
+      // The peer address from @hono/node-server's incoming message (a Request carries none).
+      app.use(
+        `${mount}/*`,
+        async (c, next) =>
+          (await handle(c.req.raw, { remoteAddress: (c.env as { incoming: IncomingMessage }).incoming.socket.remoteAddress })) ?? next(),
+      );
       app.route('/', hostRoutes);
       return listen(serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }) as Server, mount);
     },

@@ -20,7 +20,9 @@ const { createFetchHandler } = require('@promo-track/fetch');
   const invalid = await tracker.getOrCreatePromo({ userId: -1 }).catch((e) => e);
 
   const server = await new Promise((resolve) => {
-    const s = express().use(createExpressRouter(tracker, { plugins: [dashboard()] })).listen(0, '127.0.0.1', () => resolve(s));
+    const s = express()
+      .use(createExpressRouter(tracker, { plugins: [dashboard()] }))
+      .listen(0, '127.0.0.1', () => resolve(s));
   });
   const res = await fetch(`http://127.0.0.1:${server.address().port}/promos/${promo.promocode}`);
   const body = await res.json();

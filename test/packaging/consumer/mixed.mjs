@@ -13,6 +13,7 @@ const make = {
   TrackError: (m) => new m.TrackError('not_found', 'x'),
   ValidationError: (m) => new m.ValidationError([{ path: 'track_type', message: 'expected 1 or 2' }]),
   NotFoundError: (m) => new m.NotFoundError(),
+  ConflictError: (m) => new m.ConflictError('x'),
   UnknownPromocodeError: (m) => new m.UnknownPromocodeError('abc12345'),
   UnauthorizedError: (m) => new m.UnauthorizedError(),
   ForbiddenError: (m) => new m.ForbiddenError(),
@@ -43,7 +44,7 @@ for (const name of exported) {
     for (const [checkerName, checker] of Object.entries(builds)) {
       const wrongly = exported.filter((other) => {
         const expected = other === name || (other === 'TrackError' && error instanceof maker.TrackError);
-        return (error instanceof checker[other]) !== expected;
+        return error instanceof checker[other] !== expected;
       });
       checks[`${makerName}→${checkerName}`] = wrongly.length === 0 ? 'ok' : `wrong for ${wrongly.join(', ')}`;
     }

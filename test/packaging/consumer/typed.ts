@@ -13,7 +13,12 @@ import { createFetchHandler } from '@promo-track/fetch';
 
 declare const db: Kysely<any>;
 
-export const tracker: Tracker = createTracker({ db, salt: 'a-secret-salt', tablePrefix: 'promo_', attribution: { model: 'last-touch', windowDays: 7 } });
+export const tracker: Tracker = createTracker({
+  db,
+  salt: 'a-secret-salt',
+  tablePrefix: 'promo_',
+  attribution: { model: 'last-touch', windowDays: 7 },
+});
 
 export async function promoOf(userId: number): Promise<Promo> {
   return tracker.getOrCreatePromo({ userId, promoType: 2, page: 'pages/index/index' });

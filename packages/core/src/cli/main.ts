@@ -22,7 +22,10 @@ interface Io {
 }
 
 /** The `promo-track` command; resolves to the process's exit code. */
-export async function main(argv: readonly string[], io: Io = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) }): Promise<number> {
+export async function main(
+  argv: readonly string[],
+  io: Io = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) },
+): Promise<number> {
   let parsed;
   try {
     parsed = parseArgs({
@@ -38,7 +41,8 @@ export async function main(argv: readonly string[], io: Io = { out: (t) => proce
     io.out(`${USAGE}\n`);
     return 0;
   }
-  if (positionals.length !== 1 || positionals[0] !== 'sql') return usage(io, positionals.length ? `unknown command "${positionals.join(' ')}"` : 'no command given');
+  if (positionals.length !== 1 || positionals[0] !== 'sql')
+    return usage(io, positionals.length ? `unknown command "${positionals.join(' ')}"` : 'no command given');
   const dialect = values.dialect as DialectName | undefined;
   if (!dialect || !DIALECTS.includes(dialect)) return usage(io, `--dialect must be one of ${DIALECTS.join(', ')}`);
   const prefix = values.prefix ?? '';
@@ -65,7 +69,11 @@ function formatScript(dialect: DialectName, prefix: string, steps: Awaited<Retur
   ];
   if (transactional) lines.push('begin;', '');
   for (const step of steps) {
-    lines.push(step.migration === null ? `-- Migration bookkeeping (the library's own tables, not Kysely's defaults)` : `-- Migration ${step.migration}`);
+    lines.push(
+      step.migration === null
+        ? `-- Migration bookkeeping (the library's own tables, not Kysely's defaults)`
+        : `-- Migration ${step.migration}`,
+    );
     for (const statement of step.statements) lines.push(`${statement};`);
     lines.push('');
   }

@@ -1,12 +1,5 @@
-import {
-  type CompiledQuery,
-  type DatabaseConnection,
-  type Dialect as KyselyDialect,
-  type Driver,
-  Kysely,
-  type QueryResult,
-} from 'kysely';
-import { migrate } from '../store/migrate.js';
+import { type CompiledQuery, type DatabaseConnection, type Dialect as KyselyDialect, type Driver, Kysely, type QueryResult } from 'kysely';
+import { migrate } from '../store/migrations/index.js';
 import { tableNames } from '../schema/table-names.js';
 import type { DialectName } from '../store/dialects/dialect.js';
 import { dialectByName } from '../store/dialects/detect.js';
@@ -18,7 +11,6 @@ export interface SchemaStep {
   /** Complete SQL statements, parameters written in, without the trailing `;`. */
   statements: string[];
 }
-
 
 /** Statements that change the database; the migrator's reads, locks and transactions are left out. */
 const WRITES = /^\s*(create|alter|insert|update|delete|drop)\b/i;

@@ -86,7 +86,7 @@ export function createZone(name: string): Zone {
     if (found) return found;
     found = [];
     const end = Date.UTC(year + 1, 0, 1);
-    for (let probe = Date.UTC(year, 0, 1); probe < end; ) {
+    for (let probe = Date.UTC(year, 0, 1); probe < end;) {
       const next = Math.min(probe + 7 * DAY_MS, end);
       if (offsetAt(next) !== offsetAt(probe)) {
         const at = transitionIn(probe, next);

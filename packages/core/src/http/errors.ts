@@ -1,4 +1,12 @@
-import { brandErrorClass, ERROR_STATUS, isErrorClassInstance, TrackError, UnknownPromocodeError, ValidationError } from '../model/errors.js';
+import {
+  brandErrorClass,
+  ConflictError,
+  ERROR_STATUS,
+  isErrorClassInstance,
+  TrackError,
+  UnknownPromocodeError,
+  ValidationError,
+} from '../model/errors.js';
 import type { HttpResponse } from './types.js';
 
 /** The one table of error code → HTTP status: the tracker's own, plus what only HTTP can go wrong with. */
@@ -78,7 +86,12 @@ interface FailureContext<Raw> {
 export function errorResponse<Raw>(error: unknown, context: FailureContext<Raw>): HttpResponse {
   if (error instanceof TrackError || error instanceof HttpBodyError) {
     const body: HttpErrorBody = { error: { code: error.code, message: error.message } };
-    if (error instanceof ValidationError || error instanceof UnknownPromocodeError) body.error.issues = error.issues;
+    if (
+      error instanceof ValidationError ||
+      error instanceof UnknownPromocodeError ||
+      (error instanceof ConflictError && error.issues.length > 0)
+    )
+      body.error.issues = error.issues;
     return jsonResponse(HTTP_ERROR_STATUS[error.code], body);
   }
   report(error, context);

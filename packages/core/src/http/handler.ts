@@ -4,11 +4,17 @@ import { Access } from './access.js';
 import { errorResponse } from './errors.js';
 import { pluginRoutes } from './plugins.js';
 import { compilePath } from './router.js';
+import { codeRoutes } from './code-routes.js';
+import { abuseRoutes } from './abuse-routes.js';
 import { exportRoutes } from './export-routes.js';
+import { conversionRoutes } from './conversion-routes.js';
+import { rewardRoutes } from './reward-routes.js';
 import { withRouteList } from './route-list.js';
 import { type Route, trackerRoutes } from './routes.js';
+import { checkQueryText } from './query-text.js';
 import { requestBody } from './request-body.js';
 import type { HttpHandler, HttpHandlerOptions } from './types.js';
+import { clientIp } from './client-ip.js';
 
 /**
  * promo-track's HTTP routes, framework-free: adapters turn their request into an `HttpRequest`
@@ -17,7 +23,14 @@ import type { HttpHandler, HttpHandlerOptions } from './types.js';
 export function createHttpHandler<Raw = unknown>(tracker: Tracker, options: HttpHandlerOptions<Raw> = {}): HttpHandler<Raw> {
   // Read once: a host that changes its options object later does not change the routes.
   const settings: HttpHandlerOptions<Raw> = { identify: options.identify, admin: options.admin, onError: options.onError };
-  const examples = { identify: '(req) => req.user?.id', admin: '(req) => req.user?.isAdmin === true', onError: '(error, req) => logger.error(error)' };
+  const trustProxy = options.trustProxy ?? false;
+  if (typeof trustProxy !== 'boolean')
+    throw new TypeError('promo-track: `trustProxy` must be true or false (true: the client is the left-most X-Forwarded-For address)');
+  const examples = {
+    identify: '(req) => req.user?.id',
+    admin: '(req) => req.user?.isAdmin === true',
+    onError: '(error, req) => logger.error(error)',
+  };
   for (const name of ['identify', 'admin', 'onError'] as const) {
     if (settings[name] !== undefined && typeof settings[name] !== 'function') {
       throw new TypeError(`promo-track: \`${name}\` must be a function of the framework's request, e.g. ${examples[name]}`);
@@ -28,7 +41,11 @@ export function createHttpHandler<Raw = unknown>(tracker: Tracker, options: Http
   }
   const routes: Route<Raw>[] = [
     ...trackerRoutes<Raw>(tracker, { admin: !!settings.admin }),
+    ...conversionRoutes<Raw>(tracker),
     ...exportRoutes<Raw>(tracker),
+    ...codeRoutes<Raw>(tracker),
+    ...abuseRoutes<Raw>(tracker),
+    ...rewardRoutes<Raw>(tracker),
     ...pluginRoutes<Raw>(tracker, options.plugins),
   ];
   const table = routes.map((route) => ({ route, path: compilePath(route.path) }));
@@ -53,11 +70,13 @@ export function createHttpHandler<Raw = unknown>(tracker: Tracker, options: Http
     try {
       const access = new Access(settings, request.raw as Raw);
       await access.authenticate();
+      checkQueryText(request.rawQuery);
       return await found.route.handle({
         path: request.path,
         params: found.params,
         query: request.query ?? {},
         body: () => requestBody(request),
+        clientIp: () => clientIp(request, trustProxy),
         access,
       });
     } catch (error) {

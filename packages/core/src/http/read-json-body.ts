@@ -33,7 +33,9 @@ export async function readJsonBody(stream: BodyStream, { limit = MAX_BODY_BYTES 
 
 /** A whole body's bytes as JSON (a BOM allowed): `undefined` when blank, else `invalid_json` for anything not JSON. */
 export function parseJsonBody(bytes: Uint8Array): unknown {
-  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8').replace(/^\uFEFF/, '');
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+    .toString('utf8')
+    .replace(/^\uFEFF/, '');
   if (text.trim() === '') return undefined;
   try {
     return JSON.parse(text) as unknown;

@@ -16,6 +16,11 @@ export async function requestBody({ body, readBody, headers }: HttpRequest<unkno
     await readBody().catch(() => undefined); // read to its end, so the client sees the answer
     throw unsupported(`The request body must be sent as application/json, not ${type}`);
   }
+  const encoding = encodingProblem(headers);
+  if (encoding !== null) {
+    await readBody().catch(() => undefined);
+    throw unsupported(encoding);
+  }
   let read: unknown;
   try {
     read = await readBody();
@@ -25,6 +30,17 @@ export async function requestBody({ body, readBody, headers }: HttpRequest<unkno
   }
   if (type === undefined && read !== undefined) throw unsupported();
   return read === undefined ? body : read;
+}
+
+/**
+ * Bodies are read as sent: one labelled compressed (`Content-Encoding: gzip`) is refused (415) whether
+ * or not it is, rather than parsed as if it were not (or failing as JSON). `null` when it is plain.
+ */
+export function encodingProblem(headers: HttpRequest['headers']): string | null {
+  const value = headers['content-encoding'];
+  const encoding = (Array.isArray(value) ? value.join(', ') : value)?.trim();
+  if (!encoding || encoding.toLowerCase() === 'identity') return null;
+  return `The request body must be sent uncompressed, not with Content-Encoding: ${encoding.slice(0, 40)}`;
 }
 
 const unsupported = (message = 'The request has a body without a Content-Type: send it as application/json') =>

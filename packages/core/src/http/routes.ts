@@ -4,6 +4,7 @@ import { parse } from '../validation.js';
 import { NotFoundError, UnknownPromocodeError, ValidationError } from '../model/errors.js';
 import type { Access } from './access.js';
 import { jsonResponse } from './errors.js';
+import { wireRange } from './wire-range.js';
 import type { HttpResponse } from './types.js';
 import {
   leaderboardQuery,
@@ -11,6 +12,7 @@ import {
   referralsRequest,
   shareBody,
   statsQuery,
+  requestSignals,
   toTrackInput,
   trackBatchBody,
   trackBody,
@@ -37,6 +39,8 @@ export interface RouteContext<Raw> {
   query: Readonly<Record<string, unknown>>;
   /** The request body: the one the host parsed, or read from the stream now. */
   body(): Promise<unknown>;
+  /** The client's IP (`trustProxy`: from `X-Forwarded-For`), or `null` where the adapter knows none. */
+  clientIp(): string | null;
   access: Access<Raw>;
 }
 
@@ -65,37 +69,41 @@ export function trackerRoutes<Raw>(tracker: Tracker, options: { admin: boolean }
     {
       method: 'POST',
       path: '/tracks',
-      async handle({ body, access }) {
+      async handle({ body, access, clientIp }) {
         const input = parse(trackBody, withCaller(await body(), await access.userId()));
         await access.actFor([input.user_id]);
-        const track = await tracker.recordTrack(toTrackInput(input)).catch(wirePaths(''));
+        const track = await tracker.recordTrack(toTrackInput(input, clientIp())).catch(wirePaths(''));
         return jsonResponse(isReplayed(track) ? 200 : 201, trackWire(track));
       },
     },
     {
       method: 'POST',
       path: '/tracks/batch',
-      async handle({ body, access }) {
+      async handle({ body, access, clientIp }) {
         const { events } = parse(trackBatchBody, withCallerInEvents(await body(), await access.userId()));
         await access.actFor(events.map((e) => e.user_id));
-        const tracks = await tracker.recordTracks(events.map(toTrackInput)).catch(wirePaths('events.'));
+        const ip = clientIp();
+        const tracks = await tracker.recordTracks(events.map((e) => toTrackInput(e, ip))).catch(wirePaths('events.'));
         return jsonResponse(201, { items: tracks.map(trackWire) });
       },
     },
     {
       method: 'POST',
       path: '/shares',
-      async handle({ body, access }) {
+      async handle({ body, access, clientIp }) {
         const input = parse(shareBody, withCaller(await body(), await access.userId()));
         if (input.user_id !== null) await access.actFor([input.user_id]);
-        const share = await tracker.recordShare({
-          userId: input.user_id,
-          shareType: input.share_type,
-          page: input.page,
-          promocode: input.promocode,
-          eventId: input.event_id,
-          occurredAt: input.occurred_at,
-        }).catch(wirePaths(''));
+        const share = await tracker
+          .recordShare({
+            userId: input.user_id,
+            shareType: input.share_type,
+            page: input.page,
+            promocode: input.promocode,
+            eventId: input.event_id,
+            occurredAt: input.occurred_at,
+            signals: requestSignals(input, clientIp()),
+          })
+          .catch(wirePaths(''));
         return jsonResponse(201, shareWire(share));
       },
     },
@@ -145,27 +153,30 @@ export function trackerRoutes<Raw>(tracker: Tracker, options: { admin: boolean }
         // With `admin` set, forgetting is for operators; without it, users may still leave.
         if (options.admin) await access.requireAdmin();
         else await access.actFor([userId]);
-        const { promos, tracks, shares, referrals } = await tracker.forgetUser(userId);
-        return jsonResponse(200, { promos, tracks, shares, referrals });
+        const { promos, tracks, shares, referrals, conversions, rewards } = await tracker.forgetUser(userId);
+        return jsonResponse(200, { promos, tracks, shares, referrals, conversions, rewards });
       },
     },
     {
       method: 'GET',
       path: '/stats',
       async handle({ query, access }) {
-        const { user_id, promocode, appid, from, to } = parse(statsQuery, query);
+        const { user_id, promocode, appid, ...range } = parse(statsQuery, query);
         if (user_id === undefined) await access.requireAdmin();
         else await access.actFor([user_id]);
-        return jsonResponse(200, statsWire(await tracker.stats({ userId: user_id, promocode, appid, from, to })));
+        return jsonResponse(200, statsWire(await tracker.stats({ userId: user_id, promocode, appid, ...wireRange(tracker, range) })));
       },
     },
     {
       method: 'GET',
       path: '/leaderboard',
       async handle({ query, access }) {
-        const { from, to, limit } = parse(leaderboardQuery, query);
+        const { limit, order_by, currency, ...range } = parse(leaderboardQuery, query);
         await access.requireAdmin();
-        return jsonResponse(200, leaderboardWire(await tracker.leaderboard({ from, to, limit })));
+        return jsonResponse(
+          200,
+          leaderboardWire(await tracker.leaderboard({ ...wireRange(tracker, range), limit, orderBy: order_by, currency })),
+        );
       },
     },
     {
@@ -189,7 +200,7 @@ export function trackerRoutes<Raw>(tracker: Tracker, options: { admin: boolean }
   ];
 }
 
-const isObject = (value: unknown): value is Record<string, unknown> =>
+export const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** With `identify`, a body that leaves out `user_id` acts for the authenticated user. */
@@ -204,12 +215,13 @@ function withCallerInEvents(body: unknown, userId: number | undefined): unknown 
 }
 
 /** The tracker names inputs in camelCase (`3.occurredAt`): on the wire, `events.3.occurred_at`. */
-function wirePaths(prefix: string) {
+export function wirePaths(prefix: string) {
   return (error: unknown): never => {
-    if (error instanceof ValidationError || error instanceof UnknownPromocodeError) {
-      const issues = error.issues.map((i) => ({ ...i, path: prefix + i.path.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`) }));
-      error.issues.splice(0, error.issues.length, ...issues);
-    }
+    const wire = (issues: readonly { path: string; message: string }[]) =>
+      issues.map((i) => ({ ...i, path: prefix + i.path.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`) }));
+    // A new error, so that its message (made from the issues) names the wire's fields too.
+    if (error instanceof ValidationError) throw new ValidationError(wire(error.issues));
+    if (error instanceof UnknownPromocodeError) throw new UnknownPromocodeError(error.promocode, wire(error.issues)[0]!.path);
     throw error;
   };
 }

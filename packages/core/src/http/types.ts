@@ -8,6 +8,12 @@ export interface HttpRequest<Raw = unknown> {
   path: string;
   /** The query as the framework parsed it: a string per name, or an array when a name repeats. */
   query: Readonly<Record<string, unknown>>;
+  /**
+   * The query string as sent (after `?`, still percent-encoded), when the adapter has it: a value
+   * whose percent-encoding is not well-formed UTF-8 is then refused (`validation_failed`) instead of
+   * read with U+FFFD in place of the broken bytes, as the frameworks' parsers do.
+   */
+  rawQuery?: string;
   /** The request headers, names in lower case (as Node's `IncomingMessage` has them). */
   headers: Readonly<Record<string, string | string[] | undefined>>;
   /** A body the host already parsed (`req.body`, `ctx.request.body`); `undefined` when it has not. */
@@ -20,6 +26,11 @@ export interface HttpRequest<Raw = unknown> {
   readBody?: () => Promise<unknown>;
   /** The framework's own request object (Express `req`, Koa `ctx`), handed to `identify` and `admin`. */
   raw?: Raw;
+  /**
+   * The peer address of the connection (`req.socket.remoteAddress`): the client's IP, the `ip`
+   * signal of tracking requests (docs/abuse.md), unless `trustProxy` takes it from `X-Forwarded-For`.
+   */
+  remoteAddress?: string;
 }
 
 /** What the adapter writes back: status, headers and the serialized body. */
@@ -81,6 +92,12 @@ export interface HttpHandlerOptions<Raw = unknown> {
    * e.g. `[dashboard()]` from `@promo-track/dashboard`. A path that a contract route also matches is the contract's.
    */
   plugins?: readonly Plugin[];
+  /**
+   * The client's IP, which tracking requests carry as their `ip` signal (replacing any in the body),
+   * is the left-most address of `X-Forwarded-For` when true (behind a proxy that sets it), else the
+   * connection's peer address, and that header is ignored. Default false.
+   */
+  trustProxy?: boolean;
 }
 
 /** A set of routes that `createHttpHandler` serves beside its own (see `HttpHandlerOptions.plugins`). */

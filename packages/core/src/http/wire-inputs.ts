@@ -1,8 +1,12 @@
 import { z } from 'zod';
 import {
+  conversionIdSchema,
   getOrCreatePromoSchema,
   leaderboardQuerySchema,
+  listConversionsSchema,
   listReferralsSchema,
+  recordConversionSchema,
+  refundSchema,
   listWebhookMessagesSchema,
   MAX_BATCH,
   recordShareSchema,
@@ -21,14 +25,16 @@ import {
  * A whole number written as a string (path segments, query values). Text that is not digits
  * becomes NaN, so that `target` refuses it with its own message (`expected a whole number from 1 to …`).
  */
-const integerText = <T extends z.ZodType<number, number>>(target: T) =>
+export const integerText = <T extends z.ZodType<number, number>>(target: T) =>
   z
     .string()
     .transform((text) => (/^\d+$/.test(text) ? Number(text) : Number.NaN))
     .pipe(target);
 
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2}))?$/;
-const ISO_MESSAGE = 'expected an ISO 8601 date, e.g. 2026-01-31 or 2026-01-31T08:00:00.000Z';
+const INSTANT_MESSAGE = 'expected an ISO 8601 time, e.g. 2026-01-31T08:00:00.000Z';
+const RANGE_MESSAGE =
+  "expected an ISO 8601 time, e.g. 2026-01-31T08:00:00.000Z, or a date, e.g. 2026-01-31 (midnight in the tracker's timeZone)";
 
 function isIsoDate(text: string): boolean {
   const m = ISO_DATE.exec(text);
@@ -41,8 +47,11 @@ function isIsoDate(text: string): boolean {
 
 const isoDateText = z
   .string()
-  .refine(isIsoDate, ISO_MESSAGE)
+  .refine(isIsoDate, INSTANT_MESSAGE)
   .transform((text) => new Date(text));
+
+/** A range's end stays text here: a bare date is midnight in the tracker's zone (wire-range.ts). */
+const rangeText = z.string().refine(isIsoDate, RANGE_MESSAGE);
 
 const track = recordTrackSchema.shape;
 const share = recordShareSchema.shape;
@@ -58,6 +67,7 @@ export const trackBody = z.object({
   detail: track.detail,
   event_id: track.eventId,
   occurred_at: isoDateText.optional(),
+  signals: track.signals,
 });
 
 export const trackBatchBody = z.object({ events: z.array(trackBody).max(MAX_BATCH) });
@@ -69,6 +79,7 @@ export const shareBody = z.object({
   promocode: share.promocode,
   event_id: share.eventId,
   occurred_at: isoDateText.optional(),
+  signals: share.signals,
 });
 
 export const userIdParam = integerText(userIdSchema);
@@ -91,14 +102,48 @@ export const statsQuery = z.object({
   user_id: userIdParam.optional(),
   promocode: stats.promocode,
   appid: stats.appid,
-  from: isoDateText.optional(),
-  to: isoDateText.optional(),
+  from: rangeText.optional(),
+  to: rangeText.optional(),
 });
 
 export const leaderboardQuery = z.object({
-  from: isoDateText.optional(),
-  to: isoDateText.optional(),
+  from: rangeText.optional(),
+  to: rangeText.optional(),
   limit: integerText(leaderboardQuerySchema.shape.limit.unwrap()).optional(),
+  order_by: leaderboardQuerySchema.shape.orderBy.unwrap().optional(),
+  currency: leaderboardQuerySchema.shape.currency.unwrap().optional(),
+});
+
+const conversion = recordConversionSchema.shape;
+const conversions = listConversionsSchema.shape;
+
+/** `POST /conversions` */
+export const conversionBody = z.object({
+  user_id: conversion.userId,
+  type: conversion.type,
+  order_id: conversion.orderId,
+  amount: conversion.amount,
+  currency: conversion.currency,
+  occurred_at: isoDateText.optional(),
+  detail: conversion.detail,
+});
+
+/** `POST /conversions/:id/refunds`: the path's id and the body, checked together. */
+export const refundRequest = z.object({
+  id: integerText(conversionIdSchema),
+  refund_id: refundSchema.shape.refundId,
+  amount: refundSchema.shape.amount,
+});
+
+/** `GET /conversions` */
+export const conversionsQuery = z.object({
+  user_id: userIdParam.optional(),
+  referrer: userIdParam.optional(),
+  type: conversions.type,
+  from: rangeText.optional(),
+  to: rangeText.optional(),
+  limit: integerText(conversions.limit.unwrap()).optional(),
+  cursor: conversions.cursor,
 });
 
 export const webhookMessagesQuery = z.object({
@@ -108,13 +153,22 @@ export const webhookMessagesQuery = z.object({
 });
 
 export const exportQuery = z.object({
-  from: isoDateText.optional(),
-  to: isoDateText.optional(),
+  from: rangeText.optional(),
+  to: rangeText.optional(),
 });
 
 export type TrackBody = z.output<typeof trackBody>;
 
-export const toTrackInput = (t: TrackBody) => ({
+/**
+ * A request's signals: the body's `device`, and the request's own client IP in place of any `ip` the
+ * body names (a client must not choose the address it is judged by).
+ */
+export const requestSignals = (body: { signals: { device: string | null } | null }, ip: string | null) => ({
+  device: body.signals?.device ?? null,
+  ip,
+});
+
+export const toTrackInput = (t: TrackBody, ip: string | null) => ({
   userId: t.user_id,
   promocode: t.promocode,
   scene: t.scene,
@@ -122,4 +176,5 @@ export const toTrackInput = (t: TrackBody) => ({
   detail: t.detail,
   eventId: t.event_id,
   occurredAt: t.occurred_at,
+  signals: requestSignals(t, ip),
 });

@@ -74,7 +74,7 @@ export function decide(rules: AttributionRules, v: VisitFacts): Verdict {
   return { outcome: binding ? 'rebound' : 'bound', bind: true, previousReferrerId: binding?.referrerId ?? null };
 }
 
-type Settled = Exclude<Verdict, { need: Need }>;
+export type Settled = Exclude<Verdict, { need: Need }>;
 type Fact = boolean | BindingFacts | null;
 
 /**
@@ -100,7 +100,10 @@ export function settle(rules: AttributionRules, facts: VisitFacts, read: (need: 
  * single statement can see (the user's `arrivedNew` and whether they are bound), or `null` where it
  * needs more (a possible binding): the dialects' one-statement path picks among these.
  */
-export function laterVisitOutcomes(rules: AttributionRules, v: Pick<VisitFacts, 'userId' | 'candidateId' | 'scene' | 'at'>): LaterVisitOutcomes {
+export function laterVisitOutcomes(
+  rules: AttributionRules,
+  v: Pick<VisitFacts, 'userId' | 'candidateId' | 'scene' | 'at'>,
+): LaterVisitOutcomes {
   // The visitor row is read as first seen at this visit's time, so only the scene and whether the
   // code is the user's own can change the answer: kept per rules and (scene, self).
   let kept = outcomesKept.get(rules);

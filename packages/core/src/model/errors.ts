@@ -4,6 +4,7 @@ export const ERROR_STATUS = {
   unauthorized: 401,
   forbidden: 403,
   not_found: 404,
+  conflict: 409,
   unknown_promocode: 422,
   storage_unavailable: 503,
   not_migrated: 503,
@@ -24,7 +25,7 @@ export interface ValidationIssue {
 export class TrackError extends Error {
   /** The stable machine-readable code, e.g. `validation_failed`. */
   readonly code: TrackErrorCode;
-  /** The HTTP status that goes with `code` (400, 401, 403, 404, 422 or 503). */
+  /** The HTTP status that goes with `code` (400, 401, 403, 404, 409, 422 or 503). */
   readonly status: number;
 
   /** `instanceof` holds across the ESM and CommonJS builds of the library (see `isErrorClassInstance`). @hidden */
@@ -55,6 +56,22 @@ export class ValidationError extends TrackError {
 export class NotFoundError extends TrackError {
   constructor(message = 'Not found') {
     super('not_found', message);
+  }
+}
+
+/**
+ * `conflict` (409): the request contradicts what is stored: a conversion's `(type, orderId)` recorded
+ * for another user, amount or currency; a reward in a status that refuses the change (`issues` names
+ * each refused item, `ids.2`); a webhook message redelivered whose endpoint is no longer configured.
+ * Nothing was written.
+ */
+export class ConflictError extends TrackError {
+  /** The items refused and why (empty when the message says it all). */
+  readonly issues: ValidationIssue[];
+
+  constructor(message = 'Conflict', issues: ValidationIssue[] = []) {
+    super('conflict', message);
+    this.issues = issues;
   }
 }
 
@@ -98,7 +115,10 @@ export class StorageError extends TrackError {
 
 /** `not_migrated` (503): the library's tables are missing or older than this version; call `tracker.migrate()`. */
 export class NotMigratedError extends TrackError {
-  constructor(message = "promo-track's tables are missing or older than this version: call `await tracker.migrate()` before using the tracker", options?: { cause?: unknown }) {
+  constructor(
+    message = "promo-track's tables are missing or older than this version: call `await tracker.migrate()` before using the tracker",
+    options?: { cause?: unknown },
+  ) {
     super('not_migrated', message, options);
   }
 }
@@ -106,7 +126,8 @@ export class NotMigratedError extends TrackError {
 /** Marks promo-track's error classes in every copy of the library: `Symbol.for` is one registry per process. */
 const ERROR_CLASS_BRAND = Symbol.for('@promo-track/core.error-class');
 /** Brands an error class (and so its subclasses); give it `static [Symbol.hasInstance]` calling `isErrorClassInstance`. */
-export const brandErrorClass = (cls: abstract new (...args: never[]) => Error): void => void Object.defineProperty(cls, ERROR_CLASS_BRAND, { value: true });
+export const brandErrorClass = (cls: abstract new (...args: never[]) => Error): void =>
+  void Object.defineProperty(cls, ERROR_CLASS_BRAND, { value: true });
 brandErrorClass(TrackError);
 
 /**

@@ -1,4 +1,6 @@
 import type { Kysely } from 'kysely';
+import type { ListRewardsOptions, Reward, RewardBalance, RewardDecision, RewardExportQuery, RewardRule } from './rewards.js';
+import type { AbuseFlag, AbuseOptions, FlaggedReferee, ListFlaggedOptions, Signals } from './abuse.js';
 import type { WxacodeGenerator } from './wxacode.js';
 
 /** A user's promotion: their promocode (and mini-program code) for one promo type and app. */
@@ -38,8 +40,17 @@ export interface Track {
   userId: number;
   /** The promocode the visit came through. */
   promocode: string;
-  /** The owner of `promocode`; `null` once that owner has been forgotten. */
+  /**
+   * The owner of `promocode` (the seed's `referrer`), whether or not this visit credited them:
+   * `outcome` says whether it did. `null` once that owner has been forgotten.
+   */
   referrerId: number | null;
+  /**
+   * The visit's attribution decision: `bound` / `rebound` when it credited `referrerId` (made them the
+   * user's referrer), otherwise why not (`kept`, `self`, `cycle`, `returning_user`, `outside_window`,
+   * `excluded_scene`; docs/attribution.md). The user's referrer is `getReferrer`'s answer.
+   */
+  outcome: Outcome;
   /** When the visit happened: `occurredAt` when given, else when it was recorded. */
   createdAt: Date;
 }
@@ -84,15 +95,10 @@ export interface Referral {
  * owner as referrer), or why not (`kept`, `self`, `cycle`, `returning_user`, `outside_window`,
  * `excluded_scene`). docs/attribution.md explains each.
  */
-export type DecisionOutcome =
-  | 'bound'
-  | 'rebound'
-  | 'kept'
-  | 'self'
-  | 'cycle'
-  | 'returning_user'
-  | 'outside_window'
-  | 'excluded_scene';
+export type Outcome = 'bound' | 'rebound' | 'kept' | 'self' | 'cycle' | 'returning_user' | 'outside_window' | 'excluded_scene';
+
+/** The same as `Outcome`: what a `Decision` decided. */
+export type DecisionOutcome = Outcome;
 
 /** The attribution decision taken for one visit, as `explainReferral` lists them. */
 export interface Decision {
@@ -104,8 +110,12 @@ export interface Decision {
   candidateId: number;
   /** What was decided. */
   outcome: DecisionOutcome;
+  /** The visit's launch scene (for `excluded_scene`, the scene that was excluded). */
+  scene: string;
   /** When the visit happened (its `createdAt`). */
   at: Date;
+  /** A flagged binding's flags (abuse signals, docs/abuse.md); absent when the binding was not flagged. */
+  flags?: AbuseFlag[];
 }
 
 /** The counts `stats` answers; every visit count leaves out `excludeScenes`. */
@@ -124,12 +134,112 @@ export interface Stats {
   shares: number;
   /** Most visits first. */
   byScene: { scene: string; label: string | null; visits: number }[];
-  /** `YYYY-MM-DD` in the tracker's `timeZone`, ascending. */
-  byDay: { day: string; visits: number; newUserVisits: number; shares: number }[];
+  /** `YYYY-MM-DD` in the tracker's `timeZone`, ascending (`conversions`: recorded that day, refunded or not). */
+  byDay: { day: string; visits: number; newUserVisits: number; shares: number; conversions: number }[];
   /** Shares per `shareType`, ascending by type; types without shares are left out. */
   byShareType: { shareType: ShareType; shares: number }[];
   /** True when `uniqueVisitors` is an estimate (global stats over closed days). */
   uniqueVisitorsEstimated: boolean;
+  /** The conversions recorded in the range, in the same scope as the rest (see `ConversionStats`). */
+  conversions: ConversionStats;
+}
+
+/**
+ * Conversions in a scope of `stats`: all of them; for `userId` those credited to that referrer; for
+ * `promocode` (or `appid`) those credited through that code (those of the apps's codes).
+ */
+export interface ConversionStats {
+  /** Conversions recorded in the range, refunded ones included. */
+  count: number;
+  /** Of which credited to a referrer. */
+  referred: number;
+  /** Per type, most conversions first (ties by type). */
+  byType: { type: string; count: number; referred: number }[];
+  /** Per currency with a conversion in scope (ascending): amounts net of refunds, in minor units. */
+  revenue: { currency: string; amount: number; referredAmount: number }[];
+}
+
+/** An action of a user that the host reported (a first order, a top-up), credited to their referrer. */
+export interface Conversion {
+  /** The row's id. */
+  id: number;
+  /** The user who converted. */
+  userId: number;
+  /** The host's name for the action: 1–32 characters of `[a-z0-9_.-]` (`first_order`, `topup`, …). */
+  type: string;
+  /** The host's order id (at most 64 characters), the idempotency key with `type`; `null`: once per user and type. */
+  orderId: string | null;
+  /** In the currency's minor unit (fen for CNY). */
+  amount: number;
+  /** What refunds took back so far (never more than `amount`). */
+  refundedAmount: number;
+  /** ISO 4217, three upper-case letters. */
+  currency: string;
+  /** The referrer the user was bound to when it was recorded; `null`: none (or forgotten since). */
+  referrerId: number | null;
+  /** The host's free text (at most 255 characters); `null` when none was given. */
+  detail: string | null;
+  /** When it happened: `occurredAt` when given, else when it was recorded. */
+  createdAt: Date;
+}
+
+/** The input of `recordConversion`. */
+export interface RecordConversionInput {
+  /** The user who converted (a positive 32-bit integer). */
+  userId: number;
+  /** 1–32 characters of `[a-z0-9_.-]`. */
+  type: string;
+  /** At most 64 characters; a repeat of (`type`, `orderId`) returns the first record. Omitted: once per (`userId`, `type`). */
+  orderId?: string | null;
+  /** A whole number of minor units, 0 to 10^12. Default 0. */
+  amount?: number;
+  /** ISO 4217 (three upper-case letters). Default `'CNY'`. */
+  currency?: string;
+  /** When it happened: the same bounds as a visit's. */
+  occurredAt?: Date;
+  /** Free text, at most 255 characters. */
+  detail?: string | null;
+}
+
+/** Which conversion `refundConversion` refunds: by id, or by its (`type`, `orderId`). */
+export type ConversionRef = { conversionId: number } | { type: string; orderId: string };
+
+/** A refund of `refundConversion`. */
+export interface RefundInput {
+  /** The host's refund id (at most 64 characters): a repeat for the same conversion changes nothing. */
+  refundId: string;
+  /** Minor units, at least 1; default: what is not yet refunded. */
+  amount?: number;
+}
+
+/** The filters and paging of `listConversions`, newest first. */
+export interface ListConversionsQuery {
+  /** The user who converted. */
+  userId?: number;
+  /** The referrer credited. */
+  referrerId?: number;
+  /** Only conversions of this type. */
+  type?: string;
+  /** Inclusive. */
+  from?: Date;
+  /** Exclusive. */
+  to?: Date;
+  /** Items per page, 1 to 500. Default 50. */
+  limit?: number;
+  /** The `nextCursor` of the previous page. */
+  cursor?: string | null;
+}
+
+/** What `explainReferral` answers: the binding, every visit's decision, and the user's conversions. */
+export interface ReferralExplanation {
+  /** The user's current binding; `null` when they have no referrer. */
+  referral: Referral | null;
+  /** Every attribution decision taken for the user's visits, oldest first. */
+  decisions: Decision[];
+  /** The user's own conversions, oldest first, each with the referrer it was credited to. */
+  conversions: Conversion[];
+  /** The reward entries of the facts the user took part in, and every reward rule's decision on them. */
+  rewards: { entries: Reward[]; decisions: RewardDecision[] };
 }
 
 /** One referrer's line of `leaderboard`. */
@@ -140,6 +250,10 @@ export interface LeaderboardEntry {
   referrals: number;
   /** Counted visits through their codes in the range (new and returning users). */
   visits: number;
+  /** Conversions credited to them in the range, in every currency. */
+  conversions: number;
+  /** Net of refunds, in the query's `currency` (minor units). */
+  revenue: number;
 }
 
 /** The input of `getOrCreatePromo`; one promo exists per (`userId`, `promoType`, `appid`). */
@@ -173,6 +287,8 @@ export interface RecordTrackInput {
   eventId?: string | null;
   /** When the visit happened (queued offline, imported): at most 5 minutes ahead, at most `backdateDays` back. */
   occurredAt?: Date;
+  /** The client's IP and install id, for the abuse checks; stored only as keyed hashes (docs/abuse.md). */
+  signals?: Signals | null;
 }
 
 /** The input of `recordShare`; every field is optional. */
@@ -189,6 +305,8 @@ export interface RecordShareInput {
   eventId?: string | null;
   /** When the share happened; the same bounds as a visit's. */
   occurredAt?: Date;
+  /** As a visit's: the sharer's own IP and install id, which a referee's may later match (docs/abuse.md). */
+  signals?: Signals | null;
 }
 
 /** Paging of `listReferrals`. */
@@ -229,6 +347,10 @@ export interface LeaderboardQuery {
   to?: Date;
   /** Referrers answered, 1 to 500. Default 10. */
   limit?: number;
+  /** What ranks them: bindings (default), credited conversions, or net revenue in `currency`. */
+  orderBy?: 'referrals' | 'conversions' | 'revenue';
+  /** The currency of `revenue`. Default `'CNY'`. */
+  currency?: string;
 }
 
 /** The range of an export: by `createdAt` for tracks, by `boundAt` for referrals. */
@@ -249,6 +371,10 @@ export interface ForgetResult {
   shares: number;
   /** Bindings of the user to their referrer, and of the users they referred to them. */
   referrals: number;
+  /** The user's own conversions (those credited to them stay, credited to no one). */
+  conversions: number;
+  /** The user's unsettled reward entries (settled ones and their claw-backs stay, without the id). */
+  rewards: number;
 }
 
 /** The rows `purge` deleted. */
@@ -262,7 +388,9 @@ export interface PurgeResult {
 /**
  * What `onEvent` receives after each committed write: a promo created, a visit or share recorded,
  * a binding made (`previousReferrerId`: the referrer a last-touch rebinding replaced, else `null`),
- * a user forgotten, or a mini-program code that WeChat failed to make.
+ * a user forgotten, a mini-program code image made (by the worker or within `getOrCreatePromo`), or
+ * one that could not be made within the call (`reason` says why; it is queued unless WeChat refused
+ * it for good, see `codeJobs`).
  */
 export type TrackerEvent =
   | { type: 'promo.created'; promo: Promo }
@@ -270,10 +398,28 @@ export type TrackerEvent =
   | { type: 'share.recorded'; share: Share }
   | { type: 'referral.bound'; referral: Referral; previousReferrerId: number | null }
   | { type: 'user.forgotten'; userId: number; removed: ForgetResult }
-  | { type: 'wxacode.failed'; promo: Promo; reason: string; error: unknown };
+  | { type: 'conversion.recorded'; conversion: Conversion }
+  | { type: 'conversion.refunded'; conversion: Conversion; refund: { refundId: string; amount: number } }
+  | { type: 'referral.flagged'; flagged: FlaggedReferee }
+  | { type: 'wxacode.failed'; promo: Promo; reason: string; error: unknown }
+  | { type: 'wxacode.generated'; promo: Promo };
 
 /** The events an outbox can carry to a webhook endpoint. */
-export type WebhookEventType = 'promo.created' | 'track.recorded' | 'share.recorded' | 'referral.bound' | 'user.forgotten';
+export type WebhookEventType =
+  | 'promo.created'
+  | 'track.recorded'
+  | 'share.recorded'
+  | 'referral.bound'
+  | 'user.forgotten'
+  | 'conversion.recorded'
+  | 'conversion.refunded'
+  | 'referral.flagged'
+  | 'reward.created'
+  | 'reward.payable'
+  | 'reward.settled'
+  | 'reward.reversed'
+  | 'reward.voided'
+  | 'wxacode.generated';
 
 /** One webhook endpoint, from the operator's configuration (never from a request). */
 export interface WebhookEndpoint {
@@ -302,6 +448,8 @@ export interface WebhookMessage {
   nextAttemptAt: Date | null;
   /** Why the last send failed (a status code or a network error), `null` before any failure. */
   lastError: string | null;
+  /** The user the event is about (its data's `user_id`); `null` when it names none (an anonymous share). */
+  userId: number | null;
   /** When its fact was committed. */
   createdAt: Date;
 }
@@ -336,6 +484,39 @@ export interface WebhookDelivery {
   stop(): Promise<void>;
 }
 
+/** Knobs of the worker (`startWorker`): the sender's, and the code images'. */
+export interface WorkerOptions extends WebhookDeliveryOptions {
+  /** Code images made at once in this process. Default 8. */
+  codeConcurrency?: number;
+}
+
+/** The running worker of this process (`startWorker()`): webhooks, due rewards, code images. */
+export type Worker = WebhookDelivery;
+
+/** `pregenerateCodes`: the promos of these users (created when missing) get their code images queued. */
+export interface PregenerateCodesInput {
+  /** At most 10 000 user ids a call. */
+  userIds: readonly number[];
+  /** Default 1. */
+  promoType?: number;
+  /** The promos' appid (default none), as in `getOrCreatePromo`. */
+  appid?: string | null;
+  /** Stored on promos this call creates (existing promos keep theirs). */
+  page?: string | null;
+}
+
+/** The code images' queue (`codeJobs`): jobs by status, and the failed ones by WeChat's errcode. */
+export interface CodeJobsReport {
+  /** Waiting for the budget, a worker, or the next attempt after a back-off. */
+  pending: number;
+  /** Made: the promo's `wxbcode` is set. */
+  done: number;
+  /** Refused by WeChat for good (41030, 40129, 40097) until `retryFailedCodes`. */
+  failed: number;
+  /** Failed jobs grouped by errcode, most first; `errmsg` is one of WeChat's messages for it. */
+  failures: { errcode: number; errmsg: string; count: number }[];
+}
+
 /** How visits are credited (the `attribution` option; see docs/attribution.md). */
 export interface AttributionOptions {
   /**
@@ -354,6 +535,15 @@ export interface AttributionOptions {
 export interface TrackerOptions {
   /** The host's Kysely instance (SQLite, PostgreSQL or MySQL dialect). */
   db: Kysely<any>;
+  /**
+   * A second Kysely instance on a read replica of `db`'s database (docs/scale.md). The operators'
+   * heavy reads go there: global `stats` (neither `userId` nor `promocode`), `leaderboard`, the
+   * exports, and the lists that are not one user's. Writes, rollup builds and every read that must
+   * see the caller's own writes (`getReferrer`, `explainReferral`, `listReferrals`, `findPromo`, the
+   * stats of one user or promocode, one user's conversions and rewards) stay on `db`. A lagging
+   * replica answers as of its lag. Default: `db` itself.
+   */
+  readDb?: Kysely<any>;
   /** The secret behind promocodes, at least 8 characters. */
   salt: string;
   /** Prefix of every table the library creates. Default `''`. */
@@ -370,6 +560,8 @@ export interface TrackerOptions {
   backdateDays?: number;
   /** Signed webhooks, written to an outbox with the facts they report (see `startWebhookDelivery`). */
   webhooks?: readonly WebhookEndpoint[];
+  /** How long the sender keeps a delivered webhook message before deleting it, in days. Default 7. */
+  webhookRetentionDays?: number;
   /**
    * The IANA time zone (e.g. `'Asia/Shanghai'`) whose calendar days `stats().byDay`, the dashboard
    * and the exports use, right across daylight-saving changes. Default `'UTC'`.
@@ -377,6 +569,14 @@ export interface TrackerOptions {
   timeZone?: string;
   /** Called after each write; a throwing listener never breaks the write. */
   onEvent?: (event: TrackerEvent) => void;
+  /** The rewards ledger's rules (docs/rewards.md): entries written with the binding or conversion that earns them. */
+  rewards?: readonly RewardRule[];
+  /**
+   * The abuse checks run in every binding's transaction (docs/abuse.md); a flagged binding is still
+   * made, and its rewards wait for `resolveFlags`. Default `{ sameDeviceHours: 24, sameIpHours: 0,
+   * maxBindingsPerHour: 30, maxNewUsersPerDevice: 3 }`; 0 turns a check off.
+   */
+  abuse?: AbuseOptions;
 }
 
 /** What `createTracker` answers: every method checks its input first (`ValidationError`). */
@@ -385,7 +585,9 @@ export interface Tracker {
   migrate(): Promise<void>;
   /**
    * The promo of (`userId`, `promoType`, `appid`), created on first call; concurrent calls all get the
-   * same row. A WeChat failure leaves `wxbcode` `null` (a later call tries again), never fails the call.
+   * same row. With a `wxacode` generator, its code image is made within the call while the shared
+   * budget has room; otherwise (or when WeChat fails) `wxbcode` is `null` and the code is queued for
+   * the worker (`startWorker`), never dropped. It never fails the call.
    */
   getOrCreatePromo(input: GetOrCreatePromoInput): Promise<Promo>;
   /** The promo with this code, or `null` (a malformed code answers `null` without a query). */
@@ -413,8 +615,28 @@ export interface Tracker {
   exportReferrals(query?: ExportQuery): AsyncIterable<Referral>;
   /** The `timeZone` option: whose calendar days `stats().byDay` and the CSV exports use. */
   readonly timeZone: string;
-  /** The user's binding (`null`: none) and every attribution decision taken for their visits, oldest first. */
-  explainReferral(userId: number): Promise<{ referral: Referral | null; decisions: Decision[] }>;
+  /** The `rewards` option's rules, as checked at `createTracker` (the dashboard words decisions with them). */
+  readonly rewardRules: readonly RewardRule[];
+  /**
+   * The user's binding (`null`: none), every attribution decision taken for their visits, oldest
+   * first, their conversions with the referrer each was credited to, and their rewards with why.
+   */
+  explainReferral(userId: number): Promise<ReferralExplanation>;
+  /**
+   * Records a conversion credited to the user's current referrer. Idempotent on (`type`, `orderId`),
+   * or on (`userId`, `type`) without an order id: a repeat returns the first record; the same key with
+   * another user, amount or currency is a `ConflictError`, and nothing is written.
+   */
+  recordConversion(input: RecordConversionInput): Promise<Conversion>;
+  /**
+   * Refunds a conversion, fully or in part; a repeated `refundId` changes nothing. Refunds past the
+   * amount are a `ValidationError`; an unknown conversion a `NotFoundError`.
+   */
+  refundConversion(ref: ConversionRef, refund: RefundInput): Promise<Conversion>;
+  /** Conversions, newest first (ties by id, descending), a page at a time. */
+  listConversions(query?: ListConversionsQuery): Promise<Page<Conversion>>;
+  /** Every conversion whose `createdAt` is in range, oldest first, read in pages. */
+  exportConversions(query?: ExportQuery): AsyncIterable<Conversion>;
   /**
    * Removes, in one transaction, every row naming the user; the users they referred become unbound,
    * and other users' visits through their codes keep counting with `referrerId: null`.
@@ -422,10 +644,47 @@ export interface Tracker {
   forgetUser(userId: number): Promise<ForgetResult>;
   /** Deletes tracks and shares older than `before`, in small batches; bindings and decisions stay. */
   purge(options: { before: Date }): Promise<PurgeResult>;
-  /** Runs the webhook sender in this process (any number of processes may run it). */
-  startWebhookDelivery(options?: WebhookDeliveryOptions): WebhookDelivery;
+  /**
+   * Runs every background job of the library in this process: webhook delivery, due rewards and the
+   * code images' queue (any number of processes may run it; a job is never run by two at once).
+   */
+  startWorker(options?: WorkerOptions): Worker;
+  /** The same worker as `startWorker` (the name from before it ran more than webhooks). */
+  startWebhookDelivery(options?: WorkerOptions): Worker;
+  /**
+   * Creates the promos of `userIds` that do not exist and queues the code images that are missing;
+   * asks WeChat for nothing itself (the worker does). A second call with the same ids queues nothing.
+   */
+  pregenerateCodes(input: PregenerateCodesInput): Promise<{ queued: number }>;
+  /** Progress of the code images' queue. */
+  codeJobs(): Promise<CodeJobsReport>;
+  /** Puts the failed code jobs back in the queue (after the cause is fixed); answers how many. */
+  retryFailedCodes(): Promise<{ queued: number }>;
   /** The outbox, newest first. */
   listWebhookMessages(options?: ListWebhookMessagesOptions): Promise<Page<WebhookMessage>>;
-  /** Puts a message back in the queue, due now, with a fresh schedule (`NotFoundError` for an unknown id). */
+  /**
+   * Queues a message for one more attempt, due now, delivered ones too (`attempts` keeps counting):
+   * `NotFoundError` for an unknown id, `ConflictError` when its endpoint is no longer configured.
+   */
   redeliverWebhookMessage(id: string): Promise<void>;
+  /** Reward entries, newest first (`userId`: the entries that user earns). */
+  listRewards(options?: ListRewardsOptions): Promise<Page<Reward>>;
+  /** The user's held, payable and settled sums, one line per currency. */
+  rewardBalance(userId: number): Promise<RewardBalance[]>;
+  /** Turns due `held` entries `payable`; answers how many. The webhook sender calls it on every look. */
+  releaseDueRewards(): Promise<number>;
+  /** Marks `payable` entries `settled` (the host paid them), all or nothing (`ConflictError`). */
+  settleRewards(input: { ids: readonly number[] }): Promise<Reward[]>;
+  /** An operator cancels a `held` or `payable` entry. */
+  voidReward(id: number, options?: { note?: string | null }): Promise<Reward>;
+  /** Every entry created in range (oldest first), read in pages. */
+  exportRewards(query?: RewardExportQuery): AsyncIterable<Reward>;
+  /** Flagged referees, newest first, one item each (docs/abuse.md). */
+  listFlagged(options?: ListFlaggedOptions): Promise<Page<FlaggedReferee>>;
+  /**
+   * An operator's verdict on a flagged referee: `release` makes their held rewards payable when due;
+   * `void` voids them, and every reward the referee's later facts would earn. `NotFoundError` when
+   * the user was never flagged; a referee already resolved the other way is a `ValidationError`.
+   */
+  resolveFlags(refereeId: number, action: 'release' | 'void', options?: { note?: string | null }): Promise<FlaggedReferee>;
 }

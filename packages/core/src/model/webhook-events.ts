@@ -1,5 +1,6 @@
-import type { ForgetResult, Promo, Referral, Share, Track, WebhookEventType } from './types.js';
-import { promoWire, referralWire, shareWire, trackWire } from './wire.js';
+import type { Reward } from './rewards.js';
+import type { Conversion, ForgetResult, Promo, Referral, Share, Track, WebhookEventType } from './types.js';
+import { conversionWire, promoWire, referralWire, rewardWire, shareWire, trackWire } from './wire.js';
 
 /** An event as the outbox stores it: its type, the body's `data`, and the users it names. */
 export interface OutboxEvent {
@@ -23,6 +24,29 @@ export const referralBound = (referral: Referral, previousReferrerId: number | n
   type: 'referral.bound',
   data: { ...referralWire(referral), previous_referrer: previousReferrerId },
   names: [referral.userId, referral.referrerId, previousReferrerId],
+});
+
+/** A promo's code image is made (by the worker, or within getOrCreatePromo): its wire shape, `wxbcode` set. */
+export const wxacodeGenerated = (promo: Promo): OutboxEvent => ({
+  type: 'wxacode.generated',
+  data: promoWire(promo),
+  names: [promo.userId],
+});
+/** `conversion.recorded` and `conversion.refunded`: the conversion's wire shape as it stands after the write. */
+export const conversionEvent = (type: 'conversion.recorded' | 'conversion.refunded', conversion: Conversion): OutboxEvent => ({
+  type,
+  data: conversionWire(conversion),
+  names: [conversion.userId, conversion.referrerId],
+});
+
+/** `reward.created` / `payable` / `settled` / `reversed` / `voided`: the entry as it now is. */
+export const rewardEvent = (
+  type: 'reward.created' | 'reward.payable' | 'reward.settled' | 'reward.reversed' | 'reward.voided',
+  reward: Reward,
+): OutboxEvent => ({
+  type,
+  data: rewardWire(reward),
+  names: [reward.userId, reward.referrerId, reward.refereeId],
 });
 
 /** Names no one: it reports the erasure, and must survive it. */

@@ -1,4 +1,5 @@
-import type { Promo, Referral, Share, Track } from './types.js';
+import type { Reward, RewardDecision } from './rewards.js';
+import type { Conversion, Promo, Referral, Share, Track } from './types.js';
 
 /** The records as they travel: the seed's snake_case names, dates as `toISOString` writes them. */
 
@@ -21,6 +22,7 @@ export const trackWire = (t: Track) => ({
   user_id: t.userId,
   promocode: t.promocode,
   referrer: t.referrerId,
+  outcome: t.outcome,
   created_at: t.createdAt.toISOString(),
 });
 
@@ -40,4 +42,45 @@ export const referralWire = (r: Referral) => ({
   scene: r.scene,
   track_id: r.trackId,
   bound_at: r.boundAt.toISOString(),
+});
+
+export const conversionWire = (c: Conversion) => ({
+  id: c.id,
+  user_id: c.userId,
+  type: c.type,
+  order_id: c.orderId,
+  amount: c.amount,
+  refunded_amount: c.refundedAmount,
+  currency: c.currency,
+  referrer: c.referrerId,
+  detail: c.detail,
+  created_at: c.createdAt.toISOString(),
+});
+
+export const rewardWire = (r: Reward) => ({
+  id: r.id,
+  rule_id: r.ruleId,
+  user_id: r.userId,
+  referrer: r.referrerId,
+  referee: r.refereeId,
+  conversion_id: r.conversionId,
+  amount: r.amount,
+  currency: r.currency,
+  status: r.status,
+  payable_at: r.payableAt.toISOString(),
+  created_at: r.createdAt.toISOString(),
+  settled_at: r.settledAt?.toISOString() ?? null,
+  replaces: r.replaces,
+  reversal_of: r.reversalOf,
+  note: r.note,
+});
+
+export const rewardDecisionWire = (d: RewardDecision) => ({
+  rule_id: d.ruleId,
+  conversion_id: d.conversionId,
+  outcome: d.outcome,
+  at: d.at.toISOString(),
+  referrer: d.referrerId ?? null,
+  referee: d.refereeId ?? null,
+  nth: d.nth ?? null,
 });

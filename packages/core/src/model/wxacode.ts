@@ -16,6 +16,20 @@ export interface WxacodeRequest {
   scene: string;
   /** The mini-program page; a leading `/` and a query are dropped before WeChat sees it. `null` → the home page. */
   page: string | null;
+  /**
+   * Asked before each call to WeChat's code API: `false` means the shared budget is spent, and the
+   * call is not sent (a `WxacodeError` of kind `budget`). The tracker passes its database-wide budget
+   * here; without it, nothing limits the calls.
+   */
+  take?: () => Promise<boolean>;
+}
+
+/** The budget a generator asks the tracker to keep: at most `maxPerMinute` calls in any `windowMs`, over all processes. */
+export interface WxacodeBudget {
+  /** Calls to WeChat's code API in any window, over every process of the database (`Infinity`: no budget). */
+  maxPerMinute: number;
+  /** 60 000 (a minute) unless the generator's `budgetWindowMs` says otherwise (tests). */
+  windowMs: number;
 }
 
 /**
@@ -27,4 +41,8 @@ export interface WxacodeGenerator {
   generate(request: WxacodeRequest): Promise<string>;
   /** Deletes the image `generate` stored at `url` (nothing when the store cannot delete). */
   remove(url: string): Promise<void>;
+  /** The shared budget the tracker keeps for it; absent: 1000 calls a minute. */
+  readonly budget?: WxacodeBudget;
+  /** The longest one `generate` can take (the worker's lease on a job is longer); absent: 60 s. */
+  readonly deadlineMs?: number;
 }

@@ -14,13 +14,14 @@ export function outcomeOnTrack(t: TableNames) {
       await db
         .updateTable(t.track)
         .set((eb) => ({
-          outcome: eb.selectFrom(t.decision).select(`${t.decision}.outcome`).whereRef(`${t.decision}.track_id`, '=', `${t.track}.id`).limit(1),
+          outcome: eb
+            .selectFrom(t.decision)
+            .select(`${t.decision}.outcome`)
+            .whereRef(`${t.decision}.track_id`, '=', `${t.track}.id`)
+            .limit(1),
         }))
         .execute();
-      await db
-        .deleteFrom(t.decision)
-        .where('track_id', 'in', db.selectFrom(t.track).select('id'))
-        .execute();
+      await db.deleteFrom(t.decision).where('track_id', 'in', db.selectFrom(t.track).select('id')).execute();
     },
   };
 }

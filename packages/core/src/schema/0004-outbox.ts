@@ -41,11 +41,7 @@ export function outbox(t: TableNames, dialect: keyof typeof TYPES) {
         .addColumn('created_at', 'bigint', (c) => c.notNull())
         .$call((b) => (d.table ? b.modifyEnd(d.table) : b))
         .execute();
-      await db.schema
-        .createIndex(`${t.webhookMessage}_due_idx`)
-        .on(t.webhookMessage)
-        .columns(['status', 'next_attempt_at'])
-        .execute();
+      await db.schema.createIndex(`${t.webhookMessage}_due_idx`).on(t.webhookMessage).columns(['status', 'next_attempt_at']).execute();
     },
   };
 }

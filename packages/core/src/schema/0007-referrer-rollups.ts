@@ -21,7 +21,10 @@ export function referrerRollups(t: TableNames, dialect: keyof typeof TYPES) {
   return {
     async up(db: Kysely<any>) {
       for (const table of [t.rollupDay, t.rollupHour]) {
-        await db.schema.alterTable(table).addColumn('details', 'integer', (c) => c.notNull().defaultTo(1)).execute();
+        await db.schema
+          .alterTable(table)
+          .addColumn('details', 'integer', (c) => c.notNull().defaultTo(1))
+          .execute();
       }
       for (const [table, key, hourly] of [
         [t.rollupReferrals, 'day', false],

@@ -1,12 +1,13 @@
 import type { Kysely } from 'kysely';
-import { runCompiled } from './compiled.js';
+import { builtOnce, runCompiled } from './compiled.js';
 import type { Dialect } from './dialects/dialect.js';
 
-/** SQL of each insert shape (table, columns, mode), compiled by Kysely once and run with each row's values. */
-const shapes = new Map<string, string>();
+/** SQL of each insert shape (table, columns, mode) per dialect, compiled by Kysely once and run with each row's values. */
+const shapesOf = builtOnce((_: Dialect) => new Map<string, string>());
 
 function insertSql(db: Kysely<any>, d: Dialect, table: string, columns: string[], ifAbsent: boolean, key: string): string {
-  const shape = `${d.name}\u0000${table}\u0000${ifAbsent}\u0000${key}\u0000${columns.join(',')}`;
+  const shapes = shapesOf(d);
+  const shape = `${table}\u0000${ifAbsent}\u0000${key}\u0000${columns.join(',')}`;
   let text = shapes.get(shape);
   if (text === undefined) {
     const insert = db.insertInto(table).values(Object.fromEntries(columns.map((c) => [c, null])));
@@ -22,7 +23,11 @@ function insertSql(db: Kysely<any>, d: Dialect, table: string, columns: string[]
 
 function run(db: Kysely<any>, d: Dialect, table: string, row: Record<string, unknown>, ifAbsent: boolean, key: string) {
   const columns = Object.keys(row).filter((c) => row[c] !== undefined);
-  return runCompiled<Record<string, unknown>>(db, insertSql(db, d, table, columns, ifAbsent, key), columns.map((c) => row[c]));
+  return runCompiled<Record<string, unknown>>(
+    db,
+    insertSql(db, d, table, columns, ifAbsent, key),
+    columns.map((c) => row[c]),
+  );
 }
 
 /** Inserts a row and answers its generated id. */
@@ -36,7 +41,13 @@ export async function insertRow(db: Kysely<any>, d: Dialect, table: string, row:
  * check-then-insert). Answers the generated id (`key` when the table has no id column), or `null`
  * when a row with that key already exists.
  */
-export async function insertIfAbsent(db: Kysely<any>, d: Dialect, table: string, row: Record<string, unknown>, key = 'id'): Promise<number | null> {
+export async function insertIfAbsent(
+  db: Kysely<any>,
+  d: Dialect,
+  table: string,
+  row: Record<string, unknown>,
+  key = 'id',
+): Promise<number | null> {
   const result = await run(db, d, table, row, true, key);
   if (d.returning) return result.rows.length ? Number(result.rows[0]![key]) : null;
   // INSERT IGNORE reports 0 affected rows for a duplicate, whatever the client's FOUND_ROWS flag.

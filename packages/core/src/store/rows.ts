@@ -1,4 +1,4 @@
-import type { Decision, DecisionOutcome, Promo, Referral, Share, ShareType, Track, TrackType } from '../model/types.js';
+import type { Decision, DecisionOutcome, Outcome, Promo, Referral, Share, ShareType, Track, TrackType } from '../model/types.js';
 
 /** Drivers answer BIGINT and COUNT as strings on PostgreSQL and MySQL. */
 export const num = (value: unknown): number => (typeof value === 'number' ? value : Number(value));
@@ -23,6 +23,7 @@ export interface TrackRow {
   promocode: string;
   referrer: number | null;
   event_id: string | null;
+  outcome: string | null;
   created_at: number | string;
 }
 
@@ -50,6 +51,7 @@ export interface DecisionRow {
   promocode: string;
   candidate: number;
   outcome: string;
+  scene: string;
   at: number | string;
 }
 
@@ -72,6 +74,8 @@ export const toTrack = (r: TrackRow): Track => ({
   userId: num(r.user_id),
   promocode: r.promocode,
   referrerId: r.referrer == null ? null : num(r.referrer),
+  // Every track since migration 0002 carries its decision.
+  outcome: r.outcome as Outcome,
   createdAt: new Date(num(r.created_at)),
 });
 
@@ -98,5 +102,6 @@ export const toDecision = (r: DecisionRow): Decision => ({
   promocode: r.promocode,
   candidateId: num(r.candidate),
   outcome: r.outcome as DecisionOutcome,
+  scene: r.scene,
   at: new Date(num(r.at)),
 });

@@ -1,21 +1,29 @@
 import { randomBytes } from 'node:crypto';
 import type { WebhookDelivery, WebhookDeliveryOptions } from '../model/types.js';
 import type { StoreContext } from '../store/context.js';
-import type { Outbox } from './endpoints.js';
-import { type ClaimedMessage, claimDue, recordResult, type SendResult } from '../store/outbox-delivery.js';
+import { type Outbox, redactUrl } from './endpoints.js';
+import { type ClaimedMessage, claimDue, outboxUpkeep, recordResult, type SendResult } from '../store/outbox/index.js';
 import { messageId } from './message-ids.js';
 import { nextAttemptAt } from './schedule.js';
 
 const DEFAULTS = { timeoutMs: 15_000, pollMs: 5_000, concurrency: 16 };
 /** A claimed message stays this sender's for the timeout plus this margin (then another may take it). */
 const LEASE_MARGIN_MS = 5_000;
+/** How often the sender does the outbox's upkeep (orphaned messages failed, delivered ones past the retention deleted). */
+const UPKEEP_MS = 10 * 60_000;
 
 /**
  * The sender: keeps up to `concurrency` messages in flight, claiming more as each send ends (so one
  * endpoint that hangs holds one slot, not the queue), and looks for due messages at least every
- * `pollMs`. Each message is leased, signed, posted, and its result recorded (docs/webhooks.md).
+ * `pollMs` (releasing due rewards first, each time). Each message is leased, signed, posted, and its result recorded (docs/webhooks.md).
  */
-export function startSender(ctx: StoreContext, outbox: Outbox, options: WebhookDeliveryOptions = {}): WebhookDelivery {
+export function startSender(
+  ctx: StoreContext,
+  outbox: Outbox,
+  options: WebhookDeliveryOptions = {},
+  /** Run on every look, before claiming: the rewards whose hold ended become payable (and their events due). */
+  release?: () => Promise<number>,
+): WebhookDelivery {
   const now = options.now ?? Date.now;
   const timeoutMs = options.timeoutMs ?? DEFAULTS.timeoutMs;
   const pollMs = options.pollMs ?? DEFAULTS.pollMs;
@@ -49,20 +57,32 @@ export function startSender(ctx: StoreContext, outbox: Outbox, options: WebhookD
         signal: AbortSignal.timeout(timeoutMs),
       });
       await response.body?.cancel().catch(() => undefined);
-      result = response.status >= 200 && response.status < 300 ? { delivered: true } : failure(m, `HTTP ${response.status}`);
+      result = response.status >= 200 && response.status < 300 ? { delivered: true, at: now() } : failure(m, `HTTP ${response.status}`);
     } catch (error) {
       const timedOut = error instanceof Error && error.name === 'TimeoutError';
-      result = failure(m, timedOut ? `no answer within ${timeoutMs} ms` : describe(error));
+      result = failure(m, timedOut ? `no answer within ${timeoutMs} ms` : redactUrl(describe(error), endpoint));
     }
-    if (!result.delivered) onError(new Error(`webhook ${id} to ${endpoint.url}: ${result.error}`));
+    if (!result.delivered) onError(new Error(`webhook ${id} to ${endpoint.shown}: ${result.error}`));
     // If this fails, the lease runs out and the message is sent again: at least once.
     await recordResult(ctx, m, claim, result).catch(onError);
   }
 
-  const failure = (m: ClaimedMessage, error: string): SendResult => ({ delivered: false, error, retryAt: nextAttemptAt(m.attempts + 1, now()) });
+  const failure = (m: ClaimedMessage, error: string): SendResult => ({
+    delivered: false,
+    error,
+    retryAt: nextAttemptAt(m.attempts + 1, now()),
+  });
+
+  let upkeepAt = -Infinity;
+  async function upkeep(): Promise<void> {
+    if (now() < upkeepAt) return;
+    upkeepAt = now() + UPKEEP_MS;
+    await outboxUpkeep(ctx, { deliveredBefore: now() - outbox.retentionMs }).catch(onError);
+  }
 
   async function loop(): Promise<void> {
     while (!stopped) {
+      if (release) await release().catch(onError);
       const room = concurrency - inFlight.size;
       // Claims in batches: once half the slots are free (or none is busy), not one message per freed slot.
       const claiming = keys.length > 0 && room > 0 && (room * 2 >= concurrency || inFlight.size === 0);
@@ -86,6 +106,7 @@ export function startSender(ctx: StoreContext, outbox: Outbox, options: WebhookD
       // A full claim may leave more due: look again at once; else wait for a free slot, a poll or stop().
       if (stopped) break;
       if (claiming && claimed.length === room) continue;
+      await upkeep(); // after the claims: the first sends never wait for it
       await new Promise<void>((resolve) => {
         const timer = setTimeout(done, pollMs);
         function done() {

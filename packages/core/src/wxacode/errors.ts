@@ -10,7 +10,7 @@ export type WxacodeApi = 'stable_token' | 'getwxacodeunlimit';
  * - `network`: the connection failed;
  * - `http`: an HTTP status other than 200 without a WeChat error body;
  * - `bad_answer`: a 200 answer that is neither an image nor a WeChat error (or a token answer without a token);
- * - `budget`: not sent: this process has spent its `maxPerMinute` for now.
+ * - `budget`: not sent: the budget every process of the database shares (`maxPerMinute`) is spent for now.
  */
 export type WxacodeErrorKind = 'errcode' | 'timeout' | 'network' | 'http' | 'bad_answer' | 'budget';
 

@@ -13,7 +13,13 @@ export function normalizePage(page: string | null | undefined): string | null {
   return path === '' ? null : path;
 }
 
-const EXTENSIONS: Record<string, string> = { 'image/jpeg': 'jpg', 'image/jpg': 'jpg', 'image/png': 'png', 'image/gif': 'gif', 'image/webp': 'webp' };
+const EXTENSIONS: Record<string, string> = {
+  'image/jpeg': 'jpg',
+  'image/jpg': 'jpg',
+  'image/png': 'png',
+  'image/gif': 'gif',
+  'image/webp': 'webp',
+};
 
 /** The media type of `bytes` when the answer said nothing usable: PNG and JPEG are what WeChat sends. */
 export function sniffImageType(bytes: Uint8Array): string | null {
@@ -23,7 +29,14 @@ export function sniffImageType(bytes: Uint8Array): string | null {
 }
 
 export function extensionOf(contentType: string): string {
-  return EXTENSIONS[contentType] ?? (contentType.slice('image/'.length).replace(/[^a-z0-9]/g, '').slice(0, 8) || 'img');
+  return (
+    EXTENSIONS[contentType] ??
+    (contentType
+      .slice('image/'.length)
+      .replace(/[^a-z0-9]/g, '')
+      .slice(0, 8) ||
+      'img')
+  );
 }
 
 /**

@@ -27,12 +27,18 @@ export interface WxacodeGeneratorOptions {
   /** Deadline of every call to WeChat, in ms. Default 10 000. */
   timeoutMs?: number;
   /**
-   * At most this many code requests to WeChat a minute from this process (a burst may spend a
-   * minute's worth at once). Promos beyond it are answered with `wxbcode: null`, and a later
-   * `getOrCreatePromo` fills them. Default 60, far below WeChat's 5000 a minute (errcode 45009),
-   * so that strangers asking for promos cannot spend the app's quota. `Infinity` turns it off.
+   * At most this many code requests to WeChat in any minute, over every process of the tracker's
+   * database (a sliding window kept in the database, not a budget per process). A promo asked for
+   * beyond it is answered with `wxbcode: null` and its code is queued: the worker (`startWorker`)
+   * makes it as soon as the budget allows. Default 1000, below WeChat's 5000 a minute (errcode 45009).
+   * An integer from 1 to 100 000, or `Infinity` for no budget.
    */
   maxPerMinute?: number;
+  /**
+   * The budget's window in ms: `maxPerMinute` calls in any window this long. Default 60 000 (a
+   * minute); shorter windows are for tests (e.g. 60 calls per 2 s).
+   */
+  budgetWindowMs?: number;
 }
 
 export interface ResolvedWxacodeOptions {
@@ -45,6 +51,7 @@ export interface ResolvedWxacodeOptions {
   checkPath: boolean;
   timeoutMs: number;
   maxPerMinute: number;
+  budgetWindowMs: number;
 }
 
 export const WECHAT_API_BASE = 'https://api.weixin.qq.com';
@@ -56,14 +63,26 @@ function fail(option: string, problem: string, fix: string): never {
 /** Checks every option once, at creation, with a message that names the option and the fix. */
 export function resolveWxacodeOptions(options: WxacodeGeneratorOptions): ResolvedWxacodeOptions {
   if (!options || typeof options !== 'object') fail('options', 'is missing', 'Pass `{ appid, secret, store }`.');
-  const { appid, secret, store, apiBase = WECHAT_API_BASE, envVersion = 'release', width = 430, timeoutMs = 10_000, maxPerMinute = 60 } = options;
+  const {
+    appid,
+    secret,
+    store,
+    apiBase = WECHAT_API_BASE,
+    envVersion = 'release',
+    width = 430,
+    timeoutMs = 10_000,
+    maxPerMinute = 1000,
+    budgetWindowMs = 60_000,
+  } = options;
 
   if (typeof appid !== 'string' || appid.trim() === '') fail('appid', 'is missing', "Pass the mini-program's AppID (e.g. from WX_APPID).");
-  if (typeof secret !== 'string' || secret.trim() === '') fail('secret', 'is missing', "Pass the mini-program's AppSecret (e.g. from WX_SECRET).");
+  if (typeof secret !== 'string' || secret.trim() === '')
+    fail('secret', 'is missing', "Pass the mini-program's AppSecret (e.g. from WX_SECRET).");
   if (!store || typeof store !== 'object' || typeof store.put !== 'function') {
     fail('store', 'has no `put(key, bytes, contentType)`', 'Pass e.g. `createFileStore({ dir, baseUrl })`.');
   }
-  if (store.delete !== undefined && typeof store.delete !== 'function') fail('store', 'has a `delete` that is not a function', 'Omit it or make it `(key) => Promise<void>`.');
+  if (store.delete !== undefined && typeof store.delete !== 'function')
+    fail('store', 'has a `delete` that is not a function', 'Omit it or make it `(key) => Promise<void>`.');
 
   let base: URL | null = null;
   try {
@@ -77,17 +96,36 @@ export function resolveWxacodeOptions(options: WxacodeGeneratorOptions): Resolve
   if (envVersion !== 'release' && envVersion !== 'trial' && envVersion !== 'develop') {
     fail('envVersion', `is ${JSON.stringify(envVersion)}`, "Use 'release', 'trial' or 'develop'.");
   }
-  if (!Number.isInteger(width) || width < 280 || width > 1280) fail('width', `is ${JSON.stringify(width)}`, 'Use an integer number of px from 280 to 1280.');
+  if (!Number.isInteger(width) || width < 280 || width > 1280)
+    fail('width', `is ${JSON.stringify(width)}`, 'Use an integer number of px from 280 to 1280.');
   const checkPath = options.checkPath ?? envVersion === 'release';
   if (typeof checkPath !== 'boolean') fail('checkPath', 'is not a boolean', 'Use true or false.');
   if (typeof timeoutMs !== 'number' || !Number.isFinite(timeoutMs) || timeoutMs <= 0) {
     fail('timeoutMs', `is ${JSON.stringify(timeoutMs)}`, 'Use a positive number of milliseconds, e.g. 10000.');
   }
 
-  if (typeof maxPerMinute !== 'number' || Number.isNaN(maxPerMinute) || maxPerMinute <= 0) {
-    fail('maxPerMinute', `is ${JSON.stringify(maxPerMinute)}`, 'Use a positive number of codes a minute, e.g. 60 (or Infinity for no budget).');
+  if (maxPerMinute !== Infinity && !(Number.isInteger(maxPerMinute) && maxPerMinute >= 1 && maxPerMinute <= 100_000)) {
+    fail(
+      'maxPerMinute',
+      `is ${JSON.stringify(maxPerMinute)}`,
+      'Use a whole number of codes a minute from 1 to 100000, e.g. 1000 (or Infinity for no budget).',
+    );
+  }
+  if (!(Number.isInteger(budgetWindowMs) && budgetWindowMs >= 100 && budgetWindowMs <= 3_600_000)) {
+    fail('budgetWindowMs', `is ${JSON.stringify(budgetWindowMs)}`, 'Use a whole number of ms from 100 to 3600000; omit it for a minute.');
   }
 
   // A path prefix (a proxy) is kept; only trailing slashes go, so `${apiBase}/cgi-bin/…` is one URL.
-  return { appid, secret, store, apiBase: (apiBase as string).replace(/\/+$/, ''), envVersion, width, checkPath, timeoutMs, maxPerMinute };
+  return {
+    appid,
+    secret,
+    store,
+    apiBase: (apiBase as string).replace(/\/+$/, ''),
+    envVersion,
+    width,
+    checkPath,
+    timeoutMs,
+    maxPerMinute,
+    budgetWindowMs,
+  };
 }

@@ -42,6 +42,12 @@ try {
     const input = { ...job.tracks.input, promocode: out.promos[0][0].promocode };
     out.tracks = await times(job.tracks.count, () => tracker.recordTrack(input));
   }
+  if (job.conversions) {
+    // Both kinds of key at once: (type, orderId), and (userId, type) without an order id.
+    [out.conversions, out.onceConversions] = await Promise.all(
+      [job.conversions.byOrder, job.conversions.once].map((input) => times(job.conversions.count, () => tracker.recordConversion(input))),
+    );
+  }
 } catch (error) {
   out.error = { name: error?.name, message: error?.message, code: error?.code, cause: String(error?.cause ?? '') };
 }

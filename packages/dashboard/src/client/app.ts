@@ -11,9 +11,22 @@ import { byId, el, translatePage } from './dom.js';
 import { createLocale, isLanguage, type Locale, pickLanguage } from './i18n.js';
 import { LANGUAGE_NAMES, LANGUAGES, type Language } from './messages.js';
 import { loadNames } from './names.js';
-import { showLeaders, showOverview } from './overview.js';
+import { showCurrencies, showLeaders, showOverview } from './overview.js';
 import { loadUser, moreReferrals, showUser } from './user-view.js';
+import { loadCodeJobs, retryFailedCodes, showCodeJobs } from './codes.js';
 import { loadMessages, redeliverMessage, showMessages } from './webhooks.js';
+import {
+  hasRewards,
+  loadRewards,
+  moreRewards,
+  readFilter,
+  type RewardActions,
+  type RewardFilter,
+  settlePicked,
+  showRewards,
+} from './rewards.js';
+import { useRules } from './reward-words.js';
+import { loadFlagged, resolveFlags, showFlagged, type Verdict } from './review.js';
 
 const INT32_MAX = 2_147_483_647;
 
@@ -24,15 +37,39 @@ interface State {
   /** The open user, by id or by one of their promocodes. */
   user: number | null;
   promo: string | null;
+  /** What ranks the top promoters, and the currency of their revenue. */
+  order: 'referrals' | 'conversions' | 'revenue';
+  currency: string;
 }
 
-const state: State = { lang: pickLanguage(navigator.languages ?? [navigator.language]), zone: 'UTC', range: presetRange('30d'), user: null, promo: null };
+const state: State = {
+  lang: pickLanguage(navigator.languages ?? [navigator.language]),
+  zone: 'UTC',
+  range: presetRange('30d'),
+  user: null,
+  promo: null,
+  order: 'referrals',
+  currency: 'CNY',
+};
 let locale: Locale = createLocale(state.lang, state.zone);
-let features = { exports: false, webhooks: false };
+let features = { exports: false, webhooks: false, rewards: false, flags: false, codes: false };
+let rewardFilter: RewardFilter = { status: null, userId: null };
 let generation = 0;
 let latest = 0;
 
 applyTheme(state.lang);
+
+// The sticky header (wide screens) must not cover what is scrolled to: styles.css pads by its height.
+const header = document.querySelector<HTMLElement>('header.top')!;
+const stickyTop = () =>
+  document.documentElement.style.setProperty(
+    '--sticky-top',
+    `${getComputedStyle(header).position === 'sticky' ? header.offsetHeight : 0}px`,
+  );
+new ResizeObserver(stickyTop).observe(header);
+addEventListener('resize', stickyTop);
+stickyTop();
+
 const charts = {
   daily: dailyChart(byId<HTMLCanvasElement>('chart-daily')),
   scenes: scenesChart(byId<HTMLCanvasElement>('chart-scenes')),
@@ -82,13 +119,25 @@ presetSelect.addEventListener('change', () => {
   state.range = preset === 'custom' ? customRange(firstInput.value, lastInput.value) : presetRange(preset, state.zone);
   void refresh();
 });
-for (const [input, moved] of [[firstInput, 'first'], [lastInput, 'last']] as const) {
+for (const [input, moved] of [
+  [firstInput, 'first'],
+  [lastInput, 'last'],
+] as const) {
   input.addEventListener('change', () => {
     state.range = customRange(firstInput.value, lastInput.value, moved);
     void refresh();
   });
 }
 byId('range').addEventListener('submit', (event) => event.preventDefault());
+byId('leaders-form').addEventListener('submit', (event) => event.preventDefault());
+byId<HTMLSelectElement>('leaders-order').addEventListener('change', (event) => {
+  state.order = (event.currentTarget as HTMLSelectElement).value as State['order'];
+  void refresh();
+});
+byId<HTMLSelectElement>('leaders-currency').addEventListener('change', (event) => {
+  state.currency = (event.currentTarget as HTMLSelectElement).value;
+  void refresh();
+});
 
 // ---------------------------------------------------------------- the fragment: #lang=zh-CN&range=30d&user=…
 
@@ -132,19 +181,34 @@ async function refresh(): Promise<void> {
   writeFragment();
   const query = rangeQuery(state.range, state.zone);
   try {
-    const [stats, leaders, messages] = await Promise.all([
+    const [stats, leaders, messages, rewards, flagged, codes] = await Promise.all([
       getJson<WireStats>('/stats', query),
-      getJson<WireLeaderboard>('/leaderboard', { ...query, limit: 10 }),
+      getJson<WireLeaderboard>('/leaderboard', {
+        ...query,
+        limit: 10,
+        order_by: state.order === 'referrals' ? undefined : state.order,
+        currency: state.currency,
+      }),
       features.webhooks ? loadMessages().catch(() => null) : null,
+      features.rewards ? loadRewards(rewardFilter) : null,
+      features.flags ? loadFlagged() : null,
+      features.codes ? loadCodeJobs().catch(() => null) : null,
     ]);
-    await loadNames(leaders.items.map((l) => l.referrer));
+    await loadNames([...leaders.items.map((l) => l.referrer), ...(flagged?.items ?? []).flatMap((f) => [f.referrer, f.referee])]);
     if (ticket !== latest) return; // a newer view was asked for while this one loaded
     showAlert(null);
     showOverview(charts, stats, state.range, locale);
-    showLeaders(leaders, locale, openUser);
+    showLeaders(leaders, state.currency, locale, openUser);
+    showCurrencies(stats, state.currency);
+    byId<HTMLSelectElement>('leaders-order').value = state.order;
     showExports(query);
-    if (messages) showMessages(messages, locale, redeliver);
+    if (messages) showMessages(messages, locale, redeliver, openUser);
     else byId('webhooks').hidden = true;
+    if (rewards) showRewards(rewards, rewardFilter, locale, rewardActions);
+    if (flagged) showFlagged(flagged, locale, resolve, openUser);
+    else byId('review').hidden = true;
+    if (codes) showCodeJobs(codes, locale, retryCodes);
+    else byId('codes').hidden = true;
     await refreshUser(ticket);
   } catch (error) {
     if (ticket === latest) showAlert(error);
@@ -192,8 +256,40 @@ function showExports(query: { from?: string; to?: string }): void {
   byId<HTMLAnchorElement>('export-referrals').href = routeUrl('/export/referrals.csv', query);
 }
 
+function resolve(referee: number, action: Verdict): void {
+  resolveFlags(referee, action).then(
+    () => refresh(),
+    (error: unknown) => showAlert(error),
+  );
+}
+
+const rewardActions: RewardActions = {
+  open: (id) => openUser(id),
+  done(message, error) {
+    if (error !== undefined) showAlert(error);
+    byId('rewards-message').textContent = message ?? '';
+    if (message !== null) void refresh();
+  },
+};
+
+byId<HTMLFormElement>('rewards-filter').addEventListener('submit', (event) => {
+  event.preventDefault();
+  rewardFilter = readFilter();
+  byId('rewards-message').textContent = '';
+  void refresh();
+});
+byId<HTMLButtonElement>('rewards-settle').addEventListener('click', () => void settlePicked(locale, rewardActions));
+onMore('rewards-more', () => moreRewards(locale, rewardActions));
+
 function redeliver(id: string): void {
   redeliverMessage(id).then(
+    () => refresh(),
+    (error: unknown) => showAlert(error),
+  );
+}
+
+function retryCodes(): void {
+  retryFailedCodes().then(
     () => refresh(),
     (error: unknown) => showAlert(error),
   );
@@ -205,7 +301,8 @@ function showAlert(error: unknown): void {
     alert.hidden = true;
     return;
   }
-  let message = error instanceof ApiError && error.status === 0 ? locale.t('error.network') : error instanceof Error ? error.message : String(error);
+  let message =
+    error instanceof ApiError && error.status === 0 ? locale.t('error.network') : error instanceof Error ? error.message : String(error);
   if (error instanceof ApiError && (error.status === 401 || error.status === 403)) message = locale.t('error.signIn', { message });
   alert.textContent = message;
   alert.hidden = false;
@@ -223,17 +320,22 @@ byId<HTMLFormElement>('search-form').addEventListener('submit', (event) => {
   void refresh();
 });
 
-byId<HTMLButtonElement>('referrals-more').addEventListener('click', async (event) => {
-  const button = event.currentTarget as HTMLButtonElement;
-  button.disabled = true;
-  try {
-    await moreReferrals(locale, openUser);
-  } catch (error) {
-    showAlert(error);
-  } finally {
-    button.disabled = false;
-  }
-});
+onMore('referrals-more', () => moreReferrals(locale, openUser));
+
+/** A "Load more" button: disabled while its page loads; a failure shows in the alert. */
+function onMore(id: string, load: () => Promise<void>): void {
+  byId<HTMLButtonElement>(id).addEventListener('click', async (event) => {
+    const button = event.currentTarget as HTMLButtonElement;
+    button.disabled = true;
+    try {
+      await load();
+    } catch (error) {
+      showAlert(error);
+    } finally {
+      button.disabled = false;
+    }
+  });
+}
 
 addEventListener('hashchange', () => {
   // A pasted or edited fragment (history.replaceState does not fire this).
@@ -246,7 +348,9 @@ addEventListener('hashchange', () => {
 
 async function start(): Promise<void> {
   try {
-    state.zone = (await getJson<WireSettings>('/dashboard/settings')).time_zone;
+    const settings = await getJson<WireSettings>('/dashboard/settings');
+    state.zone = settings.time_zone;
+    useRules(settings.reward_rules);
   } catch (error) {
     showAlert(error);
   }
@@ -255,8 +359,14 @@ async function start(): Promise<void> {
   applyTheme(state.lang);
   // Routes of later versions: shown when this service answers them.
   const now = new Date().toISOString();
-  const [exports, webhooks] = await Promise.all([routeExists('/export/tracks.csv', { from: now, to: now }), routeExists('/webhooks/messages', { limit: 1 })]);
-  features = { exports, webhooks };
+  const [exports, webhooks, rewards, flags, codes] = await Promise.all([
+    routeExists('/export/tracks.csv', { from: now, to: now }),
+    routeExists('/webhooks/messages', { limit: 1 }),
+    hasRewards().catch(() => false),
+    routeExists('/flags', { limit: 1 }),
+    routeExists('/codes/jobs'),
+  ]);
+  features = { exports, webhooks, rewards, flags, codes };
   await refresh();
 }
 

@@ -19,6 +19,7 @@ import {
   DoughnutController,
   type FontSpec,
   Legend,
+  type Plugin,
   LinearScale,
   type Scale,
   Tooltip,
@@ -31,6 +32,8 @@ export const COLORS = {
   newUsers: '#2f6fed',
   returning: '#9db4d9',
   scenes: '#2f6fed',
+  /** The bar that sums the scenes not drawn one by one. */
+  otherScenes: '#c3cad6',
   shares: ['#94a3b8', '#2f6fed', '#f59e0b'],
 };
 
@@ -60,7 +63,10 @@ export function dailyChart(canvas: HTMLCanvasElement): Chart<'bar', number[], st
     },
     options: {
       interaction: { mode: 'index', intersect: false },
-      scales: { x: { stacked: true, grid: { display: false }, ticks: { maxRotation: 0, autoSkipPadding: 12 } }, y: { stacked: true, ...integerAxis } },
+      scales: {
+        x: { stacked: true, grid: { display: false }, ticks: { maxRotation: 0, autoSkipPadding: 12 } },
+        y: { stacked: true, ...integerAxis },
+      },
       plugins: { legend: { position: 'bottom' } },
     },
   };
@@ -87,7 +93,12 @@ export function scenesChart(canvas: HTMLCanvasElement): Chart<'bar', number[], s
             autoSkip: false,
             callback(this: Scale, _value, index) {
               const labels = (this.chart.data.labels ?? []) as string[];
-              return fitText(this.ctx, toFont((this.options as CartesianScaleOptions).ticks.font as FontSpec).string, labels[index] ?? '', labelRoom(this));
+              return fitText(
+                this.ctx,
+                toFont((this.options as CartesianScaleOptions).ticks.font as FontSpec).string,
+                labels[index] ?? '',
+                labelRoom(this),
+              );
             },
           },
           afterFit(scale) {
@@ -125,12 +136,44 @@ export function fitText(ctx: CanvasRenderingContext2D, font: string, text: strin
   }
 }
 
-/** Shares by type (unknown, menu, button). */
+/** Dark text on a light colour, white on a dark one (relative luminance of `#rrggbb`). */
+const textOn = (hex: string) => {
+  const [r, g, b] = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16) / 255);
+  return 0.2126 * r! + 0.7152 * g! + 0.0722 * b! > 0.55 ? '#1c2330' : '#ffffff';
+};
+
+/** Writes each arc's number on it, in the chart's language; an arc too thin for it keeps it in the tooltip and table. */
+const arcNumbers: Plugin<'doughnut'> = {
+  id: 'arcNumbers',
+  afterDatasetsDraw(chart) {
+    const meta = chart.getDatasetMeta(0);
+    const data = chart.data.datasets[0]?.data ?? [];
+    const colors = chart.data.datasets[0]?.backgroundColor;
+    const format = new Intl.NumberFormat(chart.options.locale);
+    const { ctx } = chart;
+    ctx.save();
+    ctx.font = toFont({ size: 13, weight: 'bold' }).string;
+    ctx.textAlign = 'center';
+    ctx.textBaseline = 'middle';
+    meta.data.forEach((element, i) => {
+      const arc = element as ArcElement;
+      const value = data[i];
+      if (!value || !chart.getDataVisibility(i) || arc.endAngle - arc.startAngle < 0.3) return;
+      const { x, y } = arc.tooltipPosition(false);
+      ctx.fillStyle = textOn(Array.isArray(colors) ? String(colors[i]) : '#2f6fed');
+      ctx.fillText(format.format(value), x, y);
+    });
+    ctx.restore();
+  },
+};
+
+/** Shares by type (unknown, menu, button), each arc with its number. */
 export function sharesChart(canvas: HTMLCanvasElement): Chart<'doughnut', number[], string> {
   return new Chart(canvas, {
     type: 'doughnut',
     data: { labels: [], datasets: [{ label: 'Shares', data: [], backgroundColor: COLORS.shares, borderWidth: 0 }] },
-    options: { cutout: '58%', plugins: { legend: { position: 'bottom' } } },
+    options: { cutout: '50%', plugins: { legend: { position: 'bottom' } } },
+    plugins: [arcNumbers],
   });
 }
 

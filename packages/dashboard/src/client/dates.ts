@@ -19,7 +19,14 @@ function wallClock(zone: string): Intl.DateTimeFormat {
   let f = formatters.get(zone);
   if (!f) {
     f = new Intl.DateTimeFormat('en-US', {
-      timeZone: zone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit',
+      timeZone: zone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
     });
     formatters.set(zone, f);
   }
@@ -28,7 +35,11 @@ function wallClock(zone: string): Intl.DateTimeFormat {
 
 /** The wall-clock time in `zone` at `ms`, read as if it were UTC. */
 function wallAsUtc(ms: number, zone: string): number {
-  const p = Object.fromEntries(wallClock(zone).formatToParts(ms).map((x) => [x.type, x.value]));
+  const p = Object.fromEntries(
+    wallClock(zone)
+      .formatToParts(ms)
+      .map((x) => [x.type, x.value]),
+  );
   return Date.UTC(Number(p.year), Number(p.month) - 1, Number(p.day), Number(p.hour), Number(p.minute), Number(p.second));
 }
 

@@ -37,6 +37,14 @@ export function fillTable(body: HTMLTableSectionElement, rows: Child[][], empty:
   );
 }
 
+/** A page of rows: appended to the table's rows, or replacing them (`empty` when there are none). */
+export function fillOrAppend(body: HTMLTableSectionElement, rows: Child[][], append: boolean, empty: string, columns: number): void {
+  if (!append) return fillTable(body, rows, empty, columns);
+  const extra = document.createElement('tbody');
+  fillTable(extra, rows, '', columns);
+  body.append(...Array.from(extra.children));
+}
+
 /** Fills the `[data-kpi]` tiles inside `root` from an object of numbers, formatted by `number`. */
 export function fillTiles(root: ParentNode, values: Record<string, unknown>, number: (n: number) => string): void {
   for (const tile of Array.from(root.querySelectorAll<HTMLElement>('[data-kpi]'))) {

@@ -26,6 +26,8 @@ export interface Locale {
   day(day: string, style?: 'short' | 'long'): string;
   /** An ISO instant as a date and time in the tracker's zone. */
   instant(iso: string): string;
+  /** An amount in a currency's minor unit (fen for CNY), written in that currency: `¥19.90`. */
+  money(minor: number, currency: string): string;
 }
 
 export function createLocale(lang: Language, zone: string): Locale {
@@ -41,5 +43,9 @@ export function createLocale(lang: Language, zone: string): Locale {
     number: (n) => numbers.format(n),
     day: (day, style = 'short') => (style === 'short' ? shortDay : longDay).format(startOf(day)),
     instant: (iso) => instants.format(new Date(iso)),
+    money: (minor, currency) => {
+      const format = new Intl.NumberFormat(lang, { style: 'currency', currency });
+      return format.format(minor / 10 ** (format.resolvedOptions().maximumFractionDigits ?? 2));
+    },
   };
 }

@@ -2,11 +2,11 @@
 import type { WireLeaderboard, WireStats } from './api.js';
 import { COLORS, type Chart } from './charts.js';
 import { eachDay, type Range } from './dates.js';
-import { byId, fillTable, fillTiles } from './dom.js';
+import { byId, el, fillTable, fillTiles } from './dom.js';
 import type { Locale } from './i18n.js';
 import { userButton } from './people.js';
 
-/** Scenes drawn one by one; the rest are summed into one bar. */
+/** Scenes drawn one by one; the rest are summed into one muted bar, drawn last. */
 export const SCENE_BARS = 10;
 
 type BarChart = Chart<'bar', number[], string>;
@@ -44,7 +44,18 @@ export function showDaily(chart: BarChart, stats: WireStats, range: Range, local
 }
 
 /** `1089 · 微信聊天主界面下拉…`: the number first, then WeChat's own (Chinese) words. */
-export const sceneText = (locale: Locale, scene: string, label: string | null): string => `${scene} · ${label ?? locale.t('scenes.unknown')}`;
+export const sceneText = (locale: Locale, scene: string, label: string | null): string =>
+  `${scene} · ${label ?? locale.t('scenes.unknown')}`;
+
+/** Fills a `tiles` block: the counts, and the conversions and their net revenue (one amount per currency). */
+export function showTiles(root: HTMLElement, stats: WireStats, locale: Locale): void {
+  fillTiles(root, { ...stats, conversions: stats.conversions?.count } as unknown as Record<string, unknown>, locale.number);
+  const revenue = root.querySelector<HTMLElement>('[data-kpi="revenue"]');
+  if (!revenue) return;
+  const amounts = stats.conversions?.revenue ?? [];
+  revenue.querySelector('.value')!.textContent = amounts.length ? amounts.map((r) => locale.money(r.amount, r.currency)).join(' · ') : '–';
+  revenue.dataset.value = amounts.map((r) => `${r.currency}:${r.amount}`).join(' ');
+}
 
 export function showOverview(
   charts: { daily: BarChart; scenes: BarChart; shares: Chart<'doughnut', number[], string> },
@@ -52,7 +63,7 @@ export function showOverview(
   range: Range,
   locale: Locale,
 ): void {
-  fillTiles(byId('totals'), stats as unknown as Record<string, unknown>, locale.number);
+  showTiles(byId('totals'), stats, locale);
   // Global unique visitors over closed days may be an estimate (±1%): say so.
   const unique = byId('totals').querySelector<HTMLElement>('[data-kpi="unique_visitors"]')!;
   if (stats.unique_visitors_estimated) {
@@ -62,9 +73,15 @@ export function showOverview(
   showDaily(charts.daily, stats, range, locale);
   fillTable(
     byId<HTMLTableSectionElement>('table-daily'),
-    stats.by_day.map((d) => [locale.day(d.day, 'long'), locale.number(d.new_user_visits), locale.number(d.visits - d.new_user_visits), locale.number(d.shares)]),
+    stats.by_day.map((d) => [
+      locale.day(d.day, 'long'),
+      locale.number(d.new_user_visits),
+      locale.number(d.visits - d.new_user_visits),
+      locale.number(d.shares),
+      locale.number(d.conversions ?? 0),
+    ]),
     locale.t('empty.range'),
-    4,
+    5,
   );
 
   const top = stats.by_scene.slice(0, SCENE_BARS);
@@ -81,6 +98,8 @@ export function showOverview(
   scenes.data.labels = labels;
   scenes.data.datasets[0].label = locale.t('col.visits');
   scenes.data.datasets[0].data = visits;
+  // "Other scenes" is a sum, not a scene: muted, and always the last bar.
+  scenes.data.datasets[0].backgroundColor = visits.map((_, i) => (rest.length && i === top.length ? COLORS.otherScenes : COLORS.scenes));
   // One bar needs about 28px; a phone should not squeeze ten of them into 200.
   byId('scenes-box').style.height = `${Math.max(180, labels.length * 28 + 40)}px`;
   scenes.resize();
@@ -102,14 +121,34 @@ export function showOverview(
   charts.shares.data.datasets[0].data = shares;
   charts.shares.data.datasets[0].backgroundColor = COLORS.shares;
   charts.shares.update();
-  fillTable(byId<HTMLTableSectionElement>('table-shares'), types.map((type) => [names[type], locale.number(shares[type])]), '', 2);
+  fillTable(
+    byId<HTMLTableSectionElement>('table-shares'),
+    types.map((type) => [names[type], locale.number(shares[type])]),
+    '',
+    2,
+  );
 }
 
-export function showLeaders(leaders: WireLeaderboard, locale: Locale, open: (id: number) => void): void {
+/** The top promoters; `revenue` is in `currency`, the one the ranking asked for. */
+export function showLeaders(leaders: WireLeaderboard, currency: string, locale: Locale, open: (id: number) => void): void {
   fillTable(
     byId<HTMLTableSectionElement>('table-leaders'),
-    leaders.items.map((entry, i) => [locale.number(i + 1), userButton(locale, entry.referrer, open), locale.number(entry.referrals), locale.number(entry.visits)]),
+    leaders.items.map((entry, i) => [
+      locale.number(i + 1),
+      userButton(locale, entry.referrer, open),
+      locale.number(entry.referrals),
+      locale.number(entry.visits),
+      locale.number(entry.conversions ?? 0),
+      locale.money(entry.revenue ?? 0, currency),
+    ]),
     locale.t('leaders.empty'),
-    4,
+    6,
   );
+}
+
+/** The currencies the range's revenue is in (and the one chosen), for the ranking's currency list. */
+export function showCurrencies(stats: WireStats, chosen: string): void {
+  const select = byId<HTMLSelectElement>('leaders-currency');
+  const currencies = [...new Set([chosen, ...(stats.conversions?.revenue ?? []).map((r) => r.currency)])].sort();
+  select.replaceChildren(...currencies.map((c) => el('option', { value: c, selected: c === chosen }, c)));
 }

@@ -16,7 +16,11 @@ export function userTag(id: number): HTMLElement {
 
 /** A user shown as a button that opens their view. */
 export function userButton(locale: Locale, id: number, open: (id: number) => void): HTMLButtonElement {
-  const button = el('button', { type: 'button', class: 'link', title: locale.t('leaders.open', { name: userText(locale, id) }) }, userTag(id));
+  const button = el(
+    'button',
+    { type: 'button', class: 'link', title: locale.t('leaders.open', { name: userText(locale, id) }) },
+    userTag(id),
+  );
   button.addEventListener('click', () => open(id));
   return button;
 }

@@ -17,7 +17,7 @@ export interface StoredShare {
   user_id: number;
   share_type: number;
   page: string;
-  promocode?: string;
+  promocode?: string | null;
   event_id: string;
   occurred_at: string;
 }
@@ -35,6 +35,8 @@ export class FakeBackend {
   tracks: StoredTrack[] = [];
   shares: StoredShare[] = [];
   promoFetches = 0;
+  /** The `device` signal of every track and share received, in order (the server keeps only its hash). */
+  devices: (string | undefined)[] = [];
   /** Promocodes that exist, besides each user's own (`Own<user id>x`). */
   codes = new Set(['AbCd1234', 'Promoter9']);
   /** Answer the unknown_promocode error without `issues` (as the server did before issue 16). */
@@ -51,7 +53,9 @@ export class FakeBackend {
       return { statusCode: 200, data: { user_id: Number(promo[1]), promo_type: 1, promocode: `Own${promo[1]}x` } };
     }
     if (method === 'POST' && path === '/tracks/batch') {
-      const events: StoredTrack[] = data.events;
+      const events: StoredTrack[] = data.events.map(
+        ({ signals, ...e }: { signals?: { device?: string } }) => (this.devices.push(signals?.device), e),
+      );
       const unknown = events.findIndex((e) => !this.exists(e.promocode));
       if (unknown >= 0) return this.unknownCode(`events.${unknown}.promocode`);
       const fresh = events.filter((e) => !this.tracks.some((t) => t.user_id === e.user_id && t.event_id === e.event_id));
@@ -59,8 +63,9 @@ export class FakeBackend {
       return { statusCode: 201, data: { items: events } };
     }
     if (method === 'POST' && path === '/shares') {
-      const share: StoredShare = data;
-      if (share.promocode !== undefined && !this.exists(share.promocode)) return this.unknownCode('promocode');
+      const { signals, ...share } = data as StoredShare & { signals?: { device?: string } };
+      this.devices.push(signals?.device);
+      if (share.promocode != null && !this.exists(share.promocode)) return this.unknownCode('promocode');
       if (!this.shares.some((s) => s.user_id === share.user_id && s.event_id === share.event_id)) this.shares.push({ ...share });
       return { statusCode: 201, data: share };
     }
@@ -72,7 +77,11 @@ export class FakeBackend {
   }
 
   private unknownCode(path: string): Answer {
-    const error = { code: 'unknown_promocode', message: 'Unknown promocode', ...(this.unnamedIssues ? {} : { issues: [{ path, message: 'no such promocode' }] }) };
+    const error = {
+      code: 'unknown_promocode',
+      message: 'Unknown promocode',
+      ...(this.unnamedIssues ? {} : { issues: [{ path, message: 'no such promocode' }] }),
+    };
     return { statusCode: 422, data: { error } };
   }
 }
@@ -96,7 +105,14 @@ export class Device {
     const app = ++this.app;
     const alive = () => app === this.app;
     const wx = {
-      request: (o: { url: string; method: string; data: any; header: Record<string, string>; success: (r: Answer) => void; fail: (e: unknown) => void }) => {
+      request: (o: {
+        url: string;
+        method: string;
+        data: any;
+        header: Record<string, string>;
+        success: (r: Answer) => void;
+        fail: (e: unknown) => void;
+      }) => {
         this.requests++;
         const body = JSON.parse(JSON.stringify(o.data ?? null));
         const deliver = () => {
@@ -127,4 +143,9 @@ export class Device {
 }
 
 /** Launch options as WeChat gives them to App.onLaunch / onShow. */
-export const launchOptions = (scene: number, query: Record<string, string> = {}) => ({ path: 'pages/index/index', scene, query, referrerInfo: {} });
+export const launchOptions = (scene: number, query: Record<string, string> = {}) => ({
+  path: 'pages/index/index',
+  scene,
+  query,
+  referrerInfo: {},
+});

@@ -1,7 +1,8 @@
 import type { DatabaseIntrospector, DialectAdapter, Kysely, QueryCompiler, RawBuilder } from 'kysely';
 import type { VisitorFacts } from '../../model/attribution.js';
 import type { TableNames } from '../../schema/table-names.js';
-import type { ClaimedMessage, ClaimParams } from './claims.js';
+import type { BudgetTake } from './budget-slots.js';
+import type { ClaimQueue, QueueClaim } from './claims.js';
 
 export type DialectName = 'sqlite' | 'postgres' | 'mysql';
 
@@ -23,6 +24,62 @@ export interface LaterVisitParams {
   /** For a user who arrived new and is bound / is not; `null`: the statement must not decide it. */
   newBound: string | null;
   newUnbound: string | null;
+}
+
+/** A later visit's facts as `laterVisit` takes them, and what a first visit's checks read (hashes; `''`: none). */
+export interface VisitParams extends LaterVisitParams {
+  device: string;
+  ip: string;
+  /** From when the referrer's bindings count for `velocity` (ms). */
+  since: number;
+}
+
+/** What `twoStatementVisit.visit` answers: the later visit it wrote, else the facts of a first visit. */
+export type VisitAnswer =
+  | { written: { id: number; referrer: number; outcome: string } }
+  | {
+      written: null;
+      /** The code's owner; `null`: no promo has this code. */
+      owner: number | null;
+      /** The user has a visitor row (a later visit the statement could not decide). */
+      seen: boolean;
+      /** Someone is bound to this user. */
+      referring: boolean;
+      /** The binding lock's turns so far. */
+      version: number;
+      /** The reads of a binding's checks (`bindingReads`), with the owner as referrer. */
+      checks: { device_at: unknown; ip_at: unknown; recent: unknown; cluster: unknown };
+    };
+
+/** A first visit as `twoStatementVisit.firstVisit` writes it: visitor row, track, and for a binding the referral, counters and signals. */
+export interface FirstVisitRow {
+  promocode: string;
+  owner: number;
+  userId: number;
+  at: number;
+  arrivedNew: boolean;
+  trackType: 1 | 2;
+  scene: string;
+  detail: string | null;
+  outcome: string;
+  /** A new binding, written only if the binding lock's `version` is still this one. */
+  binding: { version: number } | null;
+  /** Abuse counter rows to count (sorted), and signal rows of this user to store. */
+  counters: string[];
+  signals: { kind: string; hash: string }[];
+  newUser: boolean;
+}
+
+/** A track row as `insertBoundTrack` writes it (the columns of `track`, no eventId). */
+export interface BoundTrackRow {
+  track_type: number;
+  scene: string;
+  detail: string | null;
+  user_id: number;
+  promocode: string;
+  referrer: number;
+  created_at: number;
+  outcome: string;
 }
 
 /**
@@ -52,17 +109,39 @@ export interface Dialect {
   numberedParameters: boolean;
   /** A quoted identifier. */
   quote(name: string): string;
+  /**
+   * The tail of an `INSERT INTO table …` that, on a conflict on `key`, updates the existing row:
+   * each column of `set` to the greater of its old and new values (`max`), or to their sum (`add`).
+   * An upsert also locks the row for writing until the transaction ends.
+   */
+  upsertTail(table: string, key: readonly string[], set: Readonly<Record<string, 'max' | 'add'>>): string;
   /** Kysely's own parts for this database, to compile SQL without a connection (`promo-track sql`). */
-  kysely: { adapter: new () => DialectAdapter; introspector: new (db: Kysely<any>) => DatabaseIntrospector; compiler: new () => QueryCompiler };
+  kysely: {
+    adapter: new () => DialectAdapter;
+    introspector: new (db: Kysely<any>) => DatabaseIntrospector;
+    compiler: new () => QueryCompiler;
+  };
+  /**
+   * How many heavy reads (stats, the leaderboard) a tracker runs at once; more wait in memory, so
+   * that other reads never queue behind a flood of them (1 on SQLite: one connection, one statement
+   * at a time; a few on a server, whose pool the host sizes, 10 by default with pg).
+   */
+  heavyReads: number;
   /** The expression `count(distinct …)` of stats counts users by. */
   distinctUsers: RawBuilder<unknown>;
   /** Runs a write: `shortcut` first where the database has one, else `work` in a transaction. */
   write<T>(db: Kysely<any>, work: (trx: Kysely<any>) => Promise<T>, shortcut?: Shortcut<T>): Promise<T>;
   /**
-   * Leases due webhook messages to one sender without waiting on the others (SKIP LOCKED where the
-   * database has it, a lease-only UPDATE where it does not, the write queue on SQLite).
+   * Leases due rows of a queue (webhook messages, code jobs) to one worker without waiting on the
+   * others (SKIP LOCKED where the database has it, a lease-only UPDATE where it does not, the write
+   * queue on SQLite); answers the claimed rows' `q.columns`.
    */
-  claimMessages(db: Kysely<any>, t: TableNames, p: ClaimParams): Promise<ClaimedMessage[]>;
+  claim(db: Kysely<any>, q: ClaimQueue, p: QueueClaim): Promise<Record<string, unknown>[]>;
+  /**
+   * Spends one call of the shared code budget, in one statement: a slot among `1…slots` whose last
+   * use is at or before `cutoff` is held until `until` under `claim`. Answers whether one was free (docs/wxacode.md).
+   */
+  takeBudgetSlot(db: Kysely<any>, t: TableNames, p: BudgetTake): Promise<boolean>;
   /**
    * The schema the migrator's own tables live in, where the database has schemas: Kysely's Migrator
    * otherwise takes a table of that name in any schema for its own (two unprefixed trackers in two
@@ -74,13 +153,19 @@ export interface Dialect {
   /**
    * A visit's owner (share-locked) and the user's visitor row, inserted when absent, in one round
    * trip: `owner: null` for an unknown code, `visitor: null` when the row a concurrent first visit
-   * committed is not visible to this statement (the caller reads it then).
+   * committed is not visible to this statement (the caller reads it then). `locked`: the statement
+   * also took the binding lock (`takeBindingLock`), as a first visit that may bind needs it.
    */
   claimVisit?(
     trx: Kysely<any>,
     t: TableNames,
     v: { promocode: string; userId: number; at: number; arrivedNew: boolean },
-  ): Promise<{ owner: number | null; visitor: VisitorFacts | null }>;
+  ): Promise<{ owner: number | null; visitor: VisitorFacts | null; locked?: boolean }>;
+  /**
+   * Inserts a track (no eventId) and the new binding it makes in one round trip; answers the
+   * track's id. Where absent, the two inserts run one after the other.
+   */
+  insertBoundTrack?(trx: Kysely<any>, t: TableNames, row: BoundTrackRow): Promise<number>;
   /**
    * A later visit (the user has a visitor row) without eventId as one statement: the track with the
    * outcome its user's state selects, or `null` (nothing written) when the statement cannot decide.
@@ -89,5 +174,18 @@ export interface Dialect {
     db: Kysely<any>,
     t: TableNames,
     p: LaterVisitParams,
+    /** Run inside a transaction: a failure is thrown (it aborted the transaction), never answered with `null`. */
+    inTransaction?: boolean,
   ): Promise<{ id: number; referrer: number; outcome: string } | null>;
+  /**
+   * A visit in two statements at most, outside any transaction (docs/concurrency.md, "Round trips"):
+   * `visit` is `laterVisit` that, when the user has no visitor row, answers the facts of a first
+   * visit instead (read without locks); `firstVisit` then writes it in one statement, checking under
+   * the same locks that nothing it was decided on has changed: `null` when something had (nothing
+   * written; the transaction runs instead).
+   */
+  twoStatementVisit?: {
+    visit(db: Kysely<any>, t: TableNames, p: VisitParams): Promise<VisitAnswer>;
+    firstVisit(db: Kysely<any>, t: TableNames, row: FirstVisitRow): Promise<number | null>;
+  };
 }

@@ -1,13 +1,18 @@
-import { CompiledQuery, type Kysely, sql, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler } from 'kysely';
-import { isUnreachable } from '../storage-errors.js';
-import { migrateWithRetries, retryingTransaction } from '../retrying-transaction.js';
+import { type Kysely, sql, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler } from 'kysely';
+import type { TableNames } from '../../schema/table-names.js';
+import { builtOnce, runCompiled } from '../compiled.js';
+import { isUnreachable } from './unreachable.js';
+import { migrateWithRetries, retryingTransaction } from './retrying-transaction.js';
+import { takeSlotInOneStatement } from './budget-slots.js';
 import { claimInOneStatement } from './claims.js';
 import type { Dialect } from './dialect.js';
 import { isRetryable } from './server-errors.js';
-import { ident, perTables, TRACK_COLUMNS } from './statements.js';
+import { ident, TRACK_COLUMNS } from './statements.js';
+import { migrateUnderTransactionLock } from './transaction-migration-lock.js';
+import { postgresTwoStatements } from './postgres-two-statements.js';
 
-const laterVisitSql = perTables(
-  (t) =>
+const laterVisitSql = builtOnce(
+  (t: TableNames) =>
     `with o as (select user_id from ${ident(t.promo)} where promocode = $1::varchar for share), ` +
     `v as (select case when arrived_new = 0 then $6::varchar ` +
     `when exists (select 1 from ${ident(t.referral)} r where r.user_id = $4::integer) then $7::varchar else $8::varchar end as outcome ` +
@@ -16,13 +21,30 @@ const laterVisitSql = perTables(
     `from o, v where v.outcome is not null returning id, referrer, outcome`,
 );
 
-const claimVisitSql = perTables(
-  (t) =>
+/**
+ * Owner (share-locked), the visitor row inserted when absent and, for a new user's first visit through
+ * someone else's code (one that may bind), the binding lock, in one round trip. The lock is taken after the
+ * visitor row, in the order of docs/concurrency.md; the reads that decide the binding are later
+ * statements, whose snapshots follow the lock (READ COMMITTED).
+ */
+const claimVisitSql = builtOnce(
+  (t: TableNames) =>
     `with o as (select user_id from ${ident(t.promo)} where promocode = $1::varchar for share), ` +
     `i as (insert into ${ident(t.visitor)} (user_id, first_seen_at, arrived_new) select $2::integer, $3::bigint, $4::integer from o ` +
-    `on conflict do nothing returning user_id) ` +
-    `select o.user_id as owner, exists (select 1 from i) as inserted, v.first_seen_at, v.arrived_new ` +
+    `on conflict do nothing returning user_id), ` +
+    `l as (update ${ident(t.lock)} set version = version + 1 where name = 'binding' and $4::integer = 1 and exists (select 1 from i) ` +
+    `and exists (select 1 from o where o.user_id <> $2::integer) returning name) ` +
+    `select o.user_id as owner, exists (select 1 from i) as inserted, exists (select 1 from l) as locked, v.first_seen_at, v.arrived_new ` +
     `from o left join ${ident(t.visitor)} v on v.user_id = $2::integer`,
+);
+
+/** A track and the binding it makes, in one statement (a new binding, no eventId). */
+const boundTrackSql = builtOnce(
+  (t: TableNames) =>
+    `with t as (insert into ${ident(t.track)} ${TRACK_COLUMNS} values ($1::integer, $2::varchar, $3::varchar, $4::integer, $5::varchar, ` +
+    `$6::integer, null, $7::bigint, $8::varchar) returning id) ` +
+    `insert into ${ident(t.referral)} (user_id, referrer, promocode, scene, track_id, bound_at) ` +
+    `select $4::integer, $6::integer, $5::varchar, $2::varchar, t.id, $7::bigint from t returning track_id`,
 );
 
 export const postgres: Dialect = {
@@ -37,37 +59,54 @@ export const postgres: Dialect = {
   transactionalDdl: true,
   numberedParameters: true,
   quote: (name) => `"${name.replace(/"/g, '""')}"`,
+  upsertTail: (table, key, set) =>
+    ` on conflict (${key.join(', ')}) do update set ` +
+    Object.entries(set)
+      .map(
+        ([c, how]) => `${c} = ${how === 'max' ? `greatest(${ident(table)}.${c}, excluded.${c})` : `${ident(table)}.${c} + excluded.${c}`}`,
+      )
+      .join(', '),
   kysely: { adapter: PostgresAdapter, introspector: PostgresIntrospector, compiler: PostgresQueryCompiler },
   distinctUsers: sql.ref('user_id'),
+  heavyReads: 4,
   write: (db, work, shortcut) =>
     // Pinned to READ COMMITTED whatever the server's default: the binding lock relies on it (docs/concurrency.md).
     retryingTransaction(db, (db) => db.transaction().setIsolationLevel('read committed'), isRetryable, work, shortcut),
-  migrate: (db, run) => migrateWithRetries(() => run(db), isUnreachable),
+  // One transaction under a transaction-level lock: nothing of it outlives the transaction (pgbouncer).
+  migrate: (db, run) => migrateWithRetries(() => migrateUnderTransactionLock(db, run), isUnreachable),
   async migrationSchema(db) {
     const { rows } = await sql<{ s: string | null }>`select current_schema() as s`.execute(db);
     return rows[0]?.s ?? undefined;
   },
-  claimMessages: (db, t, p) => claimInOneStatement(db, t, p, ' for update skip locked'),
+  claim: (db, q, p) => claimInOneStatement(db, q, p, ' for update skip locked'),
+  takeBudgetSlot: (db, t, p) => takeSlotInOneStatement(db, t, p, ' for update skip locked'),
   async claimVisit(trx, t, v) {
-    type Row = { owner: number; inserted: boolean; first_seen_at: string | null; arrived_new: number | null };
+    type Row = { owner: number; inserted: boolean; locked: boolean; first_seen_at: string | null; arrived_new: number | null };
     const params = [v.promocode, v.userId, v.at, v.arrivedNew ? 1 : 0];
-    const row = (await trx.executeQuery<Row>(CompiledQuery.raw(claimVisitSql(t), params))).rows[0];
+    const row = (await runCompiled<Row>(trx, claimVisitSql(t), params)).rows[0];
     if (!row) return { owner: null, visitor: null };
     const owner = Number(row.owner);
-    if (row.inserted) return { owner, visitor: { firstVisit: true, arrivedNew: v.arrivedNew, firstSeenAt: v.at } };
+    if (row.inserted) return { owner, visitor: { firstVisit: true, arrivedNew: v.arrivedNew, firstSeenAt: v.at }, locked: row.locked };
     // The statement's snapshot predates a concurrent first visit it waited for: read that row apart.
     if (row.first_seen_at === null) return { owner, visitor: null };
     return { owner, visitor: { firstVisit: false, arrivedNew: Number(row.arrived_new) === 1, firstSeenAt: Number(row.first_seen_at) } };
   },
-  async laterVisit(db: Kysely<any>, t, p) {
+  async laterVisit(db: Kysely<any>, t, p, inTransaction = false) {
     const params = [p.promocode, p.scene, p.detail, p.userId, p.at, p.returning, p.newBound, p.newUnbound];
     try {
-      const { rows } = await db.executeQuery<{ id: number; referrer: number; outcome: string }>(CompiledQuery.raw(laterVisitSql(t), params));
+      const { rows } = await runCompiled<{ id: number; referrer: number; outcome: string }>(db, laterVisitSql(t), params);
       return rows[0] ?? null;
     } catch (error) {
-      // A deadlock here wrote nothing: the transaction path runs instead.
-      if (isRetryable(error)) return null;
+      // Alone, a deadlock here wrote nothing: the transaction path runs instead. Inside a
+      // transaction it rolled that back: the transaction runs again.
+      if (!inTransaction && isRetryable(error)) return null;
       throw error;
     }
+  },
+  twoStatementVisit: postgresTwoStatements,
+  async insertBoundTrack(trx, t, r) {
+    const params = [r.track_type, r.scene, r.detail, r.user_id, r.promocode, r.referrer, r.created_at, r.outcome];
+    const { rows } = await runCompiled<{ track_id: number }>(trx, boundTrackSql(t), params);
+    return Number(rows[0]!.track_id);
   },
 };

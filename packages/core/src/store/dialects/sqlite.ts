@@ -1,11 +1,14 @@
 import { CompiledQuery, type Kysely, sql, SqliteAdapter, SqliteIntrospector, SqliteQueryCompiler } from 'kysely';
-import { inSqliteGroup } from '../sqlite-write-queue.js';
+import type { TableNames } from '../../schema/table-names.js';
+import { builtOnce, runCompiled } from '../compiled.js';
+import { inSqliteGroup } from './sqlite/write-queue.js';
+import { takeSlotInOneStatement } from './budget-slots.js';
 import { claimInOneStatement } from './claims.js';
 import type { Dialect } from './dialect.js';
-import { ident, perTables, TRACK_COLUMNS } from './statements.js';
+import { ident, TRACK_COLUMNS } from './statements.js';
 
-const laterVisitSql = perTables(
-  (t) =>
+const laterVisitSql = builtOnce(
+  (t: TableNames) =>
     `insert into ${ident(t.track)} ${TRACK_COLUMNS} select 2, ?, ?, ?, p.promocode, p.user_id, null, ?, o.outcome ` +
     `from ${ident(t.promo)} p, (select case when v.arrived_new = 0 then ? ` +
     `when exists (select 1 from ${ident(t.referral)} r where r.user_id = v.user_id) then ? else ? end as outcome ` +
@@ -25,13 +28,20 @@ export const sqlite: Dialect = {
   transactionalDdl: true,
   numberedParameters: false,
   quote: (name) => `"${name.replace(/"/g, '""')}"`,
+  upsertTail: (_table, key, set) =>
+    ` on conflict (${key.join(', ')}) do update set ` +
+    Object.entries(set)
+      .map(([c, how]) => (how === 'max' ? `${c} = max(${c}, excluded.${c})` : `${c} = ${c} + excluded.${c}`))
+      .join(', '),
   kysely: { adapter: SqliteAdapter, introspector: SqliteIntrospector, compiler: SqliteQueryCompiler },
   // `+user_id` is not the indexed column: the planner reads the range through the time index instead
   // of walking the whole (user_id, event_id) index (1 s → 40 ms for 7 days at 1M tracks).
   distinctUsers: sql`+user_id`,
+  heavyReads: 1,
   write: inSqliteGroup,
   // One writer at a time already: the claim is one statement in the write queue.
-  claimMessages: (db, t, p) => inSqliteGroup(db, (trx) => claimInOneStatement(trx, t, p, '')),
+  claim: (db, q, p) => inSqliteGroup(db, (trx) => claimInOneStatement(trx, q, p, '')),
+  takeBudgetSlot: (db, t, p) => inSqliteGroup(db, (trx) => takeSlotInOneStatement(trx, t, p, '')),
   async migrate(db, run) {
     // Kysely's migration lock is in-process only on SQLite: BEGIN IMMEDIATE makes processes take turns.
     await db.connection().execute(async (conn) => {
@@ -47,7 +57,7 @@ export const sqlite: Dialect = {
   },
   async laterVisit(db: Kysely<any>, t, p) {
     const params = [p.scene, p.detail, p.userId, p.at, p.returning, p.newBound, p.newUnbound, p.userId, p.promocode];
-    const { rows } = await db.executeQuery<{ id: number; referrer: number; outcome: string }>(CompiledQuery.raw(laterVisitSql(t), params));
+    const { rows } = await runCompiled<{ id: number; referrer: number; outcome: string }>(db, laterVisitSql(t), params);
     return rows[0] ?? null;
   },
 };

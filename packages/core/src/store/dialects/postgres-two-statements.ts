@@ -1,0 +1,132 @@
+import type { Kysely } from 'kysely';
+import type { TableNames } from '../../schema/table-names.js';
+import { builtOnce, runCompiled } from '../compiled.js';
+import { bindingReads } from './binding-reads.js';
+import type { Dialect, FirstVisitRow, VisitAnswer, VisitParams } from './dialect.js';
+import { isRetryable } from './server-errors.js';
+import { ident, TRACK_COLUMNS } from './statements.js';
+
+/**
+ * PostgreSQL's visit in two statements (docs/concurrency.md, "Round trips"). The first is the
+ * one-statement later visit; when the user has no visitor row it answers, instead, every fact the
+ * first visit is decided on: read without locks, and only then (a one-time filter skips the reads
+ * on a later visit). The second writes the first visit under the transaction path's locks, in its
+ * order (promo, visitor, binding lock, referral, counters, signals).
+ */
+const visitSql = builtOnce((t: TableNames) => {
+  const checks = bindingReads(t, { quote: ident, chainLock: '' }, (name) => OPERANDS[name]);
+  return (
+    `with o as (select user_id from ${ident(t.promo)} where promocode = $1::varchar for share), ` +
+    `v as (select case when arrived_new = 0 then $6::varchar ` +
+    `when exists (select 1 from ${ident(t.referral)} r where r.user_id = $4::integer) then $7::varchar else $8::varchar end as outcome ` +
+    `from ${ident(t.visitor)} where user_id = $4::integer), ` +
+    `i as (insert into ${ident(t.track)} ${TRACK_COLUMNS} select 2, $2::varchar, $3::varchar, $4::integer, $1::varchar, o.user_id, null, $5::bigint, v.outcome ` +
+    `from o, v where v.outcome is not null returning id, referrer, outcome) ` +
+    `select i.id, i.referrer, i.outcome, (select user_id from o) as owner, exists (select 1 from v) as seen, f.* ` +
+    `from (select 1) as one left join i on true left join lateral (select ` +
+    `exists (select 1 from ${ident(t.referral)} where referrer = $4::integer) as referring, ` +
+    `(select version from ${ident(t.lock)} where name = 'binding') as version, ${checks} ` +
+    `where not exists (select 1 from v)) as f on true`
+  );
+});
+
+const OPERANDS = {
+  referrer: '(select user_id from o)',
+  referee: '$4::integer',
+  device: '$9::varchar',
+  ip: '$10::varchar',
+  since: '$11::bigint',
+} as const;
+
+/** What the write answers when the binding lock had moved after the facts were read: the statement fails, so nothing of it stays. */
+const MOVED = 'promo-track: the binding lock moved';
+
+const firstVisitSql = builtOnce(
+  (t: TableNames) =>
+    `with o as (select user_id from ${ident(t.promo)} where promocode = $1::varchar and user_id = $2::integer for share), ` +
+    `i as (insert into ${ident(t.visitor)} (user_id, first_seen_at, arrived_new) select $3::integer, $4::bigint, $5::integer from o ` +
+    `on conflict do nothing returning user_id), ` +
+    `l as (update ${ident(t.lock)} set version = version + 1 where name = 'binding' and $10::boolean and version = $11::bigint ` +
+    `and exists (select 1 from i) returning version), ` +
+    `t as (insert into ${ident(t.track)} ${TRACK_COLUMNS} select $6::integer, $7::varchar, $8::varchar, $3::integer, $1::varchar, $2::integer, ` +
+    `null, $4::bigint, $9::varchar from i where not $10::boolean or exists (select 1 from l) returning id), ` +
+    `r as (insert into ${ident(t.referral)} (user_id, referrer, promocode, scene, track_id, bound_at) ` +
+    `select $3::integer, $2::integer, $1::varchar, $7::varchar, t.id, $4::bigint from t where $10::boolean returning track_id), ` +
+    `c as (insert into ${ident(t.abuseCounter)} (name, n) select c.name, 1 from t cross join unnest($12::varchar[]) as c(name) ` +
+    `on conflict (name) do update set n = ${ident(t.abuseCounter)}.n + excluded.n returning 1), ` +
+    `s as (insert into ${ident(t.signal)} (user_id, kind, hash, seen_at, new_user) select $3::integer, g.kind, g.hash, $4::bigint, $15::integer ` +
+    `from t cross join unnest($13::varchar[], $14::varchar[]) as g(kind, hash) on conflict (user_id, kind, hash) do update set ` +
+    `seen_at = greatest(${ident(t.signal)}.seen_at, excluded.seen_at), new_user = greatest(${ident(t.signal)}.new_user, excluded.new_user) returning 1) ` +
+    // The visitor row was inserted but the binding lock's version is not the one read: fail the
+    // whole statement (a cast that cannot succeed), so that the visitor row goes too.
+    `select (select id from t) as id, case when $10::boolean and exists (select 1 from i) and not exists (select 1 from l) ` +
+    `then ('${MOVED} ' || (select count(*) from i))::integer else 0 end as moved`,
+);
+
+const isMoved = (error: unknown) => error instanceof Error && error.message.includes(MOVED);
+
+export const postgresTwoStatements: NonNullable<Dialect['twoStatementVisit']> = {
+  async visit(db: Kysely<any>, t: TableNames, p: VisitParams): Promise<VisitAnswer> {
+    const params = [p.promocode, p.scene, p.detail, p.userId, p.at, p.returning, p.newBound, p.newUnbound, p.device, p.ip, p.since];
+    type Row = {
+      id: number | null;
+      referrer: number;
+      outcome: string;
+      owner: number | null;
+      seen: boolean;
+      referring: boolean | null;
+      version: string | null;
+      device_at: unknown;
+      ip_at: unknown;
+      recent: unknown;
+      cluster: unknown;
+    };
+    let row: Row;
+    try {
+      row = (await runCompiled<Row>(db, visitSql(t), params)).rows[0]!;
+    } catch (error) {
+      // A deadlock wrote nothing: as if the user had been seen, the transaction runs instead.
+      if (isRetryable(error)) return { written: null, owner: null, seen: true, referring: false, version: 0, checks: row0 };
+      throw error;
+    }
+    if (row.id !== null) return { written: { id: Number(row.id), referrer: Number(row.referrer), outcome: row.outcome } };
+    return {
+      written: null,
+      owner: row.owner === null ? null : Number(row.owner),
+      seen: row.seen,
+      referring: row.referring === true,
+      version: Number(row.version ?? 0),
+      checks: { device_at: row.device_at, ip_at: row.ip_at, recent: row.recent ?? 0, cluster: row.cluster ?? 0 },
+    };
+  },
+
+  async firstVisit(db: Kysely<any>, t: TableNames, w: FirstVisitRow): Promise<number | null> {
+    const params = [
+      w.promocode,
+      w.owner,
+      w.userId,
+      w.at,
+      w.arrivedNew ? 1 : 0,
+      w.trackType,
+      w.scene,
+      w.detail,
+      w.outcome,
+      w.binding !== null,
+      w.binding?.version ?? 0,
+      w.counters,
+      w.signals.map((s) => s.kind),
+      w.signals.map((s) => s.hash),
+      w.newUser ? 1 : 0,
+    ];
+    try {
+      const { rows } = await runCompiled<{ id: number | null }>(db, firstVisitSql(t), params);
+      return rows[0]?.id == null ? null : Number(rows[0].id);
+    } catch (error) {
+      // Nothing was written: the transaction decides again under its locks.
+      if (isMoved(error) || isRetryable(error)) return null;
+      throw error;
+    }
+  },
+};
+
+const row0 = { device_at: null, ip_at: null, recent: 0, cluster: 0 };

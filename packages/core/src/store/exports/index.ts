@@ -1,0 +1,2 @@
+/** The exports wing: tracks and referrals read in pages, for CSV. */
+export { exportReferralRows, exportTrackRows, pages } from './exports.js';

@@ -1,0 +1,32 @@
+import type { Kysely } from 'kysely';
+import type { Referral } from '../../model/types.js';
+import type { StoreContext } from '../context.js';
+import { earn, type Earned } from './earn.js';
+import { reverseForRebinding } from './reverse.js';
+
+/**
+ * The track writer's hook: a binding (or a last-touch rebinding) just written in `trx`. A rebinding
+ * first reverses the previous referrer's own unsettled `referral.bound` entries for this user, then
+ * the referrer's `referral.bound` rules pay the new referrer (the referee's rules paid at the first
+ * binding, and do not pay again). `review`: the binding is flagged (issue 28).
+ */
+export async function rewardsOfBinding(
+  ctx: StoreContext,
+  trx: Kysely<any>,
+  binding: { referral: Referral; previousReferrerId: number | null },
+  review = false,
+): Promise<Earned> {
+  const { referral, previousReferrerId } = binding;
+  const undone =
+    previousReferrerId === null ? null : await reverseForRebinding(ctx, trx, referral.userId, previousReferrerId, referral.referrerId);
+  const earned = await earn(ctx, trx, {
+    referrerId: referral.referrerId,
+    refereeId: referral.userId,
+    at: referral.boundAt.getTime(),
+    trackId: referral.trackId,
+    conversion: null,
+    rebinding: previousReferrerId !== null,
+    review,
+  });
+  return undone ? { entries: earned.entries, events: [...undone.events, ...earned.events] } : earned;
+}

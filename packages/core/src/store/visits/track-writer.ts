@@ -1,0 +1,131 @@
+import type { Kysely } from 'kysely';
+import { laterVisitOutcomes } from '../../model/attribution.js';
+import { type OutboxEvent, referralBound, trackRecorded } from '../../model/webhook-events.js';
+import type { DecisionOutcome } from '../../model/types.js';
+import type { StoreContext } from '../context.js';
+import type { LaterVisitParams } from '../dialects/dialect.js';
+import { referralFlagged } from '../../model/abuse-wire.js';
+import { checkVisit, type SignalWrite, storeLater } from '../abuse/index.js';
+import { wants, writeEvents } from '../outbox/index.js';
+import { num } from '../rows.js';
+import { rewardsOfBinding } from '../rewards/index.js';
+import { trackOf, type TrackWrite, type VisitInput } from './records.js';
+import { writeVisitStepwise } from './stepwise.js';
+import { writeVisitUpfront } from './upfront.js';
+import { writeVisitInTwoStatements } from './two-statements.js';
+
+export type { TrackWrite, VisitInput } from './records.js';
+
+/**
+ * The one track writer: `recordTrack` and `recordTracks` on every database. Each visit is decided by
+ * `decide` (model/attribution.ts); a dialect only supplies faster ways to gather its facts and
+ * write the result (docs/architecture.md, "How a visit is recorded").
+ */
+
+/**
+ * One visit: in two statements where the dialect can (two-statements.ts), else the dialect's
+ * one-statement later visit where it has one (outside a transaction, or as one call of a shared
+ * SQLite transaction); else, or when those wrote nothing, the transaction. An endpoint that wants
+ * `track.recorded` needs the event in the track's transaction, so then the transaction runs.
+ */
+export function recordVisit(ctx: StoreContext, v: VisitInput): Promise<TrackWrite> {
+  const { laterVisit, twoStatementVisit } = ctx.dialect;
+  // Rewards and events are written with the visit, by the transaction.
+  if (twoStatementVisit && !v.eventId && ctx.outbox.wants.size === 0 && ctx.rewards.length === 0) {
+    const inTwo = (db: Kysely<any>) => writeVisitInTwoStatements(ctx, db, v);
+    return ctx.dialect.write(ctx.db, (trx) => writeVisits(ctx, trx, [v], /* tryLaterVisit */ false).then((w) => w[0]!), inTwo);
+  }
+  const oneStatement =
+    laterVisit && !v.eventId && !wants(ctx, 'track.recorded')
+      ? async (db: Kysely<any>) => {
+          const w = await writeLaterVisit(ctx, db, v, laterVisit.bind(ctx.dialect));
+          // A later visit binds no one: its signals are written with the others of the moment (store/abuse/).
+          if (w && (v.ip || v.device)) storeLater(ctx, signalsOf(v, w));
+          return w;
+        }
+      : undefined;
+  // When the statement ran first and wrote nothing, the transaction does not try it again.
+  const tryLaterVisit = oneStatement === undefined;
+  return ctx.dialect.write(ctx.db, (trx) => writeVisits(ctx, trx, [v], tryLaterVisit).then((w) => w[0]!), oneStatement);
+}
+
+/** Several visits, in order, in one transaction. */
+export function recordVisits(ctx: StoreContext, visits: VisitInput[]): Promise<TrackWrite[]> {
+  return ctx.dialect.write(ctx.db, (trx) => writeVisits(ctx, trx, visits, /* tryLaterVisit */ true));
+}
+
+/**
+ * The visits one after the other, the rewards of their bindings (store/rewards/), then their events,
+ * in the caller's transaction. `tryLaterVisit`: each visit may first try the one-statement later visit.
+ */
+async function writeVisits(ctx: StoreContext, trx: Kysely<any>, visits: VisitInput[], tryLaterVisit: boolean): Promise<TrackWrite[]> {
+  const writes: TrackWrite[] = [];
+  const rewardEvents: OutboxEvent[] = [];
+  for (const v of visits) {
+    const w = await writeVisit(ctx, trx, v, tryLaterVisit);
+    writes.push(w);
+    if (!w.created) continue;
+    // The abuse checks of its binding, and its signals (store/abuse/), then the rewards a binding earns
+    // (store/rewards/: held for review when flagged), all in the visit's transaction.
+    w.flagged = await checkVisit(ctx, trx, {
+      ...signalsOf(v, w),
+      binding: w.binding && { referrerId: w.binding.referral.referrerId, trackId: w.track.id },
+    });
+    if (w.binding && ctx.rewards.length > 0) rewardEvents.push(...(await rewardsOfBinding(ctx, trx, w.binding, !!w.flagged)).events);
+  }
+  if (ctx.outbox.wants.size > 0) await writeEvents(ctx, trx, [...writes.flatMap(eventsOf), ...rewardEvents]);
+  return writes;
+}
+
+/**
+ * A later visit without eventId first tries the dialect's one statement (inside the transaction:
+ * on a server database its failure aborts the transaction, which then runs again); anything it
+ * cannot decide goes the way of a first visit: facts up front where writes are serialized, else
+ * each fact read under its lock.
+ */
+async function writeVisit(ctx: StoreContext, trx: Kysely<any>, v: VisitInput, tryLaterVisit: boolean): Promise<TrackWrite> {
+  const { laterVisit, serializedWrites } = ctx.dialect;
+  const later =
+    tryLaterVisit && laterVisit && !v.eventId
+      ? await writeLaterVisit(ctx, trx, v, (db, t, p) => laterVisit.call(ctx.dialect, db, t, p, /* inTransaction */ true))
+      : null;
+  if (later) return later;
+  return serializedWrites && !v.eventId ? writeVisitUpfront(ctx, trx, v) : writeVisitStepwise(ctx, trx, v);
+}
+
+const eventsOf = (w: TrackWrite): OutboxEvent[] => {
+  if (!w.created) return [];
+  const track = trackRecorded(w.track);
+  const events = w.binding ? [track, referralBound(w.binding.referral, w.binding.previousReferrerId)] : [track];
+  return w.flagged ? [...events, referralFlagged(w.flagged)] : events;
+};
+
+const signalsOf = (v: VisitInput, w: TrackWrite): SignalWrite => ({
+  userId: v.userId,
+  at: v.at,
+  ip: v.ip,
+  device: v.device,
+  newUser: w.track.trackType === 1,
+});
+
+type LaterVisitStatement = (
+  db: Kysely<any>,
+  t: StoreContext['tables'],
+  p: LaterVisitParams,
+) => Promise<{ id: number; referrer: number; outcome: string } | null>;
+
+/** The outcomes `decide` gives each state of a returning user, for the statement to pick from. */
+async function writeLaterVisit(
+  ctx: StoreContext,
+  db: Kysely<any>,
+  v: VisitInput,
+  statement: LaterVisitStatement,
+): Promise<TrackWrite | null> {
+  const { returning, newBound, newUnbound } = laterVisitOutcomes(ctx.rules, v);
+  const { promocode, scene, detail, userId, at } = v;
+  const row = await statement(db, ctx.tables, { promocode, scene, detail, userId, at, returning, newBound, newUnbound });
+  if (!row) return null;
+  const outcome = row.outcome as DecisionOutcome;
+  const track = trackOf(v, { id: row.id, trackType: 2, referrerId: num(row.referrer), outcome });
+  return { track, created: true, outcome, binding: null };
+}

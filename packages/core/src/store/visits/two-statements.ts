@@ -1,0 +1,81 @@
+import type { Kysely } from 'kysely';
+import { HOUR_MS } from '../../model/abuse.js';
+import { laterVisitOutcomes, settle, type Settled, type VisitFacts, type VisitorFacts } from '../../model/attribution.js';
+import { UnknownPromocodeError } from '../../model/errors.js';
+import type { DecisionOutcome } from '../../model/types.js';
+import type { StoreContext } from '../context.js';
+import { checkAhead, storeLater } from '../abuse/index.js';
+import { num } from '../rows.js';
+import { bindingOf, trackOf, trackTypeOf, type TrackWrite, type VisitInput } from './records.js';
+
+/** `settle` asked for a fact the first statement did not read: the transaction decides. */
+const UNREAD = Symbol('unread');
+
+/** A first visit asks only whether the user sits above the owner: never so when no one is bound to them. */
+function decided(ctx: StoreContext, facts: VisitFacts, referring: boolean): Settled | null {
+  try {
+    return settle(ctx.rules, facts, (need) => {
+      if (need === 'cycle' && !referring) return false;
+      throw UNREAD;
+    }) as Settled;
+  } catch (error) {
+    if (error === UNREAD) return null;
+    throw error;
+  }
+}
+
+/**
+ * One visit in two statements at most, outside any transaction, where the dialect can
+ * (`twoStatementVisit`; docs/concurrency.md, "Round trips"). A later visit is written by the first
+ * statement, as `laterVisit` does. A first visit is decided by the same `settle` on the facts that
+ * statement read, checked by the same abuse checks, and written by the second, which writes nothing
+ * if a fact changed meanwhile. `null`: nothing was written, and the transaction runs instead.
+ */
+export async function writeVisitInTwoStatements(ctx: StoreContext, db: Kysely<any>, v: VisitInput): Promise<TrackWrite | null> {
+  const statements = ctx.dialect.twoStatementVisit!;
+  const outcomes = laterVisitOutcomes(ctx.rules, v);
+  const signals = { device: v.device ?? '', ip: v.ip ?? '', since: v.at - HOUR_MS };
+  const { promocode, scene, detail, userId, at } = v;
+  const answer = await statements.visit(db, ctx.tables, { promocode, scene, detail, userId, at, ...outcomes, ...signals });
+
+  if (answer.written) {
+    const outcome = answer.written.outcome as DecisionOutcome;
+    const track = trackOf(v, { id: answer.written.id, trackType: 2, referrerId: num(answer.written.referrer), outcome });
+    // A later visit binds no one: its signals are written with the others of the moment (store/abuse/).
+    if (v.ip || v.device) storeLater(ctx, { userId, at, ip: v.ip, device: v.device, newUser: false });
+    return { track, created: true, outcome, binding: null };
+  }
+  if (answer.owner === null) throw new UnknownPromocodeError(promocode);
+  if (answer.seen) return null;
+
+  const owner = answer.owner;
+  const visitor: VisitorFacts = { firstVisit: true, arrivedNew: v.trackType !== 2, firstSeenAt: at };
+  const verdict = decided(ctx, { userId, candidateId: owner, scene, at, visitor }, answer.referring);
+  if (!verdict) return null;
+
+  const trackType = trackTypeOf(visitor);
+  const newUser = trackType === 1;
+  const checked = { userId, at, ip: v.ip, device: v.device, newUser };
+  const ahead = checkAhead(ctx, { ...checked, binding: verdict.bind ? { referrerId: owner, trackId: 0 } : null }, answer.checks);
+  if (!ahead) return null;
+
+  const id = await statements.firstVisit(db, ctx.tables, {
+    promocode,
+    owner,
+    userId,
+    at,
+    arrivedNew: visitor.arrivedNew,
+    trackType,
+    scene,
+    detail: v.detail,
+    outcome: verdict.outcome,
+    binding: verdict.bind ? { version: answer.version } : null,
+    counters: ahead.counters,
+    signals: ahead.signals,
+    newUser,
+  });
+  if (id === null) return null;
+  if (ahead.later) storeLater(ctx, checked);
+  const track = trackOf(v, { id, trackType, referrerId: owner, outcome: verdict.outcome });
+  return { track, created: true, outcome: verdict.outcome, binding: bindingOf(track, verdict), flagged: null };
+}
