@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
-import { Kysely, type KyselyConfig, MysqlDialect, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { Kysely, type KyselyConfig, MysqlAdapter, MysqlDialect, PostgresAdapter, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import { createPool } from 'mysql2';
 import { PostgresJSDialect } from 'kysely-postgres-js';
 import pg from 'pg';
@@ -46,11 +46,22 @@ export interface ConnectOptions {
 
 export const uniquePrefix = () => `t${randomBytes(4).toString('hex')}_`;
 
-/** Drops every table whose name starts with `prefix`. */
+/**
+ * Drops every table whose name starts with `prefix`. Lists them by name alone (`pg_tables`,
+ * `information_schema.tables`): Kysely's introspection resolves every table of the schema and fails
+ * on one that another test file drops at that moment.
+ */
 export async function dropTables(db: Kysely<any>, prefix: string): Promise<void> {
-  const tables = await readingCatalog(() => db.introspection.getTables({ withInternalKyselyTables: true }));
-  for (const t of tables.filter((t) => t.name.startsWith(prefix))) {
-    await db.schema.dropTable(t.name).ifExists().execute();
+  const adapter = db.getExecutor().adapter;
+  const names =
+    adapter instanceof PostgresAdapter
+      ? sql<{ name: string }>`select tablename as name from pg_tables where schemaname = current_schema()`
+      : adapter instanceof MysqlAdapter
+        ? sql<{ name: string }>`select table_name as name from information_schema.tables where table_schema = database()`
+        : sql<{ name: string }>`select name from sqlite_master where type = 'table'`;
+  const { rows } = await readingCatalog(() => names.execute(db));
+  for (const { name } of rows.filter((t) => t.name.startsWith(prefix))) {
+    await db.schema.dropTable(name).ifExists().execute();
   }
 }
 
@@ -58,7 +69,7 @@ export async function dropTables(db: Kysely<any>, prefix: string): Promise<void>
 export const droppedMeanwhile = (error: unknown): boolean => /does not exist/.test(String((error as Error | undefined)?.message));
 
 /**
- * A read of the server's catalog (Kysely's introspection, `information_schema`), tried again up to 5
+ * A read of the server's catalog (Kysely's introspection, `information_schema`), tried again up to 10
  * times when it meets a table another test file drops at that moment: PostgreSQL's catalog views
  * look at every table they pass, not only the ones asked for.
  */
@@ -67,7 +78,8 @@ export async function readingCatalog<T>(read: () => Promise<T>): Promise<T> {
     try {
       return await read();
     } catch (error) {
-      if (attempt >= 5 || !droppedMeanwhile(error)) throw error;
+      if (attempt >= 10 || !droppedMeanwhile(error)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 20 * attempt));
     }
   }
 }

@@ -1,11 +1,11 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Shortcut } from './dialect.js';
 
-const MAX_ATTEMPTS = 4;
+const MAX_ATTEMPTS = 6;
 
 /**
  * A server database's write: the shortcut statement first when there is one (atomic on its own),
- * else (or when it met a deadlock) `work` in one transaction, run again (up to 4 attempts) when the database rolled it back
+ * else (or when it met a deadlock) `work` in one transaction, run again (up to 6 attempts, after a random pause that doubles each time) when the database rolled it back
  * for a deadlock or a serialization conflict (`retryable`, from the dialect).
  */
 export async function retryingTransaction<T>(
@@ -29,7 +29,8 @@ export async function retryingTransaction<T>(
       return await begin(db).execute(work);
     } catch (error) {
       if (attempt >= MAX_ATTEMPTS || !retryable(error)) throw error;
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt));
+      // Two callers that met in a deadlock and come back at once meet again: spread them out.
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * 2 ** attempt));
     }
   }
 }
