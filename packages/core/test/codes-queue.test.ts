@@ -71,11 +71,11 @@ eachDatabase((database) => {
     const userIds = Array.from({ length: 8 }, (_, i) => 200 + i);
     await tracker.pregenerateCodes({ userIds });
     worker = tracker.startWorker({ pollMs: 5 });
-    // The test moves the clock 100 ms at a time, letting the worker look at each step.
+    // The test moves the clock 250 ms at a time, letting the worker look at each step.
     await until(
       async () => {
         if ((await tracker.codeJobs()).done === userIds.length) return true;
-        vi.setSystemTime(Date.now() + 100);
+        vi.setSystemTime(Date.now() + 250);
         return false;
       },
       60_000,

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
 import type { LeaderboardQuery, Tracker } from '@promo-track/core';
-import { eachDatabase, freezeTime, useTracker } from './support.js';
+import { eachDatabase, freezeTime, useTracker, volume } from './support.js';
 
 /**
  * A property test against a model: random visits (bindings under first- and last-touch),
@@ -246,7 +246,7 @@ eachDatabase((database) => {
           }
           vi.useRealTimers();
         }),
-        { numRuns: NUM_RUNS },
+        { numRuns: volume(database, NUM_RUNS, Math.ceil(NUM_RUNS / 3)) },
       );
     }, 300_000);
   });

@@ -10,7 +10,7 @@ import {
   type Tracker,
   type TrackerOptions,
 } from '@promo-track/core';
-import { eachDatabase, freezeTime, useTracker } from './support.js';
+import { eachDatabase, freezeTime, useTracker, volume } from './support.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -214,7 +214,7 @@ eachDatabase((database) => {
         }
       };
 
-      for (let step = 0; step < 260; step++) {
+      for (let step = 0; step < volume(database, 260, 130); step++) {
         // Mostly across an hour or two; sometimes to just past the top of the next hour, or a few
         // seconds on: writes land around the moment an hour ends, before and after it is closed.
         const move = next();

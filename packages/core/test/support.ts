@@ -17,6 +17,13 @@ export function eachDatabase(body: (database: TestDatabase) => void, { defaultDr
   });
 }
 
+/**
+ * How much a volume test writes: `full` through each database's default driver, `other` through the
+ * other PostgreSQL drivers (Postgres.js, pg through pgbouncer), which send the same statements over
+ * another wire. Every test still runs on each driver, on less data, so the suite stays short.
+ */
+export const volume = (database: TestDatabase, full: number, other: number): number => (database.defaultDriver ? full : other);
+
 export interface TrackerFixture {
   tracker: Tracker;
   db: Kysely<any>;

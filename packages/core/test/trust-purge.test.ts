@@ -3,11 +3,10 @@ import { Kysely, type LogEvent, SqliteDialect, sql } from 'kysely';
 import { afterEach, expect, it, vi } from 'vitest';
 import { createTracker, type Tracker } from '@promo-track/core';
 import { dropTables, SALT, uniquePrefix } from '../../../test/support/databases.js';
-import { DAY, eachDatabase, freezeTime, type TestDatabase } from './support.js';
+import { DAY, eachDatabase, freezeTime, type TestDatabase, volume } from './support.js';
 import { recordFigures } from './trust-figures.js';
 
 const OLD = Date.parse('2025-01-01T00:00:00.000Z');
-const SEEDED_TRACKS = 100_000;
 const SEEDED_SHARES = 5_000;
 const BATCH = 1000;
 
@@ -131,6 +130,7 @@ function transactions(statements: string[], tables: string[]): TransactionView {
 }
 
 eachDatabase((database) => {
+  const SEEDED_TRACKS = volume(database, 100_000, 10_000);
   let world: PurgeWorld | undefined;
   afterEach(async () => {
     vi.useRealTimers();

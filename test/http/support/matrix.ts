@@ -18,6 +18,8 @@ export interface HostContext {
 /**
  * Runs `define` once per database (skipped when not configured) and per adapter, against a host
  * on a real port, over a fresh tracker per database. The context's fields are filled in `beforeAll`.
+ * Each database through its default driver: the HTTP suite's subject is the adapters and routes; the
+ * other PostgreSQL drivers run the conformance suite (packages/core/test) and test/http/outage.test.ts.
  */
 export function describeHosts(
   title: string,
@@ -31,28 +33,31 @@ export function describeHosts(
   define: (ctx: HostContext) => void,
 ): void {
   closeTrackersAfterFile();
-  describe.each(options.sqliteOnly ? databases.filter((d) => d.name === 'sqlite') : databases)(`${title} on $name`, (database) => {
-    let opened: (Opened & { release(): Promise<void> }) | undefined;
-    beforeAll(async () => {
-      if (database.enabled) opened = await sharedTracker(database, options.tracker);
-    });
-    afterAll(async () => {
-      await opened?.release();
-    });
-    const cases = options.mountedOnly ? adapters.filter((a) => a.mount !== '') : adapters;
-    describe.skipIf(!database.enabled).each(cases)('$name', (adapter) => {
-      const ctx = { adapter, databaseName: database.name } as HostContext;
+  describe.each(databases.filter((d) => d.defaultDriver && (!options.sqliteOnly || d.name === 'sqlite')))(
+    `${title} on $name`,
+    (database) => {
+      let opened: (Opened & { release(): Promise<void> }) | undefined;
       beforeAll(async () => {
-        Object.assign(ctx, { tracker: opened!.tracker, db: opened!.db, prefix: opened!.prefix });
-        ctx.host = await adapter.start(opened!.tracker, options);
-        ctx.api = client(ctx.host.base);
+        if (database.enabled) opened = await sharedTracker(database, options.tracker);
       });
       afterAll(async () => {
-        await ctx.host?.close();
+        await opened?.release();
       });
-      define(ctx);
-    });
-  });
+      const cases = options.mountedOnly ? adapters.filter((a) => a.mount !== '') : adapters;
+      describe.skipIf(!database.enabled).each(cases)('$name', (adapter) => {
+        const ctx = { adapter, databaseName: database.name } as HostContext;
+        beforeAll(async () => {
+          Object.assign(ctx, { tracker: opened!.tracker, db: opened!.db, prefix: opened!.prefix });
+          ctx.host = await adapter.start(opened!.tracker, options);
+          ctx.api = client(ctx.host.base);
+        });
+        afterAll(async () => {
+          await ctx.host?.close();
+        });
+        define(ctx);
+      });
+    },
+  );
 }
 
 type Opened = Awaited<ReturnType<typeof openTracker>>;
