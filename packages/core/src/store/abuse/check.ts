@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { type AbuseRules, anyCheck, type FlaggedReferee, judgeBinding } from '../../model/abuse.js';
 import type { StoreContext } from '../context.js';
+import type { CounterGuards } from '../dialects/dialect.js';
 import { writeFlag } from './flags.js';
 import { storeLater, takeWaiting, uncommitted } from './signal-buffer.js';
 import { bindingSignalsOf, lockCounters, readBindingSignals, rowsOf, type SignalWrite, storeSignals } from './signals.js';
@@ -10,12 +11,28 @@ export interface CheckedVisit extends SignalWrite {
   binding: { referrerId: number; trackId: number } | null;
 }
 
+const referrerCounter = (referrerId: number | '') => `r:${referrerId}`;
+const deviceCounter = (device: string) => `d:${device}`;
+
 /** The counter rows a binding's checks lock: its referrer's (velocity) and its device's (device_cluster). */
 export function counterNames(rules: AbuseRules, referrerId: number, device: string | null): string[] {
   const names: string[] = [];
-  if (rules.maxBindingsPerHour > 0) names.push(`r:${referrerId}`);
-  if (device && rules.maxNewUsersPerDevice > 0) names.push(`d:${device}`);
+  if (rules.maxBindingsPerHour > 0) names.push(referrerCounter(referrerId));
+  if (device && rules.maxNewUsersPerDevice > 0) names.push(deviceCounter(device));
   return names;
+}
+
+/**
+ * The counter rows a first visit decided in two statements compares at its write
+ * (docs/concurrency.md, "Round trips"). Every binding counts one in its referrer's row and its
+ * device's, so the owner's row (velocity), the user's own (someone bound to them: a cycle) and the
+ * device's (device_cluster) move exactly when a binding changed what the visit read. `null` when the
+ * rules keep no referrer rows (velocity off): the binding lock's turns stand in for them.
+ */
+export function guardCounters(rules: AbuseRules, userId: number, device: string | null): CounterGuards | null {
+  if (rules.maxBindingsPerHour <= 0) return null;
+  const [, deviceRow = ''] = counterNames(rules, userId, device);
+  return { ownerPrefix: referrerCounter(''), user: referrerCounter(userId), device: deviceRow };
 }
 
 /**

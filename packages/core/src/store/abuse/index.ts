@@ -3,7 +3,7 @@
  * transaction under counter-row locks (`checkVisit`, the track writer's one call), flags and the
  * operators' review queue (`selectFlagged`, `resolveReview`), and forgetUser's and purge's parts.
  */
-export { type AheadWrites, checkAhead, checkVisit, type CheckedVisit } from './check.js';
+export { type AheadWrites, checkAhead, checkVisit, type CheckedVisit, guardCounters } from './check.js';
 export { storeSignals, type SignalWrite } from './signals.js';
 export { dropWaiting, storeLater } from './signal-buffer.js';
 export { flagsByTrack } from './flags.js';

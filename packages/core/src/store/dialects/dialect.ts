@@ -32,6 +32,18 @@ export interface VisitParams extends LaterVisitParams {
   ip: string;
   /** From when the referrer's bindings count for `velocity` (ms). */
   since: number;
+  /** The abuse counter rows whose counts to read (`guardCounters`); `null`: the binding lock's turns only. */
+  guards: CounterGuards | null;
+}
+
+/** Abuse counter rows a two-statement first visit compares (store/abuse/check.ts, `guardCounters`). */
+export interface CounterGuards {
+  /** The owner's row: this prefix and the owner's id, which the first statement finds. */
+  ownerPrefix: string;
+  /** The user's own row as a referrer. */
+  user: string;
+  /** The device's row; `''`: none. */
+  device: string;
 }
 
 /** What `twoStatementVisit.visit` answers: the later visit it wrote, else the facts of a first visit. */
@@ -47,6 +59,8 @@ export type VisitAnswer =
       referring: boolean;
       /** The binding lock's turns so far. */
       version: number;
+      /** The counts of the guard rows asked for (0: no row yet); empty without guards. */
+      counts: Record<string, number>;
       /** The reads of a binding's checks (`bindingReads`), with the owner as referrer. */
       checks: { device_at: unknown; ip_at: unknown; recent: unknown; cluster: unknown };
     };
@@ -62,8 +76,11 @@ export interface FirstVisitRow {
   scene: string;
   detail: string | null;
   outcome: string;
-  /** A new binding, written only if the binding lock's `version` is still this one. */
-  binding: { version: number } | null;
+  /**
+   * A new binding, written only if nothing it was decided on moved: each of `guards` still has its
+   * count (the write adds `add` to it), or, without guards, the binding lock's `version` is still this one.
+   */
+  binding: { version: number; guards: { name: string; count: number; add: 0 | 1 }[] | null } | null;
   /** Abuse counter rows to count (sorted), and signal rows of this user to store. */
   counters: string[];
   signals: { kind: string; hash: string }[];

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { TableNames } from '../../schema/table-names.js';
 import { builtOnce, runCompiled } from '../compiled.js';
 import { bindingReads } from './binding-reads.js';
-import type { Dialect, FirstVisitRow, VisitAnswer, VisitParams } from './dialect.js';
+import type { CounterGuards, Dialect, FirstVisitRow, VisitAnswer, VisitParams } from './dialect.js';
 import { isRetryable } from './server-errors.js';
 import { ident, TRACK_COLUMNS } from './statements.js';
 
@@ -25,7 +25,10 @@ const visitSql = builtOnce((t: TableNames) => {
     `select i.id, i.referrer, i.outcome, (select user_id from o) as owner, exists (select 1 from v) as seen, f.* ` +
     `from (select 1) as one left join i on true left join lateral (select ` +
     `exists (select 1 from ${ident(t.referral)} where referrer = $4::integer) as referring, ` +
-    `(select version from ${ident(t.lock)} where name = 'binding') as version, ${checks} ` +
+    `(select version from ${ident(t.lock)} where name = 'binding') as version, ${checks}, ` +
+    `(select n from ${ident(t.abuseCounter)} where name = $12::varchar || (select user_id from o)) as owner_count, ` +
+    `(select n from ${ident(t.abuseCounter)} where name = $13::varchar) as user_count, ` +
+    `(select n from ${ident(t.abuseCounter)} where name = $14::varchar) as device_count ` +
     `where not exists (select 1 from v)) as f on true`
   );
 });
@@ -46,20 +49,23 @@ const firstVisitSql = builtOnce(
     `with o as (select user_id from ${ident(t.promo)} where promocode = $1::varchar and user_id = $2::integer for share), ` +
     `i as (insert into ${ident(t.visitor)} (user_id, first_seen_at, arrived_new) select $3::integer, $4::bigint, $5::integer from o ` +
     `on conflict do nothing returning user_id), ` +
-    `l as (update ${ident(t.lock)} set version = version + 1 where name = 'binding' and $10::boolean and version = $11::bigint ` +
-    `and exists (select 1 from i) returning version), ` +
+    // With guard rows ($17), their counts are compared below; without, the lock's version is.
+    `l as (update ${ident(t.lock)} set version = version + 1 where name = 'binding' and $10::boolean ` +
+    `and ($17::bigint[] is not null or version = $11::bigint) and exists (select 1 from i) returning version), ` +
     `t as (insert into ${ident(t.track)} ${TRACK_COLUMNS} select $6::integer, $7::varchar, $8::varchar, $3::integer, $1::varchar, $2::integer, ` +
     `null, $4::bigint, $9::varchar from i where not $10::boolean or exists (select 1 from l) returning id), ` +
     `r as (insert into ${ident(t.referral)} (user_id, referrer, promocode, scene, track_id, bound_at) ` +
     `select $3::integer, $2::integer, $1::varchar, $7::varchar, t.id, $4::bigint from t where $10::boolean returning track_id), ` +
-    `c as (insert into ${ident(t.abuseCounter)} (name, n) select c.name, 1 from t cross join unnest($12::varchar[]) as c(name) ` +
-    `on conflict (name) do update set n = ${ident(t.abuseCounter)}.n + excluded.n returning 1), ` +
+    `c as (insert into ${ident(t.abuseCounter)} (name, n) select c.name, c.add from t cross join unnest($12::varchar[], $16::integer[]) as c(name, add) ` +
+    `on conflict (name) do update set n = ${ident(t.abuseCounter)}.n + excluded.n ` +
+    `where $17::bigint[] is null or ${ident(t.abuseCounter)}.n = ($17::bigint[])[array_position($12::varchar[], excluded.name)] returning 1), ` +
     `s as (insert into ${ident(t.signal)} (user_id, kind, hash, seen_at, new_user) select $3::integer, g.kind, g.hash, $4::bigint, $15::integer ` +
     `from t cross join unnest($13::varchar[], $14::varchar[]) as g(kind, hash) on conflict (user_id, kind, hash) do update set ` +
     `seen_at = greatest(${ident(t.signal)}.seen_at, excluded.seen_at), new_user = greatest(${ident(t.signal)}.new_user, excluded.new_user) returning 1) ` +
-    // The visitor row was inserted but the binding lock's version is not the one read: fail the
-    // whole statement (a cast that cannot succeed), so that the visitor row goes too.
-    `select (select id from t) as id, case when $10::boolean and exists (select 1 from i) and not exists (select 1 from l) ` +
+    // The visitor row was inserted but the binding lock's version, or a guard row's count, is not the
+    // one read: fail the whole statement (a cast that cannot succeed), so that the visitor row goes too.
+    `select (select id from t) as id, case when $10::boolean and exists (select 1 from i) and (not exists (select 1 from l) ` +
+    `or (select count(*) from c) < cardinality($12::varchar[])) ` +
     `then ('${MOVED} ' || (select count(*) from i))::integer else 0 end as moved`,
 );
 
@@ -67,7 +73,11 @@ const isMoved = (error: unknown) => error instanceof Error && error.message.incl
 
 export const postgresTwoStatements: NonNullable<Dialect['twoStatementVisit']> = {
   async visit(db: Kysely<any>, t: TableNames, p: VisitParams): Promise<VisitAnswer> {
-    const params = [p.promocode, p.scene, p.detail, p.userId, p.at, p.returning, p.newBound, p.newUnbound, p.device, p.ip, p.since];
+    const g = p.guards ?? { ownerPrefix: '', user: '', device: '' };
+    const params = [
+      ...[p.promocode, p.scene, p.detail, p.userId, p.at, p.returning, p.newBound, p.newUnbound, p.device, p.ip, p.since],
+      ...[g.ownerPrefix, g.user, g.device],
+    ];
     type Row = {
       id: number | null;
       referrer: number;
@@ -80,13 +90,16 @@ export const postgresTwoStatements: NonNullable<Dialect['twoStatementVisit']> = 
       ip_at: unknown;
       recent: unknown;
       cluster: unknown;
+      owner_count: string | null;
+      user_count: string | null;
+      device_count: string | null;
     };
     let row: Row;
     try {
       row = (await runCompiled<Row>(db, visitSql(t), params)).rows[0]!;
     } catch (error) {
       // A deadlock wrote nothing: as if the user had been seen, the transaction runs instead.
-      if (isRetryable(error)) return { written: null, owner: null, seen: true, referring: false, version: 0, checks: row0 };
+      if (isRetryable(error)) return { written: null, owner: null, seen: true, referring: false, version: 0, counts: {}, checks: row0 };
       throw error;
     }
     if (row.id !== null) return { written: { id: Number(row.id), referrer: Number(row.referrer), outcome: row.outcome } };
@@ -96,11 +109,13 @@ export const postgresTwoStatements: NonNullable<Dialect['twoStatementVisit']> = 
       seen: row.seen,
       referring: row.referring === true,
       version: Number(row.version ?? 0),
+      counts: p.guards && row.owner !== null ? countsOf(p.guards, row.owner, row) : {},
       checks: { device_at: row.device_at, ip_at: row.ip_at, recent: row.recent ?? 0, cluster: row.cluster ?? 0 },
     };
   },
 
   async firstVisit(db: Kysely<any>, t: TableNames, w: FirstVisitRow): Promise<number | null> {
+    const guards = w.binding?.guards ?? null;
     const params = [
       w.promocode,
       w.owner,
@@ -113,10 +128,12 @@ export const postgresTwoStatements: NonNullable<Dialect['twoStatementVisit']> = 
       w.outcome,
       w.binding !== null,
       w.binding?.version ?? 0,
-      w.counters,
+      guards ? guards.map((c) => c.name) : w.counters,
       w.signals.map((s) => s.kind),
       w.signals.map((s) => s.hash),
       w.newUser ? 1 : 0,
+      guards ? guards.map((c) => c.add) : w.counters.map(() => 1),
+      guards ? guards.map((c) => c.count) : null,
     ];
     try {
       const { rows } = await runCompiled<{ id: number | null }>(db, firstVisitSql(t), params);
@@ -130,3 +147,14 @@ export const postgresTwoStatements: NonNullable<Dialect['twoStatementVisit']> = 
 };
 
 const row0 = { device_at: null, ip_at: null, recent: 0, cluster: 0 };
+
+/** The guard rows' counts by name (0: no row yet). */
+function countsOf(
+  g: CounterGuards,
+  owner: number | string,
+  row: { owner_count: string | null; user_count: string | null; device_count: string | null },
+): Record<string, number> {
+  const counts: Record<string, number> = { [g.ownerPrefix + owner]: Number(row.owner_count ?? 0), [g.user]: Number(row.user_count ?? 0) };
+  if (g.device) counts[g.device] = Number(row.device_count ?? 0);
+  return counts;
+}

@@ -4,7 +4,7 @@ import { laterVisitOutcomes, settle, type Settled, type VisitFacts, type Visitor
 import { UnknownPromocodeError } from '../../model/errors.js';
 import type { DecisionOutcome } from '../../model/types.js';
 import type { StoreContext } from '../context.js';
-import { checkAhead, storeLater } from '../abuse/index.js';
+import { checkAhead, guardCounters, storeLater } from '../abuse/index.js';
 import { num } from '../rows.js';
 import { bindingOf, trackOf, trackTypeOf, type TrackWrite, type VisitInput } from './records.js';
 
@@ -25,6 +25,16 @@ function decided(ctx: StoreContext, facts: VisitFacts, referring: boolean): Sett
 }
 
 /**
+ * The guard rows a binding's write compares: those it counts one in (its referrer's and device's),
+ * and the user's own, counted zero (a binding to the user meanwhile could close a cycle).
+ */
+function guardRows(counts: Record<string, number>, counted: string[]): { name: string; count: number; add: 0 | 1 }[] {
+  return Object.keys(counts)
+    .sort()
+    .map((name) => ({ name, count: counts[name]!, add: counted.includes(name) ? 1 : 0 }));
+}
+
+/**
  * One visit in two statements at most, outside any transaction, where the dialect can
  * (`twoStatementVisit`; docs/concurrency.md, "Round trips"). A later visit is written by the first
  * statement, as `laterVisit` does. A first visit is decided by the same `settle` on the facts that
@@ -36,7 +46,8 @@ export async function writeVisitInTwoStatements(ctx: StoreContext, db: Kysely<an
   const outcomes = laterVisitOutcomes(ctx.rules, v);
   const signals = { device: v.device ?? '', ip: v.ip ?? '', since: v.at - HOUR_MS };
   const { promocode, scene, detail, userId, at } = v;
-  const answer = await statements.visit(db, ctx.tables, { promocode, scene, detail, userId, at, ...outcomes, ...signals });
+  const guards = guardCounters(ctx.abuse, userId, v.device);
+  const answer = await statements.visit(db, ctx.tables, { promocode, scene, detail, userId, at, ...outcomes, ...signals, guards });
 
   if (answer.written) {
     const outcome = answer.written.outcome as DecisionOutcome;
@@ -69,7 +80,7 @@ export async function writeVisitInTwoStatements(ctx: StoreContext, db: Kysely<an
     scene,
     detail: v.detail,
     outcome: verdict.outcome,
-    binding: verdict.bind ? { version: answer.version } : null,
+    binding: verdict.bind ? { version: answer.version, guards: guards && guardRows(answer.counts, ahead.counters) } : null,
     counters: ahead.counters,
     signals: ahead.signals,
     newUser,
