@@ -56,7 +56,8 @@ async function openNamespace(database: TestDatabase): Promise<{ db: Kysely<any>;
 async function migrateHost(migrator: Migrator): Promise<MigrationResultSet> {
   for (let attempt = 1; ; attempt++) {
     const result = await migrator.migrateToLatest();
-    if (!result.error || attempt >= 5 || !droppedMeanwhile(result.error)) return result;
+    if (!result.error || attempt >= 10 || !droppedMeanwhile(result.error)) return result;
+    await new Promise((resolve) => setTimeout(resolve, 20 * attempt));
   }
 }
 
