@@ -4,7 +4,6 @@
  * here with tsup, as `npm run build` would, into a private directory so that parallel builds of
  * `dist` cannot interfere).
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Conversion, createTracker, type Promo, type RecordConversionInput, type Track, type Tracker } from '@promo-track/core';
 import { dropTables, MYSQL_URL, mysqlDb, PG_URL, PGBOUNCER_URL, pgDb, uniquePrefix } from '../../../test/support/databases.js';
 import { useBuiltCore } from './built-core.js';
+import { startTogether } from './race-processes.js';
 import { countRows, listTables, MIGRATIONS, OWN_TABLES, SALT } from './support.js';
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
@@ -88,40 +88,10 @@ async function server(url: string, db: Kysely<any>) {
 /** Runs one job per process, all starting at the same moment; answers what each printed. */
 async function race(target: Target, url: string, prefix: string, jobs: Job[]): Promise<Answer[]> {
   const { dialect } = target;
-  const children = jobs.map((job) => {
-    const child = spawn(process.execPath, [WORKER, JSON.stringify({ ...job, core: builtCore.url(), dialect, url, prefix, salt: SALT })], {
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    let onReady: () => void;
-    const ready = new Promise<void>((resolve) => (onReady = resolve));
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-      if (stdout.startsWith('ready\n')) onReady();
-    });
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const done = new Promise<Answer>((resolve, reject) => {
-      child.on('close', (code) => {
-        const answer = stdout.slice('ready\n'.length);
-        if (code !== 0) return reject(new Error(`worker exited with ${code}: ${stderr}`));
-        try {
-          resolve(JSON.parse(answer) as Answer);
-        } catch {
-          reject(new Error(`worker printed no answer: ${stdout}\n${stderr}`));
-        }
-      });
-    });
-    return { child, ready: Promise.race([ready, done.then(() => undefined)]), done };
-  });
-  try {
-    await Promise.all(children.map((c) => c.ready));
-  } catch (error) {
-    for (const { child } of children) child.kill();
-    throw error;
-  }
-  for (const { child } of children) child.stdin.end('go\n');
-  return Promise.all(children.map((c) => c.done));
+  return startTogether<Answer>(
+    WORKER,
+    jobs.map((job) => ({ ...job, core: builtCore.url(), dialect, url, prefix, salt: SALT })),
+  );
 }
 
 const KEY_A = { userId: 42 };

@@ -3,7 +3,6 @@
  * its own pool over the BUILT core, waits until every child is ready, then starts all its calls at
  * once. One SQLite file, or one fresh prefix on each shared server.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import { dropTables, MYSQL_URL, mysqlDb, PG_URL, pgDb, uniquePrefix } from '../../../test/support/databases.js';
+import { startTogether } from './race-processes.js';
 import { SALT } from './support.js';
 
 const WORKER = fileURLToPath(new URL('./workers/rewards-worker.mjs', import.meta.url));
@@ -62,38 +62,8 @@ export async function race(
   options: object,
   perProcess: Call[][],
 ): Promise<Answer[][]> {
-  const children = perProcess.map((calls) => {
-    const job = { core, dialect: target.dialect, url: at.url, prefix: at.prefix, salt: SALT, options, calls };
-    const child = spawn(process.execPath, [WORKER, JSON.stringify(job)], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    let onReady: () => void;
-    const ready = new Promise<void>((resolve) => (onReady = resolve));
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-      if (stdout.startsWith('ready\n')) onReady();
-    });
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const done = new Promise<Answer[]>((resolve, reject) => {
-      child.on('close', (code) => {
-        if (code !== 0) return reject(new Error(`worker exited with ${code}: ${stderr}`));
-        try {
-          resolve(JSON.parse(stdout.slice('ready\n'.length)) as Answer[]);
-        } catch {
-          reject(new Error(`worker printed no answer: ${stdout}\n${stderr}`));
-        }
-      });
-    });
-    return { child, ready: Promise.race([ready, done.then(() => undefined)]), done };
-  });
-  try {
-    await Promise.all(children.map((c) => c.ready));
-  } catch (error) {
-    for (const { child } of children) child.kill();
-    throw error;
-  }
-  for (const { child } of children) child.stdin.end('go\n');
-  return Promise.all(children.map((c) => c.done));
+  const jobs = perProcess.map((calls) => ({ core, dialect: target.dialect, url: at.url, prefix: at.prefix, salt: SALT, options, calls }));
+  return startTogether<Answer[]>(WORKER, jobs);
 }
 
 /** `n` items dealt round-robin to `processes` lists. */

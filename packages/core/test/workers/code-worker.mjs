@@ -2,27 +2,12 @@
 // generator on the WeChat stand-in (the BUILT core), says `ready`; on `go` it starts the worker
 // and asks for its promos all at once (`ask`), then prints `asked <n>`; on `stop` (or stdin's end)
 // it stops the worker and exits. It may also be SIGKILLed at any moment.
-import { Kysely, MysqlDialect, PostgresDialect, SqliteDialect } from 'kysely';
+import { openDb } from './open-db.mjs';
 
 const job = JSON.parse(process.argv[2]);
 const { createTracker, createWxacodeGenerator, createFileStore } = await import(job.core);
 
-async function dialect() {
-  if (job.dialect === 'postgres') {
-    const { default: pg } = await import('pg');
-    return new PostgresDialect({ pool: new pg.Pool({ connectionString: job.url, max: 6 }) });
-  }
-  if (job.dialect === 'mysql') {
-    const { createPool } = await import('mysql2');
-    return new MysqlDialect({ pool: createPool({ uri: job.url, connectionLimit: 6 }) });
-  }
-  const { default: Database } = await import('better-sqlite3');
-  const database = new Database(job.url, { timeout: 20_000 });
-  database.pragma('journal_mode = WAL');
-  return new SqliteDialect({ database });
-}
-
-const db = new Kysely({ dialect: await dialect() });
+const db = await openDb(job, { max: 6, wal: true });
 const wxacode = createWxacodeGenerator({
   appid: job.wechat.appid,
   secret: job.wechat.secret,

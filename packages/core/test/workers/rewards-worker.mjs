@@ -1,25 +1,13 @@
 // One process of a rewards race: like tracker-worker.mjs (ready, wait for the word, run, print),
 // over a tracker with the job's reward rules. `calls` all start at once; each answer is
 // { ok: true, value } or { ok: false, code } (the error's stable code).
-import { Kysely, MysqlDialect, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { sql } from 'kysely';
+import { openDb } from './open-db.mjs';
 
 const job = JSON.parse(process.argv[2]);
 const { createTracker } = await import(job.core);
 
-async function dialect() {
-  if (job.dialect === 'postgres') {
-    const { default: pg } = await import('pg');
-    return new PostgresDialect({ pool: new pg.Pool({ connectionString: job.url, max: 5 }) });
-  }
-  if (job.dialect === 'mysql') {
-    const { createPool } = await import('mysql2');
-    return new MysqlDialect({ pool: createPool({ uri: job.url, connectionLimit: 5 }) });
-  }
-  const { default: Database } = await import('better-sqlite3');
-  return new SqliteDialect({ database: new Database(job.url, { timeout: 20 }) });
-}
-
-const db = new Kysely({ dialect: await dialect() });
+const db = await openDb(job, { busyMs: 20 });
 const tracker = createTracker({ db, salt: job.salt, tablePrefix: job.prefix, ...job.options });
 
 await sql`select 1`.execute(db);

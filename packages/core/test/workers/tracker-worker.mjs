@@ -1,25 +1,13 @@
 // One process of a multi-process race. It opens its own pool, says `ready`, waits for the
 // parent's word on stdin (so that every process starts its calls at the same moment), runs its
 // part against the built core, and prints what every call answered as JSON.
-import { Kysely, MysqlDialect, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { sql } from 'kysely';
+import { openDb } from './open-db.mjs';
 
 const job = JSON.parse(process.argv[2]);
 const { createTracker } = await import(job.core);
 
-async function dialect() {
-  if (job.dialect === 'postgres') {
-    const { default: pg } = await import('pg');
-    return new PostgresDialect({ pool: new pg.Pool({ connectionString: job.url, max: 5 }) });
-  }
-  if (job.dialect === 'mysql') {
-    const { createPool } = await import('mysql2');
-    return new MysqlDialect({ pool: createPool({ uri: job.url, connectionLimit: 5 }) });
-  }
-  const { default: Database } = await import('better-sqlite3');
-  return new SqliteDialect({ database: new Database(job.url, { timeout: 20_000 }) });
-}
-
-const db = new Kysely({ dialect: await dialect() });
+const db = await openDb(job);
 const tracker = createTracker({ db, salt: job.salt, tablePrefix: job.prefix });
 const times = (n, call) => Promise.all(Array.from({ length: n }, call));
 

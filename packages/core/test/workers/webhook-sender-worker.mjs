@@ -1,21 +1,12 @@
 // One webhook sender process: opens its own pool, runs the BUILT core's startWebhookDelivery
 // against the shared tables, says `ready`, and on a line on stdin (or its end) stops the sender
 // (letting its sends finish) and exits.
-import { Kysely, MysqlDialect, PostgresDialect } from 'kysely';
+import { openDb } from './open-db.mjs';
 
 const job = JSON.parse(process.argv[2]);
 const { createTracker } = await import(job.core);
 
-async function dialect() {
-  if (job.dialect === 'postgres') {
-    const { default: pg } = await import('pg');
-    return new PostgresDialect({ pool: new pg.Pool({ connectionString: job.url, max: 4 }) });
-  }
-  const { createPool } = await import('mysql2');
-  return new MysqlDialect({ pool: createPool({ uri: job.url, connectionLimit: 4 }) });
-}
-
-const db = new Kysely({ dialect: await dialect() });
+const db = await openDb(job, { max: 4 });
 const tracker = createTracker({ db, salt: job.salt, tablePrefix: job.prefix, webhooks: job.webhooks });
 const delivery = tracker.startWebhookDelivery({ pollMs: 50, concurrency: job.concurrency });
 process.stdout.write('ready\n');
