@@ -1,4 +1,4 @@
-import { type Kysely, sql } from 'kysely';
+import type { Kysely } from 'kysely';
 import { followsRefunds, ruleAmount } from '../../model/rewards.js';
 import { rewardEvent } from '../../model/webhook-events.js';
 import type { StoreContext } from '../context.js';
@@ -68,12 +68,10 @@ export interface RefundedConversion {
  */
 export async function rewardsOfRefund(ctx: StoreContext, trx: Kysely<any>, c: RefundedConversion, now = Date.now()): Promise<Earned> {
   const earned: Earned = { entries: [], events: [] };
-  const rows = await lockEntries(ctx, trx, (q) =>
-    q
-      .where('conversion_id', '=', c.id)
-      .where('reversal_of', 'is', null)
-      .where('status', 'in', [...UNSETTLED, 'settled']),
-  );
+  // Every entry of the conversion, claw-backs included, in one locking read on the conversion's
+  // index: no other range is locked, so concurrent refunds and settles do not deadlock on gaps.
+  const all = await lockEntries(ctx, trx, (q) => q.where('conversion_id', '=', c.id));
+  const rows = all.filter((r) => r.reversal_of === null && [...UNSETTLED, 'settled'].includes(r.status));
   if (rows.length === 0) return earned;
   const fully = c.refundedAmount >= c.amount;
   const note = c.orderId === null ? `conversion ${c.id} refunded` : `order ${c.orderId} refunded`;
@@ -84,11 +82,7 @@ export async function rewardsOfRefund(ctx: StoreContext, trx: Kysely<any>, c: Re
     if (rule && followsRefunds(rule)) return ruleAmount(rule, c.amount, c.refundedAmount);
     return fully ? 0 : num(row.amount);
   };
-  const clawbacks = await clawedBack(
-    ctx,
-    trx,
-    rows.filter((r) => r.status === 'settled').map((r) => num(r.id)),
-  );
+  const clawbacks = clawedBack(all);
   const reversed: RewardRow[] = [];
   const replacements: RewardRow[] = [];
   for (const row of rows) {
@@ -149,16 +143,11 @@ export async function rewardsOfRefund(ctx: StoreContext, trx: Kysely<any>, c: Re
   return earned;
 }
 
-/** The sum (≤ 0) of the claw-backs already written against each settled entry (a locking read: the latest rows). */
-async function clawedBack(ctx: StoreContext, trx: Kysely<any>, ids: number[]): Promise<Map<number, number>> {
+/** The sum (≤ 0) of the claw-backs already written against each settled entry, from the conversion's entries. */
+function clawedBack(entries: RewardRow[]): Map<number, number> {
   const sums = new Map<number, number>();
-  if (ids.length === 0) return sums;
-  const rows = await trx
-    .selectFrom(ctx.tables.reward)
-    .select(['reversal_of', 'amount'])
-    .where('reversal_of', 'in', ids)
-    .modifyEnd(sql.raw(ctx.dialect.shareLock))
-    .execute();
-  for (const r of rows) sums.set(num(r.reversal_of), (sums.get(num(r.reversal_of)) ?? 0) + num(r.amount));
+  for (const r of entries) {
+    if (r.reversal_of !== null) sums.set(num(r.reversal_of), (sums.get(num(r.reversal_of)) ?? 0) + num(r.amount));
+  }
   return sums;
 }
