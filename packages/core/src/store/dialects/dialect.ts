@@ -36,7 +36,7 @@ export interface VisitParams extends LaterVisitParams {
   guards: CounterGuards | null;
 }
 
-/** Abuse counter rows a two-statement first visit compares (store/abuse/check.ts, `guardCounters`). */
+/** Abuse counter rows an optimistic first visit compares (store/abuse/check.ts, `guardCounters`). */
 export interface CounterGuards {
   /** The owner's row: this prefix and the owner's id, which the first statement finds. */
   ownerPrefix: string;
@@ -46,7 +46,7 @@ export interface CounterGuards {
   device: string;
 }
 
-/** What `twoStatementVisit.visit` answers: the later visit it wrote, else the facts of a first visit. */
+/** What `optimisticVisit.visit` answers: the later visit it wrote, else the facts of a first visit. */
 export type VisitAnswer =
   | { written: { id: number; referrer: number; outcome: string } }
   | {
@@ -65,7 +65,7 @@ export type VisitAnswer =
       checks: { device_at: unknown; ip_at: unknown; recent: unknown; cluster: unknown };
     };
 
-/** A first visit as `twoStatementVisit.firstVisit` writes it: visitor row, track, and for a binding the referral, counters and signals. */
+/** A first visit as `optimisticVisit.firstVisit` writes it: visitor row, track, and for a binding the referral, counters and signals. */
 export interface FirstVisitRow {
   promocode: string;
   owner: number;
@@ -195,13 +195,14 @@ export interface Dialect {
     inTransaction?: boolean,
   ): Promise<{ id: number; referrer: number; outcome: string } | null>;
   /**
-   * A visit in two statements at most, outside any transaction (docs/concurrency.md, "Round trips"):
-   * `visit` is `laterVisit` that, when the user has no visitor row, answers the facts of a first
-   * visit instead (read without locks); `firstVisit` then writes it in one statement, checking under
-   * the same locks that nothing it was decided on has changed: `null` when something had (nothing
-   * written; the transaction runs instead).
+   * A visit in a few statements, no transaction held across the network (docs/concurrency.md,
+   * "Round trips"): `visit` is `laterVisit` that, when the user has no visitor row, answers the facts
+   * of a first visit instead (read without locks; PostgreSQL in the same statement, MariaDB in a
+   * second); `firstVisit` then writes it in one statement, checking under the transaction path's
+   * locks that nothing it was decided on has changed: `null` when something had (nothing written;
+   * the transaction runs instead).
    */
-  twoStatementVisit?: {
+  optimisticVisit?: {
     visit(db: Kysely<any>, t: TableNames, p: VisitParams): Promise<VisitAnswer>;
     firstVisit(db: Kysely<any>, t: TableNames, row: FirstVisitRow): Promise<number | null>;
   };

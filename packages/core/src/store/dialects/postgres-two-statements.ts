@@ -2,7 +2,8 @@ import type { Kysely } from 'kysely';
 import type { TableNames } from '../../schema/table-names.js';
 import { builtOnce, runCompiled } from '../compiled.js';
 import { bindingReads } from './binding-reads.js';
-import type { CounterGuards, Dialect, FirstVisitRow, VisitAnswer, VisitParams } from './dialect.js';
+import type { Dialect, FirstVisitRow, VisitAnswer, VisitParams } from './dialect.js';
+import { countsOf, isMoved, MOVED, NOTHING_READ } from './optimistic-visit.js';
 import { isRetryable } from './server-errors.js';
 import { ident, TRACK_COLUMNS } from './statements.js';
 
@@ -22,7 +23,7 @@ const visitSql = builtOnce((t: TableNames) => {
     `from ${ident(t.visitor)} where user_id = $4::integer), ` +
     `i as (insert into ${ident(t.track)} ${TRACK_COLUMNS} select 2, $2::varchar, $3::varchar, $4::integer, $1::varchar, o.user_id, null, $5::bigint, v.outcome ` +
     `from o, v where v.outcome is not null returning id, referrer, outcome) ` +
-    `select i.id, i.referrer, i.outcome, (select user_id from o) as owner, exists (select 1 from v) as seen, f.* ` +
+    `select /* first-visit facts */ i.id, i.referrer, i.outcome, (select user_id from o) as owner, exists (select 1 from v) as seen, f.* ` +
     `from (select 1) as one left join i on true left join lateral (select ` +
     `exists (select 1 from ${ident(t.referral)} where referrer = $4::integer) as referring, ` +
     `(select version from ${ident(t.lock)} where name = 'binding') as version, ${checks}, ` +
@@ -40,9 +41,6 @@ const OPERANDS = {
   ip: '$10::varchar',
   since: '$11::bigint',
 } as const;
-
-/** What the write answers when the binding lock had moved after the facts were read: the statement fails, so nothing of it stays. */
-const MOVED = 'promo-track: the binding lock moved';
 
 const firstVisitSql = builtOnce(
   (t: TableNames) =>
@@ -69,9 +67,7 @@ const firstVisitSql = builtOnce(
     `then ('${MOVED} ' || (select count(*) from i))::integer else 0 end as moved`,
 );
 
-const isMoved = (error: unknown) => error instanceof Error && error.message.includes(MOVED);
-
-export const postgresTwoStatements: NonNullable<Dialect['twoStatementVisit']> = {
+export const postgresTwoStatements: NonNullable<Dialect['optimisticVisit']> = {
   async visit(db: Kysely<any>, t: TableNames, p: VisitParams): Promise<VisitAnswer> {
     const g = p.guards ?? { ownerPrefix: '', user: '', device: '' };
     const params = [
@@ -99,7 +95,7 @@ export const postgresTwoStatements: NonNullable<Dialect['twoStatementVisit']> = 
       row = (await runCompiled<Row>(db, visitSql(t), params)).rows[0]!;
     } catch (error) {
       // A deadlock wrote nothing: as if the user had been seen, the transaction runs instead.
-      if (isRetryable(error)) return { written: null, owner: null, seen: true, referring: false, version: 0, counts: {}, checks: row0 };
+      if (isRetryable(error)) return NOTHING_READ;
       throw error;
     }
     if (row.id !== null) return { written: { id: Number(row.id), referrer: Number(row.referrer), outcome: row.outcome } };
@@ -145,16 +141,3 @@ export const postgresTwoStatements: NonNullable<Dialect['twoStatementVisit']> = 
     }
   },
 };
-
-const row0 = { device_at: null, ip_at: null, recent: 0, cluster: 0 };
-
-/** The guard rows' counts by name (0: no row yet). */
-function countsOf(
-  g: CounterGuards,
-  owner: number | string,
-  row: { owner_count: string | null; user_count: string | null; device_count: string | null },
-): Record<string, number> {
-  const counts: Record<string, number> = { [g.ownerPrefix + owner]: Number(row.owner_count ?? 0), [g.user]: Number(row.user_count ?? 0) };
-  if (g.device) counts[g.device] = Number(row.device_count ?? 0);
-  return counts;
-}

@@ -103,7 +103,7 @@ export const postgres: Dialect = {
       throw error;
     }
   },
-  twoStatementVisit: postgresTwoStatements,
+  optimisticVisit: postgresTwoStatements,
   async insertBoundTrack(trx, t, r) {
     const params = [r.track_type, r.scene, r.detail, r.user_id, r.promocode, r.referrer, r.created_at, r.outcome];
     const { rows } = await runCompiled<{ track_id: number }>(trx, boundTrackSql(t), params);

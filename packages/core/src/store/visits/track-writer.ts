@@ -12,7 +12,7 @@ import { rewardsOfBinding } from '../rewards/index.js';
 import { trackOf, type TrackWrite, type VisitInput } from './records.js';
 import { writeVisitStepwise } from './stepwise.js';
 import { writeVisitUpfront } from './upfront.js';
-import { writeVisitInTwoStatements } from './two-statements.js';
+import { writeVisitOptimistically } from './optimistic.js';
 
 export type { TrackWrite, VisitInput } from './records.js';
 
@@ -23,17 +23,17 @@ export type { TrackWrite, VisitInput } from './records.js';
  */
 
 /**
- * One visit: in two statements where the dialect can (two-statements.ts), else the dialect's
+ * One visit: optimistically, in a few statements, where the dialect can (optimistic.ts), else the dialect's
  * one-statement later visit where it has one (outside a transaction, or as one call of a shared
  * SQLite transaction); else, or when those wrote nothing, the transaction. An endpoint that wants
  * `track.recorded` needs the event in the track's transaction, so then the transaction runs.
  */
 export function recordVisit(ctx: StoreContext, v: VisitInput): Promise<TrackWrite> {
-  const { laterVisit, twoStatementVisit } = ctx.dialect;
+  const { laterVisit, optimisticVisit } = ctx.dialect;
   // Rewards and events are written with the visit, by the transaction.
-  if (twoStatementVisit && !v.eventId && ctx.outbox.wants.size === 0 && ctx.rewards.length === 0) {
-    const inTwo = (db: Kysely<any>) => writeVisitInTwoStatements(ctx, db, v);
-    return ctx.dialect.write(ctx.db, (trx) => writeVisits(ctx, trx, [v], /* tryLaterVisit */ false).then((w) => w[0]!), inTwo);
+  if (optimisticVisit && !v.eventId && ctx.outbox.wants.size === 0 && ctx.rewards.length === 0) {
+    const optimistic = (db: Kysely<any>) => writeVisitOptimistically(ctx, db, v);
+    return ctx.dialect.write(ctx.db, (trx) => writeVisits(ctx, trx, [v], /* tryLaterVisit */ false).then((w) => w[0]!), optimistic);
   }
   const oneStatement =
     laterVisit && !v.eventId && !wants(ctx, 'track.recorded')

@@ -35,14 +35,15 @@ function guardRows(counts: Record<string, number>, counted: string[]): { name: s
 }
 
 /**
- * One visit in two statements at most, outside any transaction, where the dialect can
- * (`twoStatementVisit`; docs/concurrency.md, "Round trips"). A later visit is written by the first
- * statement, as `laterVisit` does. A first visit is decided by the same `settle` on the facts that
- * statement read, checked by the same abuse checks, and written by the second, which writes nothing
- * if a fact changed meanwhile. `null`: nothing was written, and the transaction runs instead.
+ * One visit in a few statements (PostgreSQL 2, MariaDB 3), no transaction held across the network,
+ * where the dialect can (`optimisticVisit`; docs/concurrency.md, "Round trips"). A later visit is
+ * written by the first statement, as `laterVisit` does. A first visit is decided by the same
+ * `settle` on the facts read without locks, checked by the same abuse checks, and written by one
+ * last statement, which writes nothing if a fact changed meanwhile. `null`: nothing was written,
+ * and the transaction runs instead.
  */
-export async function writeVisitInTwoStatements(ctx: StoreContext, db: Kysely<any>, v: VisitInput): Promise<TrackWrite | null> {
-  const statements = ctx.dialect.twoStatementVisit!;
+export async function writeVisitOptimistically(ctx: StoreContext, db: Kysely<any>, v: VisitInput): Promise<TrackWrite | null> {
+  const statements = ctx.dialect.optimisticVisit!;
   const outcomes = laterVisitOutcomes(ctx.rules, v);
   const signals = { device: v.device ?? '', ip: v.ip ?? '', since: v.at - HOUR_MS };
   const { promocode, scene, detail, userId, at } = v;

@@ -1,0 +1,179 @@
+import type { Kysely } from 'kysely';
+import type { TableNames } from '../../schema/table-names.js';
+import { builtOnce, runCompiled } from '../compiled.js';
+import { bindingReads } from './binding-reads.js';
+import type { Dialect, FirstVisitRow, LaterVisitParams, VisitAnswer, VisitParams } from './dialect.js';
+import { countsOf, isMoved, MOVED, NOTHING_READ } from './optimistic-visit.js';
+import { serverFeatures } from './mysql-features.js';
+import { isRetryable } from './server-errors.js';
+import { backtick as quote, TRACK_COLUMNS } from './statements.js';
+
+/**
+ * The one-statement later visit (MariaDB ≥ 10.5: INSERT … SELECT … RETURNING). Every read of an
+ * INSERT … SELECT is a locking read (shared), so it sees the latest committed rows and holds the
+ * promo against `forgetUser`, as the transaction's share lock does (docs/concurrency.md).
+ */
+const laterVisitSql = builtOnce(
+  (t: TableNames) =>
+    `insert into ${quote(t.track)} ${TRACK_COLUMNS} select 2, ?, ?, ?, p.promocode, p.user_id, null, ?, o.outcome ` +
+    `from ${quote(t.promo)} p, (select case when v.arrived_new = 0 then ? ` +
+    `when exists (select 1 from ${quote(t.referral)} r where r.user_id = v.user_id) then ? else ? end as outcome ` +
+    `from ${quote(t.visitor)} v where v.user_id = ? lock in share mode) o ` +
+    `where p.promocode = ? and o.outcome is not null lock in share mode returning id, referrer, outcome`,
+);
+
+type LaterVisitRow = { id: number; referrer: number; outcome: string };
+
+/** MySQL's `laterVisit`: one statement on MariaDB ≥ 10.5; MySQL has no INSERT … RETURNING, and there the transaction records every visit. */
+export async function mariadbLaterVisit(
+  db: Kysely<any>,
+  t: TableNames,
+  p: LaterVisitParams,
+  inTransaction = false,
+): Promise<LaterVisitRow | null> {
+  if (!(await serverFeatures(t, db)).returning) return null;
+  const params = [p.scene, p.detail, p.userId, p.at, p.returning, p.newBound, p.newUnbound, p.userId, p.promocode];
+  try {
+    const { rows } = await runCompiled<LaterVisitRow>(db, laterVisitSql(t), params);
+    return rows[0] ?? null;
+  } catch (error) {
+    // Alone, a deadlock here wrote nothing: the transaction path runs instead. Inside a
+    // transaction it rolled that back: the transaction runs again.
+    if (!inTransaction && isRetryable(error)) return null;
+    throw error;
+  }
+}
+
+/**
+ * A first visit's facts, read without locks (each plain read of an autocommitted statement sees the
+ * latest committed rows). The visit's values are a one-row table `a`, so each is one parameter.
+ */
+const factsSql = builtOnce((t: TableNames) => {
+  const checks = bindingReads(t, { quote, chainLock: '' }, (name) => FACT_OPERANDS[name]);
+  return (
+    `select /* first-visit facts */ p.user_id as owner, ` +
+    `exists (select 1 from ${quote(t.visitor)} where user_id = a.uid) as seen, ` +
+    `exists (select 1 from ${quote(t.referral)} where referrer = a.uid) as referring, ` +
+    `(select version from ${quote(t.lock)} where name = 'binding') as version, ${checks}, ` +
+    `(select n from ${quote(t.abuseCounter)} where name = concat(a.owner_prefix, p.user_id)) as owner_count, ` +
+    `(select n from ${quote(t.abuseCounter)} where name = a.user_row) as user_count, ` +
+    `(select n from ${quote(t.abuseCounter)} where name = a.device_row) as device_count ` +
+    `from (select ? as code, ? as uid, ? as device, ? as ip, ? as since, ? as owner_prefix, ? as user_row, ? as device_row) a ` +
+    `left join ${quote(t.promo)} p on p.promocode = a.code`
+  );
+});
+
+const FACT_OPERANDS = { referrer: 'p.user_id', referee: 'a.uid', device: 'a.device', ip: 'a.ip', since: 'a.since' } as const;
+
+const fail = `signal sqlstate '45000' set message_text = '${MOVED}'`;
+
+/**
+ * The first visit's write as one compound statement (`BEGIN NOT ATOMIC`, MariaDB): its own
+ * transaction, taking the transaction path's locks in its order (promo, visitor, binding lock,
+ * track and referral, counters, signals), and failing (rolled back, nothing kept) when a fact it was
+ * decided on has moved. Built for each call: its parts depend on the write's shape.
+ */
+function firstVisitSql(t: TableNames, w: FirstVisitRow): { text: string; params: unknown[] } {
+  const guards = w.binding?.guards ?? null;
+  const params: unknown[] = [w.promocode, w.owner, w.userId, w.at, w.arrivedNew ? 1 : 0];
+  const parts = [
+    `select user_id into owner_now from ${quote(t.promo)} where promocode = ? lock in share mode;`,
+    `if owner_now is null or owner_now <> ? then ${fail}; end if;`,
+    `insert ignore into ${quote(t.visitor)} (user_id, first_seen_at, arrived_new) values (?, ?, ?);`,
+    `if row_count() = 0 then ${fail}; end if;`,
+  ];
+  if (w.binding) {
+    // With guard rows, their counts are compared below; without, the binding lock's version is.
+    if (guards) parts.push(`update ${quote(t.lock)} set version = version + 1 where name = 'binding';`);
+    else {
+      parts.push(
+        `update ${quote(t.lock)} set version = version + 1 where name = 'binding' and version = ?;`,
+        `if row_count() = 0 then ${fail}; end if;`,
+      );
+      params.push(w.binding.version);
+    }
+  }
+  parts.push(`insert into ${quote(t.track)} ${TRACK_COLUMNS} values (?, ?, ?, ?, ?, ?, null, ?, ?);`, 'set track_id = last_insert_id();');
+  params.push(w.trackType, w.scene, w.detail, w.userId, w.promocode, w.owner, w.at, w.outcome);
+  if (w.binding) {
+    parts.push(
+      `insert into ${quote(t.referral)} (user_id, referrer, promocode, scene, track_id, bound_at) values (?, ?, ?, ?, track_id, ?);`,
+    );
+    params.push(w.userId, w.owner, w.promocode, w.scene, w.at);
+  }
+  const counters = quote(t.abuseCounter);
+  if (guards) {
+    // Each guard row locked (created at 0 if absent), its count compared with the one read, then counted.
+    for (const g of guards) {
+      parts.push(
+        `insert into ${counters} (name, n) values (?, 0) on duplicate key update n = n;`,
+        `select n into n_now from ${counters} where name = ? for update;`,
+        `if n_now <> ? then ${fail}; end if;`,
+      );
+      params.push(g.name, g.name, g.count);
+      if (g.add) {
+        parts.push(`update ${counters} set n = n + ? where name = ?;`);
+        params.push(g.add, g.name);
+      }
+    }
+  } else if (w.counters.length > 0) {
+    parts.push(
+      `insert into ${counters} (name, n) values ${w.counters.map(() => '(?, 1)').join(', ')} on duplicate key update n = n + values(n);`,
+    );
+    params.push(...w.counters);
+  }
+  if (w.signals.length > 0) {
+    parts.push(
+      `insert into ${quote(t.signal)} (user_id, kind, hash, seen_at, new_user) values ${w.signals.map(() => '(?, ?, ?, ?, ?)').join(', ')} ` +
+        'on duplicate key update seen_at = greatest(seen_at, values(seen_at)), new_user = greatest(new_user, values(new_user));',
+    );
+    for (const s of w.signals) params.push(w.userId, s.kind, s.hash, w.at, w.newUser ? 1 : 0);
+  }
+  const text =
+    'begin not atomic declare owner_now bigint default null; declare n_now bigint default null; declare track_id bigint; ' +
+    // Any failure, or a fact that moved: the transaction is rolled back, and the error goes to the caller.
+    'declare exit handler for sqlexception begin rollback; resignal; end; ' +
+    `start transaction; ${parts.join(' ')} commit; select track_id as id; end`;
+  return { text, params };
+}
+
+/**
+ * MariaDB's optimistic visit (docs/concurrency.md, "Round trips"): the one-statement later visit;
+ * for a user it could not decide, a plain read of the first visit's facts; then the first visit in
+ * one compound statement. At most three statements, none waiting on the network inside a transaction.
+ */
+export const mariadbVisit: NonNullable<Dialect['optimisticVisit']> = {
+  async visit(db: Kysely<any>, t: TableNames, p: VisitParams): Promise<VisitAnswer> {
+    const written = await mariadbLaterVisit(db, t, p);
+    if (written) return { written };
+    // MySQL has neither the later visit's statement nor compound statements: the transaction.
+    if (!(await serverFeatures(t, db)).returning) return NOTHING_READ;
+    const g = p.guards ?? { ownerPrefix: '', user: '', device: '' };
+    type Row = { owner: number | null; seen: number; referring: number; version: string | null } & Record<string, unknown>;
+    const params = [p.promocode, p.userId, p.device, p.ip, p.since, g.ownerPrefix, g.user, g.device];
+    const row = (await runCompiled<Row>(db, factsSql(t), params)).rows[0]!;
+    return {
+      written: null,
+      owner: row.owner === null ? null : Number(row.owner),
+      seen: Number(row.seen) === 1,
+      referring: Number(row.referring) === 1,
+      version: Number(row.version ?? 0),
+      counts: p.guards && row.owner !== null ? countsOf(p.guards, row.owner, row) : {},
+      checks: { device_at: row.device_at, ip_at: row.ip_at, recent: Number(row.recent ?? 0), cluster: Number(row.cluster ?? 0) },
+    };
+  },
+
+  async firstVisit(db: Kysely<any>, t: TableNames, w: FirstVisitRow): Promise<number | null> {
+    const { text, params } = firstVisitSql(t, w);
+    try {
+      // The compound statement answers two results: its final SELECT's rows, then the statement's status.
+      const { rows } = await runCompiled<unknown>(db, text, params);
+      const id = (rows[0] as { id: number | string | null }[] | undefined)?.[0]?.id;
+      return id == null ? null : Number(id);
+    } catch (error) {
+      // Nothing was written: the transaction decides again under its locks.
+      if (isMoved(error) || isRetryable(error)) return null;
+      throw error;
+    }
+  },
+};

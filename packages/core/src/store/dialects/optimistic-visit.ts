@@ -1,0 +1,24 @@
+import type { CounterGuards, VisitAnswer } from './dialect.js';
+
+/** What a first visit's write fails with when a fact it was decided on had moved: nothing of it stays. */
+export const MOVED = 'promo-track: the binding lock moved';
+
+export const isMoved = (error: unknown) => error instanceof Error && error.message.includes(MOVED);
+
+/** Nothing read (a deadlock, or a server without the statements): as if the user had been seen, the transaction runs instead. */
+export const NOTHING_READ: VisitAnswer = {
+  written: null,
+  owner: null,
+  seen: true,
+  referring: false,
+  version: 0,
+  counts: {},
+  checks: { device_at: null, ip_at: null, recent: 0, cluster: 0 },
+};
+
+/** The guard rows' counts by name (0: no row yet), from the facts' `owner_count`, `user_count` and `device_count`. */
+export function countsOf(g: CounterGuards, owner: number | string, row: Record<string, unknown>): Record<string, number> {
+  const counts: Record<string, number> = { [g.ownerPrefix + owner]: Number(row.owner_count ?? 0), [g.user]: Number(row.user_count ?? 0) };
+  if (g.device) counts[g.device] = Number(row.device_count ?? 0);
+  return counts;
+}
