@@ -91,11 +91,24 @@ export const MIGRATIONS = [
   '0013_binding_lock_version',
 ];
 
+type Opened = Awaited<ReturnType<typeof openTracker>>;
+
+/**
+ * Migrated databases whose suite has ended, per entry of `databases`: the file's next suite on that
+ * entry takes one (emptied) instead of migrating again. Closed (their tables dropped) when the file ends.
+ */
+const spare = new Map<TestDatabase, Opened[]>();
+afterAll(async () => {
+  for (const opened of [...spare.values()].flat()) await opened.close();
+  spare.clear();
+});
+
 /**
  * A migrated tracker on an isolated database: a `:memory:` SQLite, or a unique table prefix on
- * a shared server, dropped afterwards. Migrated once per suite (DDL is slow on shared servers);
- * every test starts from empty tables, unless `emptyEachTest` is false (read-only suites that
- * share one data set).
+ * a shared server, dropped afterwards. Migrated once per file and database (DDL is slow on shared
+ * servers): a later suite of the file gets the same tables, emptied, and a new tracker with its own
+ * options. Every test starts from empty tables, unless `emptyEachTest` is false (read-only suites
+ * that share one data set).
  */
 export function useTracker(
   database: TestDatabase,
@@ -103,15 +116,16 @@ export function useTracker(
   { emptyEachTest = true }: { emptyEachTest?: boolean } = {},
 ): TrackerFixture {
   const fixture = {} as TrackerFixture;
-  let close: (() => Promise<void>) | undefined;
+  let opened: Opened | undefined;
   beforeAll(async () => {
-    const opened = await openTracker(database, options);
-    close = opened.close;
-    fixture.tracker = opened.tracker;
-    fixture.db = opened.db;
-    fixture.prefix = opened.prefix;
-    fixture.make = (more = {}) => createTracker({ db: opened.db, salt: SALT, tablePrefix: opened.prefix, ...options, ...more });
-    fixture.counts = () => countRows(opened.db, opened.prefix);
+    const reused = spare.get(database)?.pop();
+    opened = reused ?? (await openTracker(database, options));
+    const { db, prefix } = opened;
+    fixture.db = db;
+    fixture.prefix = prefix;
+    fixture.make = (more = {}) => createTracker({ db, salt: SALT, tablePrefix: prefix, ...options, ...more });
+    fixture.tracker = reused ? fixture.make() : opened.tracker;
+    fixture.counts = () => countRows(db, prefix);
     fixture.empty = async () => {
       await fixture.db.transaction().execute(async (trx) => {
         for (const table of DATA_TABLES) await trx.deleteFrom(fixture.prefix + table).execute();
@@ -120,6 +134,8 @@ export function useTracker(
       fixture.tracker = fixture.make();
       return fixture.tracker;
     };
+    // The previous suite's rows go, whether or not this suite empties before each test.
+    if (reused) await fixture.empty();
   });
   beforeEach(async () => {
     if (emptyEachTest) await fixture.empty();
@@ -127,8 +143,9 @@ export function useTracker(
   afterEach(() => {
     vi.useRealTimers();
   });
-  afterAll(async () => {
-    await close?.();
+  afterAll(() => {
+    if (opened) spare.set(database, [...(spare.get(database) ?? []), opened]);
+    opened = undefined;
   });
   return fixture;
 }
