@@ -66,13 +66,17 @@ function firstVisits(codes, seed, base) {
   };
 }
 
-/** Seeded users coming back (each has visited before): a later visit. */
-function laterVisits(codes, seed) {
+/**
+ * Seeded users coming back (each has visited before): a later visit. `users`: how many of them come
+ * back (a few hundred: soon all recorded by this process too, which then knows them; all of them:
+ * mostly users this process has not seen).
+ */
+function laterVisits(codes, seed, users = SEED_VISITORS) {
   const r = rng(seed);
   return {
     next() {
       const owner = 1 + r.int(OWNERS);
-      const userId = SEED_BASE + 1 + r.int(SEED_VISITORS);
+      const userId = SEED_BASE + 1 + r.int(users);
       return { input: { userId, promocode: codes[owner - 1], scene: '1048' }, expect: { trackType: 2, referrerId: owner } };
     },
     confirm() {},
@@ -216,6 +220,10 @@ function casesOf(d, codes) {
     }),
     pair('recordTrack later visit', 'tracks', (side) => {
       const op = call(laterVisits(codes, 52), recordTrackOf(side), side);
+      return async (seconds) => ({ ...(await timedAsync(seconds, op)) });
+    }),
+    pair('recordTrack later visit, 300 users again and again', 'tracks', (side) => {
+      const op = call(laterVisits(codes, 55, 300), recordTrackOf(side), side);
       return async (seconds) => ({ ...(await timedAsync(seconds, op)) });
     }),
     pair(`recordTracks (${BATCH} per call)`, 'tracks', (side) => {

@@ -166,6 +166,16 @@ describe.each(SERVERS.flatMap((server) => MODES.map((mode) => ({ ...server, ...m
         expect([decision.outcome, decision.flags]).toEqual(['bound', ['velocity']]);
       });
 
+    it('a user this tracker recorded, forgotten by another process: their next visit is a first visit again, and binds', async () => {
+      const [owner, user] = [701, 702];
+      const ownerCode = await code(owner);
+      expect((await held.recordTrack({ userId: user, promocode: ownerCode, scene: '1047' })).outcome).toBe('bound');
+      await other.forgetUser(user);
+      const track = await held.recordTrack({ userId: user, promocode: ownerCode, scene: '1001' });
+      expect([track.trackType, track.outcome]).toEqual([1, 'bound']);
+      expect(await other.getReferrer(user)).toMatchObject({ referrerId: owner, trackId: track.id, scene: '1001' });
+    });
+
     it('nothing in between: a first visit that binds is 2 statements on PostgreSQL, 3 on MariaDB, and its binding is as the transaction writes it', async () => {
       const [owner, user] = [401, 402];
       const ownerCode = await code(owner);

@@ -6,6 +6,7 @@ import type { RewardRule } from '../model/rewards.js';
 import type { TableNames } from '../schema/table-names.js';
 import type { WebhookEventType } from '../model/types.js';
 import type { Dialect } from './dialects/dialect.js';
+import type { KnownVisitors } from './visits/known-visitors.js';
 
 /** What every query needs, resolved once at `createTracker`. Storage knows rows, not codes or requests. */
 export interface StoreContext {
@@ -36,4 +37,6 @@ export interface StoreContext {
   abuse: AbuseRules;
   /** The `rewards` option's rules, checked (store/rewards/). */
   rewards: readonly RewardRule[];
+  /** Users this process recorded a visit for: which statement a visit tries first (a hint, store/visits/). */
+  knownVisitors: KnownVisitors;
 }

@@ -9,6 +9,7 @@ import type { StoreContext } from '../store/context.js';
 import { detectDialect } from '../store/dialects/detect.js';
 import { schemaCheck } from '../store/migrations/index.js';
 import { invalidateTimes, LATE_MS } from '../store/stats/index.js';
+import { createKnownVisitors } from '../store/visits/index.js';
 import type { Signals } from '../model/abuse.js';
 import { createSignalHasher, type SignalHashes } from '../signal-hashes.js';
 
@@ -46,6 +47,7 @@ export function trackerParts(options: TrackerOptions): TrackerParts {
     heavyRead: heavyReadGate(dialect.heavyReads),
     abuse: o.abuse,
     rewards: o.rewards,
+    knownVisitors: createKnownVisitors(),
   };
   // Without a replica the operators' reads are everyone else's: the same database, the same turns.
   const operatorCtx: StoreContext =

@@ -17,6 +17,7 @@ export function privacyCalls(
   const forgetUser: Tracker['forgetUser'] = async (userId) => {
     const id = parse(userIdSchema, userId, 'userId');
     dropWaiting(ctx, id);
+    ctx.knownVisitors.forget(id);
     const { images, times, ...removed } = await forgetting(id, () =>
       whenMigrated(() =>
         ctx.dialect.write(ctx.db, async (trx) => {

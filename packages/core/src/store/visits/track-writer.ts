@@ -23,18 +23,21 @@ export type { TrackWrite, VisitInput } from './records.js';
  */
 
 /**
- * One visit: optimistically, in a few statements, where the dialect can (optimistic.ts), else the dialect's
- * one-statement later visit where it has one (outside a transaction, or as one call of a shared
- * SQLite transaction); else, or when those wrote nothing, the transaction. An endpoint that wants
- * `track.recorded` needs the event in the track's transaction, so then the transaction runs.
+ * One visit: optimistically, in a few statements, where the dialect can (optimistic.ts), else the
+ * dialect's one-statement later visit where it has one (outside a transaction, or as one call of a
+ * shared SQLite transaction); else, or when those wrote nothing, the transaction. A user this
+ * process has recorded before goes straight to the later visit's statement, much cheaper for the
+ * server than the optimistic one (known-visitors.ts). An endpoint that wants `track.recorded`
+ * needs the event in the track's transaction, so then the transaction runs.
  */
-export function recordVisit(ctx: StoreContext, v: VisitInput): Promise<TrackWrite> {
+export async function recordVisit(ctx: StoreContext, v: VisitInput): Promise<TrackWrite> {
+  const write = await writeOneVisit(ctx, v);
+  ctx.knownVisitors.add(v.userId);
+  return write;
+}
+
+function writeOneVisit(ctx: StoreContext, v: VisitInput): Promise<TrackWrite> {
   const { laterVisit, optimisticVisit } = ctx.dialect;
-  // Rewards and events are written with the visit, by the transaction.
-  if (optimisticVisit && !v.eventId && ctx.outbox.wants.size === 0 && ctx.rewards.length === 0) {
-    const optimistic = (db: Kysely<any>) => writeVisitOptimistically(ctx, db, v);
-    return ctx.dialect.write(ctx.db, (trx) => writeVisits(ctx, trx, [v], /* tryLaterVisit */ false).then((w) => w[0]!), optimistic);
-  }
   const oneStatement =
     laterVisit && !v.eventId && !wants(ctx, 'track.recorded')
       ? async (db: Kysely<any>) => {
@@ -44,14 +47,22 @@ export function recordVisit(ctx: StoreContext, v: VisitInput): Promise<TrackWrit
           return w;
         }
       : undefined;
+  // Rewards and events are written with the visit, by the transaction.
+  if (optimisticVisit && !v.eventId && ctx.outbox.wants.size === 0 && ctx.rewards.length === 0) {
+    const optimistic = (db: Kysely<any>) => writeVisitOptimistically(ctx, db, v);
+    const first = oneStatement && ctx.knownVisitors.has(v.userId) ? oneStatement : optimistic;
+    return ctx.dialect.write(ctx.db, (trx) => writeVisits(ctx, trx, [v], /* tryLaterVisit */ false).then((w) => w[0]!), first);
+  }
   // When the statement ran first and wrote nothing, the transaction does not try it again.
   const tryLaterVisit = oneStatement === undefined;
   return ctx.dialect.write(ctx.db, (trx) => writeVisits(ctx, trx, [v], tryLaterVisit).then((w) => w[0]!), oneStatement);
 }
 
 /** Several visits, in order, in one transaction. */
-export function recordVisits(ctx: StoreContext, visits: VisitInput[]): Promise<TrackWrite[]> {
-  return ctx.dialect.write(ctx.db, (trx) => writeVisits(ctx, trx, visits, /* tryLaterVisit */ true));
+export async function recordVisits(ctx: StoreContext, visits: VisitInput[]): Promise<TrackWrite[]> {
+  const writes = await ctx.dialect.write(ctx.db, (trx) => writeVisits(ctx, trx, visits, /* tryLaterVisit */ true));
+  for (const v of visits) ctx.knownVisitors.add(v.userId);
+  return writes;
 }
 
 /**
