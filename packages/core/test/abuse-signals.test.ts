@@ -189,13 +189,15 @@ eachDatabase((database) => {
       await expect(t.listFlagged({ cursor: 'not-a-cursor' })).rejects.toBeInstanceOf(ValidationError);
     });
 
-    it("forgetUser deletes the user's signals and flags: a forgotten user no longer counts toward any check", async () => {
+    it("forgetUser deletes the user's signals, flags and counter row: a forgotten user no longer counts toward any check", async () => {
       const t = f.tracker;
       await ownVisit(t, 1, { device: 'dev-a' });
       expect(await arrive(t, 11, 1, { device: 'dev-a' })).toEqual(['same_device']);
       await t.forgetUser(1);
       expect((await t.listFlagged()).items).toHaveLength(0);
       expect(await count(f, 'signal', 1)).toBe(0);
+      // The row that counts the user's bindings as a referrer (where the database keeps one) names them too.
+      expect(await counterRows(f, 'r:1')).toBe(0);
       // User 1 comes back with a new code and the same phone was theirs before they left: no match now.
       expect(await arrive(t, 12, 1, { device: 'dev-a' })).toBeUndefined();
 
@@ -254,6 +256,14 @@ eachDatabase((database) => {
     });
   });
 });
+
+/** Abuse counter rows of this name. */
+async function counterRows(f: { db: any; prefix: string }, name: string): Promise<number> {
+  const { rows } = await sql<{
+    n: string | number;
+  }>`select count(*) as n from ${sql.table(`${f.prefix}abuse_counter`)} where name = ${name}`.execute(f.db);
+  return Number(rows[0]!.n);
+}
 
 async function count(f: { db: any; prefix: string }, table: string, userId?: number): Promise<number> {
   const { rows } = await sql<{

@@ -11,7 +11,8 @@ export interface CheckedVisit extends SignalWrite {
   binding: { referrerId: number; trackId: number } | null;
 }
 
-const referrerCounter = (referrerId: number | '') => `r:${referrerId}`;
+/** The counter row of a referrer's bindings (`velocity`); `''`: its prefix. */
+export const referrerCounter = (referrerId: number | '') => `r:${referrerId}`;
 const deviceCounter = (device: string) => `d:${device}`;
 
 /** The counter rows a binding's checks lock: its referrer's (velocity) and its device's (device_cluster). */

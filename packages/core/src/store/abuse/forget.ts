@@ -1,13 +1,16 @@
 import { type Kysely, sql } from 'kysely';
 import type { StoreContext } from '../context.js';
+import { referrerCounter } from './check.js';
 
 /**
  * forgetUser's part, in its transaction: the user's signals (so they no longer count toward any
- * check), and every flag and review item that names them, as referee or as referrer.
+ * check), their counter row as a referrer, and every flag and review item that names them, as
+ * referee or as referrer.
  */
 export async function forgetAbuse(ctx: StoreContext, trx: Kysely<any>, userId: number): Promise<void> {
   const { tables } = ctx;
   await trx.deleteFrom(tables.signal).where('user_id', '=', userId).execute();
+  await trx.deleteFrom(tables.abuseCounter).where('name', '=', referrerCounter(userId)).execute();
   for (const table of [tables.flag, tables.flagReview]) {
     await trx
       .deleteFrom(table)
