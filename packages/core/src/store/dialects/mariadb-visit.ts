@@ -77,8 +77,8 @@ function firstVisitSql(t: TableNames, w: FirstVisitRow): { text: string; params:
   const guards = w.binding?.guards ?? null;
   const params: unknown[] = [w.promocode, w.owner, w.userId, w.at, w.arrivedNew ? 1 : 0];
   const parts = [
-    `select user_id into owner_now from ${quote(t.promo)} where promocode = ? lock in share mode;`,
-    `if owner_now is null or owner_now <> ? then ${fail}; end if;`,
+    `select user_id into v_owner from ${quote(t.promo)} where promocode = ? lock in share mode;`,
+    `if v_owner is null or v_owner <> ? then ${fail}; end if;`,
     `insert ignore into ${quote(t.visitor)} (user_id, first_seen_at, arrived_new) values (?, ?, ?);`,
     `if row_count() = 0 then ${fail}; end if;`,
   ];
@@ -93,11 +93,11 @@ function firstVisitSql(t: TableNames, w: FirstVisitRow): { text: string; params:
       params.push(w.binding.version);
     }
   }
-  parts.push(`insert into ${quote(t.track)} ${TRACK_COLUMNS} values (?, ?, ?, ?, ?, ?, null, ?, ?);`, 'set track_id = last_insert_id();');
+  parts.push(`insert into ${quote(t.track)} ${TRACK_COLUMNS} values (?, ?, ?, ?, ?, ?, null, ?, ?);`, 'set v_track = last_insert_id();');
   params.push(w.trackType, w.scene, w.detail, w.userId, w.promocode, w.owner, w.at, w.outcome);
   if (w.binding) {
     parts.push(
-      `insert into ${quote(t.referral)} (user_id, referrer, promocode, scene, track_id, bound_at) values (?, ?, ?, ?, track_id, ?);`,
+      `insert into ${quote(t.referral)} (user_id, referrer, promocode, scene, track_id, bound_at) values (?, ?, ?, ?, v_track, ?);`,
     );
     params.push(w.userId, w.owner, w.promocode, w.scene, w.at);
   }
@@ -107,8 +107,8 @@ function firstVisitSql(t: TableNames, w: FirstVisitRow): { text: string; params:
     for (const g of guards) {
       parts.push(
         `insert into ${counters} (name, n) values (?, 0) on duplicate key update n = n;`,
-        `select n into n_now from ${counters} where name = ? for update;`,
-        `if n_now <> ? then ${fail}; end if;`,
+        `select n into v_count from ${counters} where name = ? for update;`,
+        `if v_count <> ? then ${fail}; end if;`,
       );
       params.push(g.name, g.name, g.count);
       if (g.add) {
@@ -130,10 +130,10 @@ function firstVisitSql(t: TableNames, w: FirstVisitRow): { text: string; params:
     for (const s of w.signals) params.push(w.userId, s.kind, s.hash, w.at, w.newUser ? 1 : 0);
   }
   const text =
-    'begin not atomic declare owner_now bigint default null; declare n_now bigint default null; declare track_id bigint; ' +
+    'begin not atomic declare v_owner bigint default null; declare v_count bigint default null; declare v_track bigint; ' +
     // Any failure, or a fact that moved: the transaction is rolled back, and the error goes to the caller.
     'declare exit handler for sqlexception begin rollback; resignal; end; ' +
-    `start transaction; ${parts.join(' ')} commit; select track_id as id; end`;
+    `start transaction; ${parts.join(' ')} commit; select v_track as id; end`;
   return { text, params };
 }
 
