@@ -47,8 +47,8 @@ function writeOneVisit(ctx: StoreContext, v: VisitInput): Promise<TrackWrite> {
           return w;
         }
       : undefined;
-  // Rewards and events are written with the visit, by the transaction.
-  if (optimisticVisit && !v.eventId && ctx.outbox.wants.size === 0 && ctx.rewards.length === 0) {
+  // A binding's events and rewards are written with it, by the transaction.
+  if (optimisticVisit && !v.eventId && !bindingWritesMore(ctx)) {
     const optimistic = (db: Kysely<any>) => writeVisitOptimistically(ctx, db, v);
     const first = oneStatement && ctx.knownVisitors.has(v.userId) ? oneStatement : optimistic;
     return ctx.dialect.write(ctx.db, (trx) => writeVisits(ctx, trx, [v], /* tryLaterVisit */ false).then((w) => w[0]!), first);
@@ -57,6 +57,14 @@ function writeOneVisit(ctx: StoreContext, v: VisitInput): Promise<TrackWrite> {
   const tryLaterVisit = oneStatement === undefined;
   return ctx.dialect.write(ctx.db, (trx) => writeVisits(ctx, trx, [v], tryLaterVisit).then((w) => w[0]!), oneStatement);
 }
+
+/**
+ * Whether a visit's transaction writes more than its rows: an event of the visit that an endpoint
+ * wants (a flagged binding always goes to the transaction), or the rewards of a binding. Events and
+ * rules of other facts (conversions, rewards) leave visits alone.
+ */
+const bindingWritesMore = (ctx: StoreContext): boolean =>
+  wants(ctx, 'track.recorded') || wants(ctx, 'referral.bound') || ctx.rewards.some((rule) => rule.on === 'referral.bound');
 
 /** Several visits, in order, in one transaction. */
 export async function recordVisits(ctx: StoreContext, visits: VisitInput[]): Promise<TrackWrite[]> {
