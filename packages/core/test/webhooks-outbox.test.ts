@@ -201,6 +201,30 @@ eachDatabase((database) => {
       expect((await tracker.explainReferral(1)).decisions.map((d) => d.outcome)).toEqual(['bound', 'kept', 'kept', 'kept']);
     });
 
+    it('referral.bound alone, two endpoints: each message holds the binding as written, its track id included', async () => {
+      // Without track.recorded a first visit is written in a few statements where the database can
+      // (docs/concurrency.md, "Round trips"), its messages with it: the same messages as the transaction's.
+      const tracker = f.make({ webhooks: [endpoint(['referral.bound']), { url: 'http://127.0.0.1:9/b', secret: SECRET }] });
+      const b = await tracker.getOrCreatePromo({ userId: 2 });
+      const track = await tracker.recordTrack({ userId: 1, promocode: b.promocode, scene: 1047 });
+      await tracker.recordTrack({ userId: 1, promocode: b.promocode, scene: 1001 });
+      const bound = await messages(f);
+      expect(bound.map((m) => [m.type, m.status, m.names])).toEqual([
+        ['referral.bound', 'pending', ',1,2,'],
+        ['referral.bound', 'pending', ',1,2,'],
+      ]);
+      const expected = {
+        user_id: 1,
+        referrer: 2,
+        promocode: b.promocode,
+        scene: '1047',
+        track_id: track.id,
+        bound_at: track.createdAt.toISOString(),
+        previous_referrer: null,
+      };
+      expect(bound.map((m) => m.body.data)).toEqual([expected, expected]);
+    });
+
     it('the default events (referral.bound, user.forgotten), one message per endpoint that wants the type', async () => {
       const tracker = f.make({ webhooks: [{ url: 'http://127.0.0.1:9/a', secret: SECRET }, endpoint(['track.recorded'])] });
       const b = await tracker.getOrCreatePromo({ userId: 2 });

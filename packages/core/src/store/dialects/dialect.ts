@@ -85,6 +85,12 @@ export interface FirstVisitRow {
   counters: string[];
   signals: { kind: string; hash: string }[];
   newUser: boolean;
+  /**
+   * Outbox messages of the binding (`referral.bound`), pending from `messagesAt`; each payload holds
+   * `PENDING_TRACK_ID_TEXT` (optimistic-visit.ts) where the track's id goes.
+   */
+  messages: { token: string; endpoint: string; type: string; payload: string; names: string }[];
+  messagesAt: number;
 }
 
 /** A track row as `insertBoundTrack` writes it (the columns of `track`, no eventId). */

@@ -3,7 +3,7 @@ import type { TableNames } from '../../schema/table-names.js';
 import { builtOnce, runCompiled } from '../compiled.js';
 import { bindingReads } from './binding-reads.js';
 import type { Dialect, FirstVisitRow, LaterVisitParams, VisitAnswer, VisitParams } from './dialect.js';
-import { countsOf, isMoved, MOVED, NOTHING_READ } from './optimistic-visit.js';
+import { countsOf, isMoved, MOVED, NOTHING_READ, PENDING_TRACK_ID_TEXT, TRACK_ID_KEY } from './optimistic-visit.js';
 import { serverFeatures } from './mysql-features.js';
 import { isRetryable } from './server-errors.js';
 import { backtick as quote, TRACK_COLUMNS } from './statements.js';
@@ -128,6 +128,15 @@ function firstVisitSql(t: TableNames, w: FirstVisitRow): { text: string; params:
         'on duplicate key update seen_at = greatest(seen_at, values(seen_at)), new_user = greatest(new_user, values(new_user));',
     );
     for (const s of w.signals) params.push(w.userId, s.kind, s.hash, w.at, w.newUser ? 1 : 0);
+  }
+  if (w.messages.length > 0) {
+    parts.push(
+      `insert into ${quote(t.webhookMessage)} (token, endpoint, type, payload, names, status, attempts, next_attempt_at, created_at) values ` +
+        w.messages.map(() => "(?, ?, ?, replace(?, ?, concat(?, v_track)), ?, 'pending', 0, ?, ?)").join(', ') +
+        ';',
+    );
+    for (const m of w.messages)
+      params.push(m.token, m.endpoint, m.type, m.payload, PENDING_TRACK_ID_TEXT, TRACK_ID_KEY, m.names, w.messagesAt, w.messagesAt);
   }
   const text =
     'begin not atomic declare v_owner bigint default null; declare v_count bigint default null; declare v_track bigint; ' +

@@ -22,3 +22,12 @@ export function countsOf(g: CounterGuards, owner: number | string, row: Record<s
   if (g.device) counts[g.device] = Number(row.device_count ?? 0);
   return counts;
 }
+
+/**
+ * The track id a first visit's outbox messages are built with before the write knows the real one:
+ * the write puts the id in place of `"track_id":<this>`, a key with its value, which no JSON
+ * string's content can hold (a quote inside a string is escaped).
+ */
+export const PENDING_TRACK_ID = Number.MAX_SAFE_INTEGER;
+export const PENDING_TRACK_ID_TEXT = `"track_id":${PENDING_TRACK_ID}`;
+export const TRACK_ID_KEY = '"track_id":';

@@ -3,7 +3,7 @@ import type { TableNames } from '../../schema/table-names.js';
 import { builtOnce, runCompiled } from '../compiled.js';
 import { bindingReads } from './binding-reads.js';
 import type { Dialect, FirstVisitRow, VisitAnswer, VisitParams } from './dialect.js';
-import { countsOf, isMoved, MOVED, NOTHING_READ } from './optimistic-visit.js';
+import { countsOf, isMoved, MOVED, NOTHING_READ, PENDING_TRACK_ID_TEXT, TRACK_ID_KEY } from './optimistic-visit.js';
 import { isRetryable } from './server-errors.js';
 import { ident, TRACK_COLUMNS } from './statements.js';
 
@@ -59,7 +59,10 @@ const firstVisitSql = builtOnce(
     `where $17::bigint[] is null or ${ident(t.abuseCounter)}.n = ($17::bigint[])[array_position($12::varchar[], excluded.name)] returning 1), ` +
     `s as (insert into ${ident(t.signal)} (user_id, kind, hash, seen_at, new_user) select $3::integer, g.kind, g.hash, $4::bigint, $15::integer ` +
     `from t cross join unnest($13::varchar[], $14::varchar[]) as g(kind, hash) on conflict (user_id, kind, hash) do update set ` +
-    `seen_at = greatest(${ident(t.signal)}.seen_at, excluded.seen_at), new_user = greatest(${ident(t.signal)}.new_user, excluded.new_user) returning 1) ` +
+    `seen_at = greatest(${ident(t.signal)}.seen_at, excluded.seen_at), new_user = greatest(${ident(t.signal)}.new_user, excluded.new_user) returning 1), ` +
+    `m as (insert into ${ident(t.webhookMessage)} (token, endpoint, type, payload, names, status, attempts, next_attempt_at, created_at) ` +
+    `select x.token, x.endpoint, x.type, replace(x.payload, $18::text, $19::text || t.id::text), x.names, 'pending', 0, $20::bigint, $20::bigint ` +
+    `from t cross join unnest($21::varchar[], $22::varchar[], $23::varchar[], $24::text[], $25::varchar[]) as x(token, endpoint, type, payload, names) returning 1) ` +
     // The visitor row was inserted but the binding lock's version, or a guard row's count, is not the
     // one read: fail the whole statement (a cast that cannot succeed), so that the visitor row goes too.
     `select (select id from t) as id, case when $10::boolean and exists (select 1 from i) and (not exists (select 1 from l) ` +
@@ -130,6 +133,10 @@ export const postgresTwoStatements: NonNullable<Dialect['optimisticVisit']> = {
       w.newUser ? 1 : 0,
       guards ? guards.map((c) => c.add) : w.counters.map(() => 1),
       guards ? guards.map((c) => c.count) : null,
+      PENDING_TRACK_ID_TEXT,
+      TRACK_ID_KEY,
+      w.messagesAt,
+      ...(['token', 'endpoint', 'type', 'payload', 'names'] as const).map((column) => w.messages.map((m) => m[column])),
     ];
     try {
       const { rows } = await runCompiled<{ id: number | null }>(db, firstVisitSql(t), params);

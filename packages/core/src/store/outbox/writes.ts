@@ -14,21 +14,36 @@ const ROWS_PER_INSERT = 100;
 /** INSERT text per tracker and row count, compiled by Kysely once. */
 const inserts = builtOnce((_: StoreContext) => new Map<number, string>());
 
-/**
- * Writes one message per event and endpoint that wants it, in the caller's transaction: the
- * message exists if and only if the fact it reports was committed.
- */
-export async function writeEvents(ctx: StoreContext, trx: Kysely<any>, events: readonly OutboxEvent[], now = Date.now()): Promise<void> {
-  const rows: unknown[][] = [];
+/** One outbox message as a row: what an endpoint is sent, pending from `at`. */
+export interface MessageRow {
+  token: string;
+  endpoint: string;
+  type: string;
+  payload: string;
+  names: string;
+}
+
+/** The messages of `events`: one per event and endpoint that wants it. */
+export function messagesOf(ctx: StoreContext, events: readonly OutboxEvent[], now: number): MessageRow[] {
+  const rows: MessageRow[] = [];
   for (const event of events) {
     if (!wants(ctx, event.type)) continue;
     const payload = eventBody(event, now);
     const names = namesColumn(event.names);
     for (const endpoint of ctx.outbox.endpoints) {
       if (!endpoint.events.has(event.type)) continue;
-      rows.push([randomBytes(12).toString('base64url'), endpoint.key, event.type, payload, names, 'pending', 0, now, now]);
+      rows.push({ token: randomBytes(12).toString('base64url'), endpoint: endpoint.key, type: event.type, payload, names });
     }
   }
+  return rows;
+}
+
+/**
+ * Writes one message per event and endpoint that wants it, in the caller's transaction: the
+ * message exists if and only if the fact it reports was committed.
+ */
+export async function writeEvents(ctx: StoreContext, trx: Kysely<any>, events: readonly OutboxEvent[], now = Date.now()): Promise<void> {
+  const rows = messagesOf(ctx, events, now).map((m) => [m.token, m.endpoint, m.type, m.payload, m.names, 'pending', 0, now, now]);
   for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
     const chunk = rows.slice(i, i + ROWS_PER_INSERT);
     await runCompiled(trx, insertText(ctx, chunk.length), chunk.flat());

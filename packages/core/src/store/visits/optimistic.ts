@@ -3,8 +3,11 @@ import { HOUR_MS } from '../../model/abuse.js';
 import { laterVisitOutcomes, settle, type Settled, type VisitFacts, type VisitorFacts } from '../../model/attribution.js';
 import { UnknownPromocodeError } from '../../model/errors.js';
 import type { DecisionOutcome } from '../../model/types.js';
+import { referralBound } from '../../model/webhook-events.js';
 import type { StoreContext } from '../context.js';
 import { checkAhead, guardCounters, storeLater } from '../abuse/index.js';
+import { PENDING_TRACK_ID } from '../dialects/optimistic-visit.js';
+import { messagesOf } from '../outbox/index.js';
 import { num } from '../rows.js';
 import { bindingOf, trackOf, trackTypeOf, type TrackWrite, type VisitInput } from './records.js';
 
@@ -71,6 +74,10 @@ export async function writeVisitOptimistically(ctx: StoreContext, db: Kysely<any
   const ahead = checkAhead(ctx, { ...checked, binding: verdict.bind ? { referrerId: owner, trackId: 0 } : null }, answer.checks);
   if (!ahead) return null;
 
+  // The binding's referral.bound messages, built with a stand-in for the track's id that the write replaces.
+  const pending = bindingOf(trackOf(v, { id: PENDING_TRACK_ID, trackType, referrerId: owner, outcome: verdict.outcome }), verdict);
+  const messagesAt = Date.now();
+  const messages = pending ? messagesOf(ctx, [referralBound(pending.referral, pending.previousReferrerId)], messagesAt) : [];
   const id = await statements.firstVisit(db, ctx.tables, {
     promocode,
     owner,
@@ -85,6 +92,8 @@ export async function writeVisitOptimistically(ctx: StoreContext, db: Kysely<any
     counters: ahead.counters,
     signals: ahead.signals,
     newUser,
+    messages,
+    messagesAt,
   });
   if (id === null) return null;
   if (ahead.later) storeLater(ctx, checked);

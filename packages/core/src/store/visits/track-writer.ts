@@ -59,12 +59,13 @@ function writeOneVisit(ctx: StoreContext, v: VisitInput): Promise<TrackWrite> {
 }
 
 /**
- * Whether a visit's transaction writes more than its rows: an event of the visit that an endpoint
- * wants (a flagged binding always goes to the transaction), or the rewards of a binding. Events and
- * rules of other facts (conversions, rewards) leave visits alone.
+ * Whether a visit's transaction writes more than the optimistic visit can: `track.recorded` (a
+ * later visit's outcome is chosen by its statement, after any payload could be built), or the
+ * rewards of a binding. The optimistic visit writes `referral.bound` itself, and a flagged binding
+ * always goes to the transaction; events and rules of other facts leave visits alone.
  */
 const bindingWritesMore = (ctx: StoreContext): boolean =>
-  wants(ctx, 'track.recorded') || wants(ctx, 'referral.bound') || ctx.rewards.some((rule) => rule.on === 'referral.bound');
+  wants(ctx, 'track.recorded') || ctx.rewards.some((rule) => rule.on === 'referral.bound');
 
 /** Several visits, in order, in one transaction. */
 export async function recordVisits(ctx: StoreContext, visits: VisitInput[]): Promise<TrackWrite[]> {
