@@ -171,7 +171,8 @@ describe.each(crashDatabases)('the mini-program client against `npm start` on $n
       const before = Date.now();
       visitor.client.onLaunch({ scene: 1047, query: { scene: promoter } });
       const after = Date.now();
-      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      // Sent later: a created_at taken at sending would be past `after`.
+      await new Promise((resolve) => setTimeout(resolve, 200));
       visitor.session.userId = 3002;
       await visitor.client.flush();
       const batch = visitor.wire.find((e) => e.url.endsWith('/tracks/batch'))!;
