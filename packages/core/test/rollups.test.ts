@@ -37,7 +37,10 @@ function random(seed: number) {
   };
 }
 
-const localDay = (zone: string, ms: number) => new Intl.DateTimeFormat('en-CA', { timeZone: zone }).format(new Date(ms));
+const formats = new Map<string, Intl.DateTimeFormat>();
+/** The local day of `ms` in `zone` (YYYY-MM-DD); one formatter per zone (making one costs more than a format). */
+const localDay = (zone: string, ms: number) =>
+  (formats.get(zone) ?? formats.set(zone, new Intl.DateTimeFormat('en-CA', { timeZone: zone })).get(zone)!).format(new Date(ms));
 
 /** The instant local day of `ms` starts in `zone` (days last at most 25 hours). */
 function startOfLocalDay(zone: string, ms: number): number {
