@@ -58,14 +58,16 @@ eachDatabase((database) => {
   describe('recordTracks decides exactly as recordTrack one at a time', () => {
     const oneEvents: TrackerEvent[] = [];
     const batchEvents: TrackerEvent[] = [];
+    // Two sets of tables (one-at-a-time, batched), each test's trackers made with its model.
+    const oneTables = useTracker(database, { onEvent: (e) => void oneEvents.push(e) });
+    const batchTables = useTracker(database, { onEvent: (e) => void batchEvents.push(e) });
     for (const model of ['first-touch', 'last-touch'] as const) {
-      const one = useTracker(database, { attribution: { model }, onEvent: (e) => void oneEvents.push(e) });
-      const batch = useTracker(database, { attribution: { model }, onEvent: (e) => void batchEvents.push(e) });
-
       // Three streams on each database's default driver; one on the others (the same statements, another transport).
       it.each(database.defaultDriver ? [1, 2, 3] : [1])(`${model}, stream %i: tracks, decisions, bindings and events`, async (seed) => {
         oneEvents.length = 0;
         batchEvents.length = 0;
+        const one = { tracker: oneTables.make({ attribution: { model } }), counts: oneTables.counts };
+        const batch = { tracker: batchTables.make({ attribution: { model } }), counts: batchTables.counts };
         const codes = new Map<string, string>();
         for (let u = 1; u <= OWNERS; u++) {
           const [a, b] = await Promise.all([one.tracker.getOrCreatePromo({ userId: u }), batch.tracker.getOrCreatePromo({ userId: u })]);
