@@ -201,6 +201,15 @@ export interface Dialect {
     inTransaction?: boolean,
   ): Promise<{ id: number; referrer: number; outcome: string } | null>;
   /**
+   * `laterVisit` for many visits at once, in a batch's transaction (no two of them of one user):
+   * each visit's track as `laterVisit` would write it, or `null` where it would write nothing.
+   */
+  laterVisits?(
+    trx: Kysely<any>,
+    t: TableNames,
+    visits: LaterVisitParams[],
+  ): Promise<({ id: number; referrer: number; outcome: string } | null)[]>;
+  /**
    * A visit in a few statements, no transaction held across the network (docs/concurrency.md,
    * "Round trips"): `visit` is `laterVisit` that, when the user has no visitor row, answers the facts
    * of a first visit instead (read without locks; PostgreSQL in the same statement, MariaDB in a

@@ -44,6 +44,31 @@ export async function mariadbLaterVisit(
   }
 }
 
+/** The later visit's statement for many visits: each visit one row of the derived table `x`, written in their order. */
+function laterVisitsSql(t: TableNames, n: number): string {
+  const rows = Array.from({ length: n }, (_, i) =>
+    i === 0
+      ? 'select ? as ord, ? as code, ? as scene, ? as detail, ? as uid, ? as at, ? as ret, ? as nb, ? as nu'
+      : 'select ?, ?, ?, ?, ?, ?, ?, ?, ?',
+  ).join(' union all ');
+  return (
+    `insert into ${quote(t.track)} ${TRACK_COLUMNS} select 2, d.scene, d.detail, d.uid, d.code, d.owner, null, d.at, d.outcome from ` +
+    `(select x.ord, x.code, x.scene, x.detail, x.uid, x.at, p.user_id as owner, case when v.arrived_new = 0 then x.ret ` +
+    `when exists (select 1 from ${quote(t.referral)} r where r.user_id = x.uid) then x.nb else x.nu end as outcome ` +
+    `from (${rows}) x join ${quote(t.promo)} p on p.promocode = x.code join ${quote(t.visitor)} v on v.user_id = x.uid lock in share mode) d ` +
+    `where d.outcome is not null order by d.ord returning id, user_id, referrer, outcome`
+  );
+}
+
+/** MySQL's `laterVisits`: one statement on MariaDB ≥ 10.5 (else nothing written: each visit goes its way). */
+export async function mariadbLaterVisits(trx: Kysely<any>, t: TableNames, visits: LaterVisitParams[]): Promise<(LaterVisitRow | null)[]> {
+  if (visits.length === 0 || !(await serverFeatures(t, trx)).returning) return visits.map(() => null);
+  const params = visits.flatMap((p, i) => [i, p.promocode, p.scene, p.detail, p.userId, p.at, p.returning, p.newBound, p.newUnbound]);
+  const { rows } = await runCompiled<LaterVisitRow & { user_id: number }>(trx, laterVisitsSql(t, visits.length), params);
+  const byUser = new Map(rows.map((r) => [Number(r.user_id), r]));
+  return visits.map((p) => byUser.get(p.userId) ?? null);
+}
+
 /**
  * A first visit's facts, read without locks (each plain read of an autocommitted statement sees the
  * latest committed rows). The visit's values are a one-row table `a`, so each is one parameter.

@@ -5,7 +5,7 @@ import { takeSlotOrdered } from './budget-slots.js';
 import { claimByLease, claimSkippingLocked } from './claims.js';
 import type { Dialect } from './dialect.js';
 import { isRetryable } from './server-errors.js';
-import { mariadbLaterVisit, mariadbVisit } from './mariadb-visit.js';
+import { mariadbLaterVisit, mariadbLaterVisits, mariadbVisit } from './mariadb-visit.js';
 import { hasSkipLocked } from './mysql-features.js';
 import { backtick } from './statements.js';
 
@@ -37,5 +37,6 @@ export const mysql: Dialect = {
   },
   takeBudgetSlot: takeSlotOrdered,
   laterVisit: mariadbLaterVisit,
+  laterVisits: mariadbLaterVisits,
   optimisticVisit: mariadbVisit,
 };

@@ -21,6 +21,19 @@ const laterVisitSql = builtOnce(
     `from o, v where v.outcome is not null returning id, referrer, outcome`,
 );
 
+/** The later visit's statement for many visits (one row each of the parameter arrays), written in their order. */
+const laterVisitsSql = builtOnce(
+  (t: TableNames) =>
+    `with x as (select * from unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::integer[], $5::bigint[], $6::varchar[], $7::varchar[], $8::varchar[]) ` +
+    `with ordinality as x(code, scene, detail, uid, at, ret, nb, nu, ord)), ` +
+    `o as (select promocode, user_id from ${ident(t.promo)} where promocode in (select code from x) for share), ` +
+    `d as (select x.ord, x.code, x.scene, x.detail, x.uid, x.at, o.user_id as owner, case when v.arrived_new = 0 then x.ret ` +
+    `when exists (select 1 from ${ident(t.referral)} r where r.user_id = x.uid) then x.nb else x.nu end as outcome ` +
+    `from x join o on o.promocode = x.code join ${ident(t.visitor)} v on v.user_id = x.uid) ` +
+    `insert into ${ident(t.track)} ${TRACK_COLUMNS} select 2, d.scene, d.detail, d.uid, d.code, d.owner, null, d.at, d.outcome ` +
+    `from d where d.outcome is not null order by d.ord returning id, user_id, referrer, outcome`,
+);
+
 /**
  * Owner (share-locked), the visitor row inserted when absent and, for a new user's first visit through
  * someone else's code (one that may bind), the binding lock, in one round trip. The lock is taken after the
@@ -102,6 +115,23 @@ export const postgres: Dialect = {
       if (!inTransaction && isRetryable(error)) return null;
       throw error;
     }
+  },
+  async laterVisits(trx, t, visits) {
+    const column = (pick: (p: (typeof visits)[number]) => unknown) => visits.map(pick);
+    const params = [
+      column((p) => p.promocode),
+      column((p) => p.scene),
+      column((p) => p.detail),
+      column((p) => p.userId),
+      column((p) => p.at),
+      column((p) => p.returning),
+      column((p) => p.newBound),
+      column((p) => p.newUnbound),
+    ];
+    type Row = { id: number; user_id: number; referrer: number; outcome: string };
+    const { rows } = await runCompiled<Row>(trx, laterVisitsSql(t), params);
+    const byUser = new Map(rows.map((r) => [Number(r.user_id), r]));
+    return visits.map((p) => byUser.get(p.userId) ?? null);
   },
   optimisticVisit: postgresTwoStatements,
   async insertBoundTrack(trx, t, r) {

@@ -76,13 +76,15 @@ export async function recordVisits(ctx: StoreContext, visits: VisitInput[]): Pro
 
 /**
  * The visits one after the other, the rewards of their bindings (store/rewards/), then their events,
- * in the caller's transaction. `tryLaterVisit`: each visit may first try the one-statement later visit.
+ * in the caller's transaction. `tryLaterVisit`: each visit may first try the one-statement later
+ * visit (a batch's, all at once where the dialect can).
  */
 async function writeVisits(ctx: StoreContext, trx: Kysely<any>, visits: VisitInput[], tryLaterVisit: boolean): Promise<TrackWrite[]> {
   const writes: TrackWrite[] = [];
   const rewardEvents: OutboxEvent[] = [];
-  for (const v of visits) {
-    const w = await writeVisit(ctx, trx, v, tryLaterVisit);
+  const early = tryLaterVisit ? await writeLaterVisitsAtOnce(ctx, trx, visits) : new Map<number, TrackWrite | null>();
+  for (const [i, v] of visits.entries()) {
+    const w = early.get(i) ?? (await writeVisit(ctx, trx, v, tryLaterVisit && !early.has(i)));
     writes.push(w);
     if (!w.created) continue;
     // The abuse checks of its binding, and its signals (store/abuse/), then the rewards a binding earns
@@ -128,24 +130,52 @@ const signalsOf = (v: VisitInput, w: TrackWrite): SignalWrite => ({
   newUser: w.track.trackType === 1,
 });
 
-type LaterVisitStatement = (
-  db: Kysely<any>,
-  t: StoreContext['tables'],
-  p: LaterVisitParams,
-) => Promise<{ id: number; referrer: number; outcome: string } | null>;
+type LaterVisitRow = { id: number; referrer: number; outcome: string };
+type LaterVisitStatement = (db: Kysely<any>, t: StoreContext['tables'], p: LaterVisitParams) => Promise<LaterVisitRow | null>;
 
-/** The outcomes `decide` gives each state of a returning user, for the statement to pick from. */
+/** The visit, and the outcomes `decide` gives each state of a returning user, for the statement to pick from. */
+function laterVisitParams(ctx: StoreContext, v: VisitInput): LaterVisitParams {
+  const { promocode, scene, detail, userId, at } = v;
+  return { promocode, scene, detail, userId, at, ...laterVisitOutcomes(ctx.rules, v) };
+}
+
+function laterVisitWrite(v: VisitInput, row: LaterVisitRow): TrackWrite {
+  const outcome = row.outcome as DecisionOutcome;
+  const track = trackOf(v, { id: row.id, trackType: 2, referrerId: num(row.referrer), outcome });
+  return { track, created: true, outcome, binding: null };
+}
+
 async function writeLaterVisit(
   ctx: StoreContext,
   db: Kysely<any>,
   v: VisitInput,
   statement: LaterVisitStatement,
 ): Promise<TrackWrite | null> {
-  const { returning, newBound, newUnbound } = laterVisitOutcomes(ctx.rules, v);
-  const { promocode, scene, detail, userId, at } = v;
-  const row = await statement(db, ctx.tables, { promocode, scene, detail, userId, at, returning, newBound, newUnbound });
-  if (!row) return null;
-  const outcome = row.outcome as DecisionOutcome;
-  const track = trackOf(v, { id: row.id, trackType: 2, referrerId: num(row.referrer), outcome });
-  return { track, created: true, outcome, binding: null };
+  const row = await statement(db, ctx.tables, laterVisitParams(ctx, v));
+  return row && laterVisitWrite(v, row);
+}
+
+/**
+ * A batch's later visits in one statement, where the dialect can (`laterVisits`): each user's first
+ * visit of the batch without eventId (their others follow in order, after it). Answers, by index in
+ * `visits`, the write of each visit tried (`null`: not written, the visit goes its way).
+ */
+async function writeLaterVisitsAtOnce(ctx: StoreContext, trx: Kysely<any>, visits: VisitInput[]): Promise<Map<number, TrackWrite | null>> {
+  const tried = new Map<number, TrackWrite | null>();
+  const { laterVisits } = ctx.dialect;
+  if (!laterVisits || visits.length < 2) return tried;
+  const users = new Set<number>();
+  const picked: number[] = [];
+  visits.forEach((v, i) => {
+    if (!users.has(v.userId) && !v.eventId) picked.push(i);
+    users.add(v.userId);
+  });
+  const rows = await laterVisits.call(
+    ctx.dialect,
+    trx,
+    ctx.tables,
+    picked.map((i) => laterVisitParams(ctx, visits[i]!)),
+  );
+  picked.forEach((i, k) => tried.set(i, rows[k] ? laterVisitWrite(visits[i]!, rows[k]) : null));
+  return tried;
 }
