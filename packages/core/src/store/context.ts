@@ -6,7 +6,6 @@ import type { RewardRule } from '../model/rewards.js';
 import type { TableNames } from '../schema/table-names.js';
 import type { WebhookEventType } from '../model/types.js';
 import type { Dialect } from './dialects/dialect.js';
-import type { KnownVisitors } from './visits/known-visitors.js';
 
 /** What every query needs, resolved once at `createTracker`. Storage knows rows, not codes or requests. */
 export interface StoreContext {
@@ -37,6 +36,13 @@ export interface StoreContext {
   abuse: AbuseRules;
   /** The `rewards` option's rules, checked (store/rewards/). */
   rewards: readonly RewardRule[];
-  /** Users this process recorded a visit for: which statement a visit tries first (a hint, store/visits/). */
+  /** Users this process recorded a visit for: which statement a visit tries first (a hint, store/visits/known-visitors.ts). */
   knownVisitors: KnownVisitors;
+}
+
+/** A set of user ids kept by the visits wing (`createKnownVisitors`); never a fact a decision rests on. */
+export interface KnownVisitors {
+  has(userId: number): boolean;
+  add(userId: number): void;
+  forget(userId: number): void;
 }

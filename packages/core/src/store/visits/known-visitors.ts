@@ -1,16 +1,12 @@
+import type { KnownVisitors } from '../context.js';
+
 /**
  * Users this process has recorded a visit for, so with a visitor row: a hint that picks the cheap
  * one-statement later visit over the optimistic visit's bigger statement (docs/concurrency.md,
  * "Round trips"), never a fact a decision rests on. A hint gone stale (the user forgotten by
- * another process) costs one statement that writes nothing, then the transaction decides.
+ * another process) costs one statement that writes nothing, then the transaction decides. The
+ * `max` most recently recorded users (a Set keeps insertion order: the first is the oldest).
  */
-export interface KnownVisitors {
-  has(userId: number): boolean;
-  add(userId: number): void;
-  forget(userId: number): void;
-}
-
-/** The `max` most recently recorded users (a Set keeps insertion order: the first is the oldest). */
 export function createKnownVisitors(max = 50_000): KnownVisitors {
   const users = new Set<number>();
   return {
