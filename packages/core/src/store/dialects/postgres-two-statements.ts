@@ -42,8 +42,11 @@ const OPERANDS = {
   since: '$11::bigint',
 } as const;
 
-const firstVisitSql = builtOnce(
-  (t: TableNames) =>
+/** The first visit's write; with `messages`, its outbox messages too (a CTE left out when there are none: less to parse and plan). */
+const firstVisitSql = builtOnce((t: TableNames) => ({ plain: firstVisitText(t, false), messages: firstVisitText(t, true) }));
+
+function firstVisitText(t: TableNames, messages: boolean): string {
+  return (
     `with o as (select user_id from ${ident(t.promo)} where promocode = $1::varchar and user_id = $2::integer for share), ` +
     `i as (insert into ${ident(t.visitor)} (user_id, first_seen_at, arrived_new) select $3::integer, $4::bigint, $5::integer from o ` +
     `on conflict do nothing returning user_id), ` +
@@ -59,16 +62,19 @@ const firstVisitSql = builtOnce(
     `where $17::bigint[] is null or ${ident(t.abuseCounter)}.n = ($17::bigint[])[array_position($12::varchar[], excluded.name)] returning 1), ` +
     `s as (insert into ${ident(t.signal)} (user_id, kind, hash, seen_at, new_user) select $3::integer, g.kind, g.hash, $4::bigint, $15::integer ` +
     `from t cross join unnest($13::varchar[], $14::varchar[]) as g(kind, hash) on conflict (user_id, kind, hash) do update set ` +
-    `seen_at = greatest(${ident(t.signal)}.seen_at, excluded.seen_at), new_user = greatest(${ident(t.signal)}.new_user, excluded.new_user) returning 1), ` +
-    `m as (insert into ${ident(t.webhookMessage)} (token, endpoint, type, payload, names, status, attempts, next_attempt_at, created_at) ` +
-    `select x.token, x.endpoint, x.type, replace(x.payload, $18::text, $19::text || t.id::text), x.names, 'pending', 0, $20::bigint, $20::bigint ` +
-    `from t cross join unnest($21::varchar[], $22::varchar[], $23::varchar[], $24::text[], $25::varchar[]) as x(token, endpoint, type, payload, names) returning 1) ` +
+    `seen_at = greatest(${ident(t.signal)}.seen_at, excluded.seen_at), new_user = greatest(${ident(t.signal)}.new_user, excluded.new_user) returning 1) ` +
+    (messages
+      ? `, m as (insert into ${ident(t.webhookMessage)} (token, endpoint, type, payload, names, status, attempts, next_attempt_at, created_at) ` +
+        `select x.token, x.endpoint, x.type, replace(x.payload, $18::text, $19::text || t.id::text), x.names, 'pending', 0, $20::bigint, $20::bigint ` +
+        `from t cross join unnest($21::varchar[], $22::varchar[], $23::varchar[], $24::text[], $25::varchar[]) as x(token, endpoint, type, payload, names) returning 1) `
+      : '') +
     // The visitor row was inserted but the binding lock's version, or a guard row's count, is not the
     // one read: fail the whole statement (a cast that cannot succeed), so that the visitor row goes too.
     `select (select id from t) as id, case when $10::boolean and exists (select 1 from i) and (not exists (select 1 from l) ` +
     `or (select count(*) from c) < cardinality($12::varchar[])) ` +
-    `then ('${MOVED} ' || (select count(*) from i))::integer else 0 end as moved`,
-);
+    `then ('${MOVED} ' || (select count(*) from i))::integer else 0 end as moved`
+  );
+}
 
 export const postgresTwoStatements: NonNullable<Dialect['optimisticVisit']> = {
   async visit(db: Kysely<any>, t: TableNames, p: VisitParams): Promise<VisitAnswer> {
@@ -133,13 +139,15 @@ export const postgresTwoStatements: NonNullable<Dialect['optimisticVisit']> = {
       w.newUser ? 1 : 0,
       guards ? guards.map((c) => c.add) : w.counters.map(() => 1),
       guards ? guards.map((c) => c.count) : null,
-      PENDING_TRACK_ID_TEXT,
-      TRACK_ID_KEY,
-      w.messagesAt,
-      ...(['token', 'endpoint', 'type', 'payload', 'names'] as const).map((column) => w.messages.map((m) => m[column])),
     ];
+    const withMessages = w.messages.length > 0;
+    if (withMessages) {
+      const columns = (['token', 'endpoint', 'type', 'payload', 'names'] as const).map((column) => w.messages.map((m) => m[column]));
+      params.push(PENDING_TRACK_ID_TEXT, TRACK_ID_KEY, w.messagesAt, ...columns);
+    }
+    const text = withMessages ? firstVisitSql(t).messages : firstVisitSql(t).plain;
     try {
-      const { rows } = await runCompiled<{ id: number | null }>(db, firstVisitSql(t), params);
+      const { rows } = await runCompiled<{ id: number | null }>(db, text, params);
       return rows[0]?.id == null ? null : Number(rows[0].id);
     } catch (error) {
       // Nothing was written: the transaction decides again under its locks.
