@@ -7,7 +7,7 @@ import { referralBound } from '../../model/webhook-events.js';
 import type { StoreContext } from '../context.js';
 import { checkAhead, guardCounters, storeLater } from '../abuse/index.js';
 import { PENDING_TRACK_ID } from '../dialects/optimistic-visit.js';
-import { messagesOf } from '../outbox/index.js';
+import { messagesOf, wants } from '../outbox/index.js';
 import { num } from '../rows.js';
 import { bindingOf, trackOf, trackTypeOf, type TrackWrite, type VisitInput } from './records.js';
 
@@ -74,8 +74,11 @@ export async function writeVisitOptimistically(ctx: StoreContext, db: Kysely<any
   const ahead = checkAhead(ctx, { ...checked, binding: verdict.bind ? { referrerId: owner, trackId: 0 } : null }, answer.checks);
   if (!ahead) return null;
 
-  // The binding's referral.bound messages, built with a stand-in for the track's id that the write replaces.
-  const pending = bindingOf(trackOf(v, { id: PENDING_TRACK_ID, trackType, referrerId: owner, outcome: verdict.outcome }), verdict);
+  // The binding's referral.bound messages, if wanted, built with a stand-in for the track's id that the write replaces.
+  const pending =
+    verdict.bind && wants(ctx, 'referral.bound')
+      ? bindingOf(trackOf(v, { id: PENDING_TRACK_ID, trackType, referrerId: owner, outcome: verdict.outcome }), verdict)
+      : null;
   const messagesAt = Date.now();
   const messages = pending ? messagesOf(ctx, [referralBound(pending.referral, pending.previousReferrerId)], messagesAt) : [];
   const id = await statements.firstVisit(db, ctx.tables, {

@@ -32,8 +32,14 @@ export type { TrackWrite, VisitInput } from './records.js';
  */
 export async function recordVisit(ctx: StoreContext, v: VisitInput): Promise<TrackWrite> {
   const write = await writeOneVisit(ctx, v);
-  ctx.knownVisitors.add(v.userId);
+  remember(ctx, [v]);
   return write;
+}
+
+/** The hint is read only where a visit has two statements to choose from: elsewhere, nothing to keep. */
+function remember(ctx: StoreContext, visits: VisitInput[]): void {
+  if (!ctx.dialect.optimisticVisit || !ctx.dialect.laterVisit) return;
+  for (const v of visits) ctx.knownVisitors.add(v.userId);
 }
 
 function writeOneVisit(ctx: StoreContext, v: VisitInput): Promise<TrackWrite> {
@@ -70,7 +76,7 @@ const bindingWritesMore = (ctx: StoreContext): boolean =>
 /** Several visits, in order, in one transaction. */
 export async function recordVisits(ctx: StoreContext, visits: VisitInput[]): Promise<TrackWrite[]> {
   const writes = await ctx.dialect.write(ctx.db, (trx) => writeVisits(ctx, trx, visits, /* tryLaterVisit */ true));
-  for (const v of visits) ctx.knownVisitors.add(v.userId);
+  remember(ctx, visits);
   return writes;
 }
 
