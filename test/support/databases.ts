@@ -63,6 +63,12 @@ export async function dropTables(db: Kysely<any>, prefix: string): Promise<void>
   for (const { name } of rows.filter((t) => t.name.startsWith(prefix))) {
     await db.schema.dropTable(name).ifExists().execute();
   }
+  // PostgreSQL's stored statements, functions named after the prefix.
+  if (adapter instanceof PostgresAdapter && prefix) {
+    const functions = await sql<{ signature: string }>`select oid::regprocedure::text as signature from pg_proc
+      where pronamespace = current_schema()::regnamespace and starts_with(proname, ${prefix})`.execute(db);
+    for (const { signature } of functions.rows) await sql.raw(`drop function if exists ${signature}`).execute(db);
+  }
 }
 
 /** The error of a catalog read that met a table (or schema) another test file was dropping at that moment. */

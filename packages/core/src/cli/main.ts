@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { tableNames } from '../schema/table-names.js';
 import { dialectByName } from '../store/dialects/detect.js';
 import type { DialectName } from '../store/dialects/dialect.js';
-import { schemaSql } from './schema-sql.js';
+import { schemaSql, STORED_STATEMENTS } from './schema-sql.js';
 
 const USAGE = `Usage: promo-track sql --dialect sqlite|postgres|mysql [--prefix P]
 
@@ -72,7 +72,9 @@ function formatScript(dialect: DialectName, prefix: string, steps: Awaited<Retur
     lines.push(
       step.migration === null
         ? `-- Migration bookkeeping (the library's own tables, not Kysely's defaults)`
-        : `-- Migration ${step.migration}`,
+        : step.migration === STORED_STATEMENTS
+          ? `-- Stored statements: the hot statements as functions, planned once per connection (docs/concurrency.md, "Plans")`
+          : `-- Migration ${step.migration}`,
     );
     for (const statement of step.statements) lines.push(`${statement};`);
     lines.push('');

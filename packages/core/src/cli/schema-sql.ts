@@ -4,9 +4,12 @@ import { tableNames } from '../schema/table-names.js';
 import type { DialectName } from '../store/dialects/dialect.js';
 import { dialectByName } from '../store/dialects/detect.js';
 
-/** One part of what `migrate()` runs: the bookkeeping tables, or one migration. */
+/** The last step's name where the dialect keeps statements on the server (PostgreSQL's functions). */
+export const STORED_STATEMENTS = 'stored statements';
+
+/** One part of what `migrate()` runs: the bookkeeping tables, one migration, or the stored statements. */
 export interface SchemaStep {
-  /** `null` for the migrator's bookkeeping tables, else the migration's name (`0001_init`). */
+  /** `null` for the migrator's bookkeeping tables, else the migration's name (`0001_init`), or `STORED_STATEMENTS`. */
   migration: string | null;
   /** Complete SQL statements, parameters written in, without the trailing `;`. */
   statements: string[];
@@ -80,7 +83,8 @@ export async function schemaSql(dialect: DialectName, tablePrefix: string): Prom
       current = { migration: '', statements: [] };
     }
   }
-  if (current.statements.length > 0) throw new Error('promo-track sql: statements after the last migration was recorded');
+  // What migrate() runs after the migrations: the dialect's stored statements (postgres-functions.ts).
+  if (current.statements.length > 0) steps.push({ ...current, migration: STORED_STATEMENTS });
   return steps;
 }
 
@@ -95,7 +99,14 @@ export function inlineParameters(dialect: DialectName, text: string, parameters:
   let next = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text[i];
-    if (c === "'" || c === '"' || c === '`') {
+    const dollarQuote = numbered && c === '$' ? /^\$[A-Za-z_]*\$/.exec(text.slice(i)) : null;
+    if (dollarQuote) {
+      // A function's body, as it is: its $1 are the function's own parameters.
+      const end = text.indexOf(dollarQuote[0], i + dollarQuote[0].length);
+      if (end < 0) throw new Error(`promo-track sql: unterminated ${dollarQuote[0]} in ${text}`);
+      out += text.slice(i, end + dollarQuote[0].length);
+      i = end + dollarQuote[0].length - 1;
+    } else if (c === "'" || c === '"' || c === '`') {
       const end = closingQuote(text, i, c);
       out += text.slice(i, end + 1);
       i = end;

@@ -174,6 +174,15 @@ export interface Dialect {
   /** Runs the migrator so that several processes starting at once take turns. */
   migrate(db: Kysely<any>, run: (db: Kysely<any>) => Promise<void>): Promise<void>;
   /**
+   * Hot statements kept on the server, planned once per connection (PostgreSQL's functions,
+   * postgres-functions.ts): `install` creates this version's, after the migrations and under their
+   * lock; `find` notes which the database has, before a tracker's first call. Without them, the text.
+   */
+  storedStatements?: {
+    install(db: Kysely<any>, t: TableNames): Promise<void>;
+    find(db: Kysely<any>, t: TableNames): Promise<void>;
+  };
+  /**
    * A visit's owner (share-locked) and the user's visitor row, inserted when absent, in one round
    * trip: `owner: null` for an unknown code, `visitor: null` when the row a concurrent first visit
    * committed is not visible to this statement (the caller reads it then). `locked`: the statement

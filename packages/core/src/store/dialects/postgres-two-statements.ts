@@ -1,11 +1,16 @@
 import type { Kysely } from 'kysely';
 import type { TableNames } from '../../schema/table-names.js';
-import { builtOnce, runCompiled } from '../compiled.js';
 import { bindingReads } from './binding-reads.js';
 import type { Dialect, FirstVisitRow, VisitAnswer, VisitParams } from './dialect.js';
 import { countsOf, isMoved, MOVED, NOTHING_READ, PENDING_TRACK_ID_TEXT, TRACK_ID_KEY } from './optimistic-visit.js';
+import { runStored, storedStatement } from './postgres-functions.js';
 import { isRetryable } from './server-errors.js';
 import { ident, TRACK_COLUMNS } from './statements.js';
+
+/** The first statement's answer, in its order, as its function declares it (postgres-functions.ts). */
+const VISIT_COLUMNS =
+  'id integer, referrer integer, outcome varchar, owner integer, seen boolean, referring boolean, version bigint, ' +
+  'device_at bigint, ip_at bigint, recent bigint, cluster bigint, owner_count bigint, user_count bigint, device_count bigint';
 
 /**
  * PostgreSQL's visit in two statements (docs/concurrency.md, "Round trips"). The first is the
@@ -14,7 +19,7 @@ import { ident, TRACK_COLUMNS } from './statements.js';
  * on a later visit). The second writes the first visit under the transaction path's locks, in its
  * order (promo, visitor, binding lock, referral, counters, signals).
  */
-const visitSql = builtOnce((t: TableNames) => {
+const visitSql = storedStatement('visit', VISIT_COLUMNS, (t: TableNames) => {
   const checks = bindingReads(t, { quote: ident, chainLock: '' }, (name) => OPERANDS[name]);
   return (
     `with o as (select user_id from ${ident(t.promo)} where promocode = $1::varchar for share), ` +
@@ -42,8 +47,11 @@ const OPERANDS = {
   since: '$11::bigint',
 } as const;
 
-/** The first visit's write; with `messages`, its outbox messages too (a CTE left out when there are none: less to parse and plan). */
-const firstVisitSql = builtOnce((t: TableNames) => ({ plain: firstVisitText(t, false), messages: firstVisitText(t, true) }));
+/** The first visit's write; with `messages`, its outbox messages too (a CTE left out when there are none: less to plan). */
+const firstVisitSql = {
+  plain: storedStatement('first_visit', 'id integer, moved integer', (t) => firstVisitText(t, false)),
+  messages: storedStatement('first_visit_m', 'id integer, moved integer', (t) => firstVisitText(t, true)),
+};
 
 function firstVisitText(t: TableNames, messages: boolean): string {
   return (
@@ -101,7 +109,7 @@ export const postgresTwoStatements: NonNullable<Dialect['optimisticVisit']> = {
     };
     let row: Row;
     try {
-      row = (await runCompiled<Row>(db, visitSql(t), params)).rows[0]!;
+      row = (await runStored<Row>(db, t, visitSql(t), params)).rows[0]!;
     } catch (error) {
       // A deadlock wrote nothing: as if the user had been seen, the transaction runs instead.
       if (isRetryable(error)) return NOTHING_READ;
@@ -145,9 +153,9 @@ export const postgresTwoStatements: NonNullable<Dialect['optimisticVisit']> = {
       const columns = (['token', 'endpoint', 'type', 'payload', 'names'] as const).map((column) => w.messages.map((m) => m[column]));
       params.push(PENDING_TRACK_ID_TEXT, TRACK_ID_KEY, w.messagesAt, ...columns);
     }
-    const text = withMessages ? firstVisitSql(t).messages : firstVisitSql(t).plain;
+    const statement = (withMessages ? firstVisitSql.messages : firstVisitSql.plain)(t);
     try {
-      const { rows } = await runCompiled<{ id: number | null }>(db, text, params);
+      const { rows } = await runStored<{ id: number | null }>(db, t, statement, params);
       return rows[0]?.id == null ? null : Number(rows[0].id);
     } catch (error) {
       // Nothing was written: the transaction decides again under its locks.

@@ -10,8 +10,11 @@ import { isRetryable } from './server-errors.js';
 import { ident, TRACK_COLUMNS } from './statements.js';
 import { migrateUnderTransactionLock } from './transaction-migration-lock.js';
 import { postgresTwoStatements } from './postgres-two-statements.js';
+import { findFunctions, installFunctions, runStored, storedStatement } from './postgres-functions.js';
 
-const laterVisitSql = builtOnce(
+const laterVisitSql = storedStatement(
+  'later_visit',
+  'id integer, referrer integer, outcome varchar',
   (t: TableNames) =>
     `with o as (select user_id from ${ident(t.promo)} where promocode = $1::varchar for share), ` +
     `v as (select case when arrived_new = 0 then $6::varchar ` +
@@ -91,6 +94,7 @@ export const postgres: Dialect = {
     const { rows } = await sql<{ s: string | null }>`select current_schema() as s`.execute(db);
     return rows[0]?.s ?? undefined;
   },
+  storedStatements: { install: installFunctions, find: findFunctions },
   claim: (db, q, p) => claimInOneStatement(db, q, p, ' for update skip locked'),
   takeBudgetSlot: (db, t, p) => takeSlotInOneStatement(db, t, p, ' for update skip locked'),
   async claimVisit(trx, t, v) {
@@ -107,7 +111,10 @@ export const postgres: Dialect = {
   async laterVisit(db: Kysely<any>, t, p, inTransaction = false) {
     const params = [p.promocode, p.scene, p.detail, p.userId, p.at, p.returning, p.newBound, p.newUnbound];
     try {
-      const { rows } = await runCompiled<{ id: number; referrer: number; outcome: string }>(db, laterVisitSql(t), params);
+      // Alone, as its function; in a transaction, whose failure could not be sent again as text, as text.
+      const statement = laterVisitSql(t);
+      type Row = { id: number; referrer: number; outcome: string };
+      const { rows } = inTransaction ? await runCompiled<Row>(db, statement.text, params) : await runStored<Row>(db, t, statement, params);
       return rows[0] ?? null;
     } catch (error) {
       // Alone, a deadlock here wrote nothing: the transaction path runs instead. Inside a

@@ -40,7 +40,7 @@ function provider(t: TableNames, dialect: DialectName): MigrationProvider {
 
 /**
  * Runs the library's migrations with its own bookkeeping tables (the host may use Kysely's default
- * ones), the way the dialect makes concurrent starts take turns.
+ * ones), the way the dialect makes concurrent starts take turns; then the dialect's stored statements.
  */
 export async function migrate(db: Kysely<any>, t: TableNames, d: Dialect): Promise<void> {
   await d.migrate(db, async (target) => {
@@ -53,5 +53,6 @@ export async function migrate(db: Kysely<any>, t: TableNames, d: Dialect): Promi
     });
     const { error } = await migrator.migrateToLatest();
     if (error) throw error instanceof Error ? error : new Error(String(error));
+    await d.storedStatements?.install(target, t);
   });
 }

@@ -10,7 +10,8 @@ import type { TableNames } from '../../schema/table-names.js';
  * Checks a tracker's calls: before the first one, checks once that every migration of this
  * version is recorded in the bookkeeping table; until then every call rejects with
  * `NotMigratedError`. A database migrated meanwhile (by `migrate()` or another process) is seen
- * at the next call; once current, the check costs nothing more.
+ * at the next call; once current, the check costs nothing more. The check also notes which of the
+ * dialect's stored statements the database has.
  */
 export function schemaCheck(db: Kysely<any>, t: TableNames, d: Dialect) {
   let current = false;
@@ -26,6 +27,7 @@ export function schemaCheck(db: Kysely<any>, t: TableNames, d: Dialect) {
         `promo-track's tables are older than this version (migration ${missing.join(', ')} has not run): call \`await tracker.migrate()\` before using the tracker`,
       );
     }
+    await d.storedStatements?.find(db, t);
     current = true;
   };
 
