@@ -22,17 +22,21 @@ const VISIT_COLUMNS =
 const visitSql = storedStatement('visit', VISIT_COLUMNS, (t: TableNames) => {
   const checks = bindingReads(t, { quote: ident, chainLock: '' }, (name) => OPERANDS[name]);
   return (
-    `with o as (select user_id from ${ident(t.promo)} where promocode = $1::varchar for share), ` +
+    // The promo is share-locked for a later visit's insert only: a first visit's reads lock nothing (no
+    // transaction id, no commit to flush); its write locks the promo again.
+    `with p as (select user_id from ${ident(t.promo)} where promocode = $1::varchar), ` +
+    `o as (select user_id from ${ident(t.promo)} where promocode = $1::varchar ` +
+    `and exists (select 1 from ${ident(t.visitor)} where user_id = $4::integer) for share), ` +
     `v as (select case when arrived_new = 0 then $6::varchar ` +
     `when exists (select 1 from ${ident(t.referral)} r where r.user_id = $4::integer) then $7::varchar else $8::varchar end as outcome ` +
     `from ${ident(t.visitor)} where user_id = $4::integer), ` +
     `i as (insert into ${ident(t.track)} ${TRACK_COLUMNS} select 2, $2::varchar, $3::varchar, $4::integer, $1::varchar, o.user_id, null, $5::bigint, v.outcome ` +
     `from o, v where v.outcome is not null returning id, referrer, outcome) ` +
-    `select /* first-visit facts */ i.id, i.referrer, i.outcome, (select user_id from o) as owner, exists (select 1 from v) as seen, f.* ` +
+    `select /* first-visit facts */ i.id, i.referrer, i.outcome, (select user_id from p) as owner, exists (select 1 from v) as seen, f.* ` +
     `from (select 1) as one left join i on true left join lateral (select ` +
     `exists (select 1 from ${ident(t.referral)} where referrer = $4::integer) as referring, ` +
     `(select version from ${ident(t.lock)} where name = 'binding') as version, ${checks}, ` +
-    `(select n from ${ident(t.abuseCounter)} where name = $12::varchar || (select user_id from o)) as owner_count, ` +
+    `(select n from ${ident(t.abuseCounter)} where name = $12::varchar || (select user_id from p)) as owner_count, ` +
     `(select n from ${ident(t.abuseCounter)} where name = $13::varchar) as user_count, ` +
     `(select n from ${ident(t.abuseCounter)} where name = $14::varchar) as device_count ` +
     `where not exists (select 1 from v)) as f on true`
@@ -40,7 +44,7 @@ const visitSql = storedStatement('visit', VISIT_COLUMNS, (t: TableNames) => {
 });
 
 const OPERANDS = {
-  referrer: '(select user_id from o)',
+  referrer: '(select user_id from p)',
   referee: '$4::integer',
   device: '$9::varchar',
   ip: '$10::varchar',
