@@ -98,6 +98,8 @@ describe.each(POSTGRES)('stored statements on $label', (database) => {
     const again = await tracker.recordTrack({ userId: 30, promocode: code, scene: 1047 });
     const later = await tracker.recordTrack({ userId: 30, promocode: code, scene: 1089 });
     expect([again.trackType, later.trackType]).toEqual([1, 2]);
-    await expect(tracker.recordTrack({ userId: 31, promocode: 'nosuchcode', scene: 1047 })).rejects.toMatchObject({ code: 'unknown_promocode' });
+    await expect(tracker.recordTrack({ userId: 31, promocode: 'nosuchcode', scene: 1047 })).rejects.toMatchObject({
+      code: 'unknown_promocode',
+    });
   });
 });

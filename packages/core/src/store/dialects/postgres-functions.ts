@@ -100,7 +100,12 @@ export async function installFunctions(db: Kysely<any>, t: TableNames): Promise<
  * not migrated by this version: slower, the same answer). A function dropped meanwhile is
  * forgotten, and the text runs instead.
  */
-export async function runStored<R>(db: Kysely<any>, t: TableNames, s: StoredStatement, parameters: readonly unknown[]): Promise<QueryResult<R>> {
+export async function runStored<R>(
+  db: Kysely<any>,
+  t: TableNames,
+  s: StoredStatement,
+  parameters: readonly unknown[],
+): Promise<QueryResult<R>> {
   const have = present.get(t);
   if (!have?.has(s.name)) return runCompiled<R>(db, s.text, parameters);
   try {
