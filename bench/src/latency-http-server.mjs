@@ -38,7 +38,7 @@ async function build() {
   if (side === 'twin') {
     const pool =
       kind === 'postgres'
-        ? new pg.Pool({ connectionString: url, max: POOL })
+        ? new pg.Pool({ connectionString: url, max: POOL, application_name: `latency-${side}` })
         : mysqlPromise.createPool({ uri: url, connectionLimit: POOL });
     const twin = createServerTwin(kind, pool, prefix, SALT);
     app.use(express.json());
@@ -67,7 +67,7 @@ async function build() {
   const { createExpressRouter } = await import('@promo-track/express');
   const dialect =
     kind === 'postgres'
-      ? new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: POOL }) })
+      ? new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: POOL, application_name: `latency-${side}` }) })
       : new MysqlDialect({ pool: createPool({ uri: url, connectionLimit: POOL }) });
   const tracker = createTracker({ db: new Kysely({ dialect }), salt: SALT, tablePrefix: prefix });
   app.use(createExpressRouter(tracker));

@@ -3,6 +3,7 @@
 // Default: 0.5 ms each way; `--table`: 0, 0.25, 0.5 and 1 ms. Each side talks through its own proxy,
 // which counts its round trips (latency-proxy.mjs says what it counts).
 import { fork } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import os from 'node:os';
 import autocannon from 'autocannon';
@@ -127,6 +128,7 @@ async function openDatabase(kind, templates) {
     twinPrefix,
     libProxy,
     twinProxy,
+    direct,
     tracker,
     twin,
     setDelay(ms) {
@@ -157,6 +159,36 @@ function startHttpServer(side, d) {
     child.once('exit', (code) => reject(new Error(`latency http ${side} server exited with ${code}`)));
   });
 }
+
+/** User + system CPU of a process so far, in µs (Linux: /proc, 100 ticks a second). */
+function cpuMicros(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10_000;
+}
+
+/**
+ * The database's CPU for one side so far, in µs: on PostgreSQL the backends of that side's server
+ * (its pool names itself `latency-<side>`); MariaDB serves every connection from one process, so
+ * there the whole server's (only one side runs at a time; other clients of the server count too).
+ */
+async function databaseCpuMicros(d, side) {
+  let pids;
+  if (d.kind === 'postgres') {
+    const { rows } = await d.direct.query('select pid from pg_stat_activity where application_name = $1', [`latency-${side}`]);
+    pids = rows.map((r) => String(r.pid));
+  } else {
+    pids = readdirSync('/proc').filter((name) => /^\d+$/.test(name) && /^(mariadbd|mysqld)$/.test(readText(`/proc/${name}/comm`)));
+  }
+  return pids.reduce((sum, pid) => sum + (readText(`/proc/${pid}/stat`) ? cpuMicros(pid) : 0), 0);
+}
+
+const readText = (file) => {
+  try {
+    return readFileSync(file, 'utf8').trim();
+  } catch {
+    return ''; // gone meanwhile
+  }
+};
 
 /** POST /tracks from 50 connections for `seconds`, every answer checked. */
 function load(url, stream, seconds, where) {
@@ -262,7 +294,15 @@ function casesOf(d, codes) {
     unit: 'requests',
     async run(side, seconds) {
       servers[side] ??= await startHttpServer(side, d);
-      return load(servers[side].url, streams[side], seconds, `${side} POST /tracks`);
+      // CPU spent meanwhile by the side's server process and by the database server (only this side runs).
+      const before = { server: cpuMicros(servers[side].child.pid), database: await databaseCpuMicros(d, side) };
+      const r = await load(servers[side].url, streams[side], seconds, `${side} POST /tracks`);
+      const per = (after, was) => (after - was) / r.ops;
+      const cpu = {
+        server: per(cpuMicros(servers[side].child.pid), before.server),
+        database: per(await databaseCpuMicros(d, side), before.database),
+      };
+      return { ...r, cpu };
     },
     close() {
       for (const s of Object.values(servers)) {
@@ -280,7 +320,7 @@ async function measure(d, c, seconds, i) {
     const proxy = side === 'lib' ? d.libProxy : d.twinProxy;
     const before = proxy.roundTrips;
     const r = await c.run(side, seconds);
-    return { rate: r.ops / r.secs, trips: (proxy.roundTrips - before) / (r.calls ?? r.ops) };
+    return { rate: r.ops / r.secs, trips: (proxy.roundTrips - before) / (r.calls ?? r.ops), cpu: r.cpu };
   };
   if (i % 2 === 0) {
     const lib = await one('lib');
@@ -334,11 +374,19 @@ export async function runLatency(args) {
             lib_trips: median(rs.map((r) => r.lib.trips)),
             twin_trips: median(rs.map((r) => r.twin.trips)),
             unit: c.unit,
+            cpu: rs[0].lib.cpu && {
+              lib: { server: median(rs.map((r) => r.lib.cpu.server)), database: median(rs.map((r) => r.lib.cpu.database)) },
+              twin: { server: median(rs.map((r) => r.twin.cpu.server)), database: median(rs.map((r) => r.twin.cpu.database)) },
+            },
           };
           results.push(row);
           log(
             `${row.case} @ ${delay} ms: ${row.lib_per_sec} vs ${row.twin_per_sec} ${c.unit}/s, ${row.ratio.toFixed(2)}× ` +
-              `(${row.spread.map((x) => x.toFixed(2)).join('–')}), round trips/call ${row.lib_trips.toFixed(2)} vs ${row.twin_trips.toFixed(2)}`,
+              `(${row.spread.map((x) => x.toFixed(2)).join('–')}), round trips/call ${row.lib_trips.toFixed(2)} vs ${row.twin_trips.toFixed(2)}` +
+              (row.cpu
+                ? `; CPU µs/request: server ${Math.round(row.cpu.lib.server)} vs ${Math.round(row.cpu.twin.server)}, ` +
+                  `database ${Math.round(row.cpu.lib.database)} vs ${Math.round(row.cpu.twin.database)}`
+                : ''),
           );
         }
       }
