@@ -1,5 +1,6 @@
 // `npm run bench -- latency [--table] [--delay 0.5] [--only postgres,first] [--rounds 5] [--seconds 2]`:
-// the library and its hand-written twin with the database behind a latency proxy (issue 29).
+// the library and its hand-written twin with the database behind a latency proxy (issue 29), on
+// PostgreSQL through pg and through Postgres.js, and on MariaDB (`--only postgres.js`, `--only mariadb`).
 // Default: 0.5 ms each way; `--table`: 0, 0.25, 0.5 and 1 ms. Each side talks through its own proxy,
 // which counts its round trips (latency-proxy.mjs says what it counts).
 import { fork } from 'node:child_process';
@@ -12,6 +13,8 @@ import { Kysely, MysqlDialect, PostgresDialect } from 'kysely';
 import { createPool } from 'mysql2';
 import mysqlPromise from 'mysql2/promise';
 import pg from 'pg';
+import postgres from 'postgres';
+import { PostgresJSDialect } from 'kysely-postgres-js';
 import { createTracker } from '@promo-track/core';
 import { startLatencyProxy } from './latency-proxy.mjs';
 import { timedAsync } from './measure.mjs';
@@ -84,8 +87,22 @@ function laterVisits(codes, seed, users = SEED_VISITORS) {
   };
 }
 
+/** What the bench runs on: a database and the driver both sides use (the twin's hand-written code over the same driver). */
+const TARGETS = [
+  { kind: 'postgres', driver: 'pg', label: 'postgres' },
+  { kind: 'postgres', driver: 'postgres.js', label: 'postgres.js' },
+  { kind: 'mysql', driver: 'mysql2', label: 'mariadb' },
+];
+
+/** The pool of a side's driver: `pg.Pool`, a Postgres.js client (named prepared statements, as it defaults to), or mysql2's. */
+function poolOf(driver, url) {
+  if (driver === 'pg') return new pg.Pool({ connectionString: url, max: POOL });
+  if (driver === 'postgres.js') return postgres(url, { max: POOL, onnotice: () => undefined });
+  return mysqlPromise.createPool({ uri: url, connectionLimit: POOL });
+}
+
 /** One database's two sides: the library and the twin, each over its own proxy and tables. */
-async function openDatabase(kind, templates) {
+async function openDatabase({ kind, driver, label }, templates) {
   const url = URLS[kind];
   const target = { host: new URL(url).hostname, port: Number(new URL(url).port || (kind === 'postgres' ? 5432 : 3306)) };
   const prefix = `lat_${Math.random().toString(16).slice(2, 8)}_`;
@@ -99,9 +116,11 @@ async function openDatabase(kind, templates) {
     kind === 'postgres' ? new pg.Pool({ connectionString: url, max: 2 }) : mysqlPromise.createPool({ uri: url, connectionLimit: 2 });
   const copy = kind === 'postgres' ? copyTablePg : copyTableMysql;
   const dialectFor = (u) =>
-    kind === 'postgres'
+    driver === 'pg'
       ? new PostgresDialect({ pool: new pg.Pool({ connectionString: u, max: POOL }) })
-      : new MysqlDialect({ pool: createPool({ uri: u, connectionLimit: POOL }) });
+      : driver === 'postgres.js'
+        ? new PostgresJSDialect({ postgres: postgres(u, { max: POOL, onnotice: () => undefined }) })
+        : new MysqlDialect({ pool: createPool({ uri: u, connectionLimit: POOL }) });
   const seedDb = new Kysely({ dialect: dialectFor(url) });
   await createTracker({ db: seedDb, salt: SALT, tablePrefix: libPrefix }).migrate();
   await seedDb.destroy();
@@ -116,13 +135,12 @@ async function openDatabase(kind, templates) {
 
   const db = new Kysely({ dialect: dialectFor(libProxy.url(url)) });
   const tracker = createTracker({ db, salt: SALT, tablePrefix: libPrefix });
-  const twinPool =
-    kind === 'postgres'
-      ? new pg.Pool({ connectionString: twinProxy.url(url), max: POOL })
-      : mysqlPromise.createPool({ uri: twinProxy.url(url), connectionLimit: POOL });
-  const twin = createServerTwin(kind, twinPool, twinPrefix, SALT);
+  const twinPool = poolOf(driver, twinProxy.url(url));
+  const twin = createServerTwin(driver, twinPool, twinPrefix, SALT);
   return {
     kind,
+    driver,
+    label,
     url,
     libPrefix,
     twinPrefix,
@@ -242,7 +260,7 @@ function casesOf(d, codes) {
   };
   const pair = (name, unit, make) => {
     const sides = { lib: make('lib'), twin: make('twin') };
-    return { name: `${name} ${d.kind}`, unit, run: (side, seconds) => sides[side](seconds), close: () => undefined };
+    return { name: `${name} ${d.label}`, unit, run: (side, seconds) => sides[side](seconds), close: () => undefined };
   };
   const recordTrackOf = (side) => (side === 'lib' ? (i) => d.tracker.recordTrack(i) : (i) => d.twin.recordTrack(i));
   const cases = [
@@ -286,11 +304,13 @@ function casesOf(d, codes) {
       return (seconds) => timedAsync(seconds, op);
     }),
   ];
-  // POST /tracks, 50 connections: a server process per side (its pool of 10 through the proxy).
+  // POST /tracks, 50 connections: a server process per side (its pool of 10 through the proxy), on
+  // each database's default driver (pg, mysql2).
+  if (d.driver === 'postgres.js') return cases;
   const servers = {};
   const streams = { lib: createStream(codes, 55, 4_000_000), twin: createStream(codes, 55, 4_000_000) };
   cases.push({
-    name: `POST /tracks, ${CONNECTIONS} connections ${d.kind}`,
+    name: `POST /tracks, ${CONNECTIONS} connections ${d.label}`,
     unit: 'requests',
     async run(side, seconds) {
       servers[side] ??= await startHttpServer(side, d);
@@ -345,14 +365,15 @@ export async function runLatency(args) {
   );
   const templates = await loadTemplates({ fresh: args.fresh });
   const results = [];
-  for (const kind of ['postgres', 'mysql']) {
-    const kinds = (only ?? []).filter((t) => t === 'postgres' || t === 'mysql');
-    if (kinds.length > 0 && !kinds.includes(kind)) continue;
+  for (const target of TARGETS) {
+    // `--only postgres` runs both PostgreSQL drivers; `--only postgres.js` or `--only mariadb` one target.
+    const named = (only ?? []).filter((t) => TARGETS.some((x) => x.label === t));
+    if (named.length > 0 && !named.some((t) => target.label.startsWith(t))) continue;
     let d;
     try {
-      d = await openDatabase(kind, templates);
+      d = await openDatabase(target, templates);
     } catch (error) {
-      log(`SKIPPED ${kind}: ${error.message}`);
+      log(`SKIPPED ${target.label}: ${error.message}`);
       continue;
     }
     const cases = casesOf(d, templates.codes).filter((c) => selected(c.name));

@@ -16,9 +16,22 @@ export function twinSchema(kind, p) {
   );
 }
 
-/** One connection of either driver: `query` answers `{ rows, insertId }`. */
-function connector(kind, pool) {
-  if (kind === 'postgres') {
+/** One connection of the driver (`pg` or `postgres` for pg, `postgres.js`, else mysql2): `query` answers `{ rows, insertId }`. */
+function connector(driver, pool) {
+  if (driver === 'postgres.js') {
+    // A reserved connection of the client; its queries with parameters are named prepared statements.
+    return async () => {
+      const reserved = await pool.reserve();
+      return {
+        query: async (sql, params = []) => {
+          const rows = await reserved.unsafe(sql, params);
+          return { rows: [...rows], insertId: rows[0]?.id };
+        },
+        release: () => reserved.release(),
+      };
+    };
+  }
+  if (driver === 'pg' || driver === 'postgres') {
     return async () => {
       const client = await pool.connect();
       return {
@@ -56,9 +69,10 @@ const toPromo = (r) => ({
 
 export class UnknownCode extends Error {}
 
-export function createServerTwin(kind, pool, p, salt) {
-  const connect = connector(kind, pool);
-  const ignore = kind === 'postgres' ? ['insert into', ' on conflict do nothing'] : ['insert ignore into', ''];
+export function createServerTwin(driver, pool, p, salt) {
+  const connect = connector(driver, pool);
+  const onPostgres = ['pg', 'postgres', 'postgres.js'].includes(driver);
+  const ignore = onPostgres ? ['insert into', ' on conflict do nothing'] : ['insert ignore into', ''];
   const sql = {
     owner: `select user_id from ${p}promo where promocode = $1`,
     visited: `select 1 from ${p}track where user_id = $1 limit 1`,
