@@ -55,11 +55,11 @@ describe.each(POSTGRES)('stored statements on $label', (database) => {
   });
 
   it('migrate() keeps the visit statements as functions, once whatever the number of calls', async () => {
-    expect(await functions()).toHaveLength(4);
+    expect(await functions()).toHaveLength(6);
     const names = await functions();
     await Promise.all([1, 2, 3].map(() => createTracker({ db, salt: SALT, tablePrefix: prefix }).migrate()));
     expect(await functions()).toEqual(names);
-    expect(names.every((n) => /pt_(visit|first_visit|first_visit_m|later_visit)_[0-9a-f]{12}$/.test(n))).toBe(true);
+    expect(names.every((n) => /pt_(visit|visit_m|first_visit|first_visit_m|later_visit|later_visit_m)_[0-9a-f]{12}$/.test(n))).toBe(true);
   });
 
   it('a first visit calls two of them, and a later visit one', async () => {
@@ -68,6 +68,25 @@ describe.each(POSTGRES)('stored statements on $label', (database) => {
     expect(await statementsOf(() => tracker.recordTrack({ userId: 10, promocode: code, scene: 1047 }))).toEqual(['visit', 'first_visit']);
     expect(await statementsOf(() => tracker.recordTrack({ userId: 10, promocode: code, scene: 1047 }))).toEqual(['later_visit']);
     expect((await tracker.getReferrer(10))?.referrerId).toBe(1);
+  });
+
+  it('with track.recorded wanted, the visits call those that write its messages too', async () => {
+    const tracker = createTracker({
+      db: watched,
+      salt: SALT,
+      tablePrefix: prefix,
+      webhooks: [{ url: 'http://127.0.0.1:9/hooks', secret: 'whsec_c3RvcmVkLXN0YXRlbWVudHMtc2VjcmV0LTEyMzQ1', events: ['track.recorded'] }],
+    });
+    await tracker.getOrCreatePromo({ userId: 1 });
+    expect(await statementsOf(() => tracker.recordTrack({ userId: 40, promocode: code, scene: 1047 }))).toEqual([
+      'visit_m',
+      'first_visit_m',
+    ]);
+    expect(await statementsOf(() => tracker.recordTrack({ userId: 40, promocode: code, scene: 1047 }))).toEqual(['later_visit_m']);
+    const { rows } = await sql<{
+      n: string;
+    }>`select count(*) as n from ${sql.table(`${prefix}webhook_message`)} where type = 'track.recorded'`.execute(db);
+    expect(Number(rows[0]!.n)).toBe(2);
   });
 
   it('without them (dropped after the tracker found them, or never made), the same visits, as text; migrate() makes them again', async () => {
@@ -86,7 +105,7 @@ describe.each(POSTGRES)('stored statements on $label', (database) => {
     for (const user of [20, 21, 22]) expect((await fresh.getReferrer(user))?.referrerId).toBe(1);
 
     await fresh.migrate();
-    expect(await functions()).toHaveLength(4);
+    expect(await functions()).toHaveLength(6);
     expect(await statementsOf(() => fresh.recordTrack({ userId: 23, promocode: code, scene: 1047 }))).toEqual(['visit', 'first_visit']);
   });
 

@@ -201,6 +201,42 @@ eachDatabase((database) => {
       expect((await tracker.explainReferral(1)).decisions.map((d) => d.outcome)).toEqual(['bound', 'kept', 'kept', 'kept']);
     });
 
+    it('track.recorded holds each track as written and names its user and referrer once: first and later visits, through another code and the own', async () => {
+      // PostgreSQL writes these with the visit's statements (docs/concurrency.md, "Round trips"), the others in its transaction.
+      const tracker = f.make({ webhooks: [endpoint(['track.recorded'])] });
+      const b = await tracker.getOrCreatePromo({ userId: 2 });
+      const own = await tracker.getOrCreatePromo({ userId: 1 });
+      const tracks = [
+        await tracker.recordTrack({ userId: 1, promocode: b.promocode, scene: 1047 }), // binds to 2
+        await tracker.recordTrack({ userId: 1, promocode: b.promocode, scene: 1001, detail: 'again' }),
+        await tracker.recordTrack({ userId: 1, promocode: own.promocode, scene: 1001 }), // the own code
+        await tracker.recordTrack({ userId: 5, promocode: own.promocode, scene: 1047 }), // binds to 1
+        await tracker.recordTrack({ userId: 5, promocode: b.promocode, scene: 1089 }),
+      ];
+      const recorded = (await messages(f)).filter((m) => m.type === 'track.recorded');
+      expect(recorded.map((m) => m.body.data)).toEqual(
+        tracks.map((t) => ({
+          id: t.id,
+          track_type: t.trackType,
+          scene: t.scene,
+          detail: t.detail,
+          user_id: t.userId,
+          promocode: t.promocode,
+          referrer: t.referrerId,
+          outcome: t.outcome,
+          created_at: t.createdAt.toISOString(),
+        })),
+      );
+      expect(tracks.map((t) => [t.trackType, t.referrerId])).toEqual([
+        [1, 2],
+        [2, 2],
+        [2, 1],
+        [1, 1],
+        [2, 2],
+      ]);
+      expect(recorded.map((m) => m.names)).toEqual([',1,2,', ',1,2,', ',1,', ',5,1,', ',5,2,']);
+    });
+
     it('referral.bound alone, two endpoints: each message holds the binding as written, its track id included', async () => {
       // Without track.recorded a first visit is written in a few statements where the database can
       // (docs/concurrency.md, "Round trips"), its messages with it: the same messages as the transaction's.

@@ -24,6 +24,22 @@ export interface LaterVisitParams {
   /** For a user who arrived new and is bound / is not; `null`: the statement must not decide it. */
   newBound: string | null;
   newUnbound: string | null;
+  /**
+   * The visit's `track.recorded` messages, where the dialect writes them with its later visit
+   * (`writesTrackMessages`): one set per outcome the statement may choose, the one chosen written.
+   * Omitted inside a transaction, which writes its own.
+   */
+  messages?: TrackMessages;
+}
+
+/**
+ * Outbox messages a visit's statement writes with its track, pending from `at`: each payload holds
+ * the stand-ins of optimistic-visit.ts for the track's id and, where the statement finds it, its
+ * referrer (`PENDING_REFERRER`, also in `names`); `outcome`: the track's outcome it reports.
+ */
+export interface TrackMessages {
+  at: number;
+  rows: { token: string; endpoint: string; type: string; payload: string; names: string; outcome: string }[];
 }
 
 /** A later visit's facts as `laterVisit` takes them, and what a first visit's checks read (hashes; `''`: none). */
@@ -86,8 +102,8 @@ export interface FirstVisitRow {
   signals: { kind: string; hash: string }[];
   newUser: boolean;
   /**
-   * Outbox messages of the binding (`referral.bound`), pending from `messagesAt`; each payload holds
-   * `PENDING_TRACK_ID_TEXT` (optimistic-visit.ts) where the track's id goes.
+   * Outbox messages of the visit (`track.recorded`, `referral.bound`), pending from `messagesAt`;
+   * each payload holds the stand-ins of optimistic-visit.ts where the track's id goes.
    */
   messages: { token: string; endpoint: string; type: string; payload: string; names: string }[];
   messagesAt: number;
@@ -226,6 +242,11 @@ export interface Dialect {
    * locks that nothing it was decided on has changed: `null` when something had (nothing written;
    * the transaction runs instead).
    */
+  /**
+   * `laterVisit` and `optimisticVisit.visit` write a visit's `track.recorded` messages themselves
+   * (`LaterVisitParams.messages`); elsewhere a tracker that wants them records visits in a transaction.
+   */
+  writesTrackMessages?: boolean;
   optimisticVisit?: {
     visit(db: Kysely<any>, t: TableNames, p: VisitParams): Promise<VisitAnswer>;
     firstVisit(db: Kysely<any>, t: TableNames, row: FirstVisitRow): Promise<number | null>;

@@ -31,3 +31,9 @@ export function countsOf(g: CounterGuards, owner: number | string, row: Record<s
 export const PENDING_TRACK_ID = Number.MAX_SAFE_INTEGER;
 export const PENDING_TRACK_ID_TEXT = `"track_id":${PENDING_TRACK_ID}`;
 export const TRACK_ID_KEY = '"track_id":';
+/** The same stand-in in a track's own payload (`track.recorded`: `"id":…`; `"track_id"` does not hold it, its quote is a `_`). */
+export const PENDING_ID_TEXT = `"id":${PENDING_TRACK_ID}`;
+/** A later visit's referrer, the code's owner, found by its statement: `"referrer":…` in the payload, `,…,` in `names`. */
+export const PENDING_REFERRER = Number.MAX_SAFE_INTEGER - 1;
+export const PENDING_REFERRER_TEXT = `"referrer":${PENDING_REFERRER}`;
+export const PENDING_REFERRER_NAME = `,${PENDING_REFERRER},`;

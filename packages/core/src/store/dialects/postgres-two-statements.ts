@@ -2,7 +2,8 @@ import type { Kysely } from 'kysely';
 import type { TableNames } from '../../schema/table-names.js';
 import { bindingReads } from './binding-reads.js';
 import type { Dialect, FirstVisitRow, VisitAnswer, VisitParams } from './dialect.js';
-import { countsOf, isMoved, MOVED, NOTHING_READ, PENDING_TRACK_ID_TEXT, TRACK_ID_KEY } from './optimistic-visit.js';
+import { countsOf, isMoved, MOVED, NOTHING_READ, PENDING_ID_TEXT, PENDING_TRACK_ID_TEXT, TRACK_ID_KEY } from './optimistic-visit.js';
+import { trackMessagesCte, trackMessagesParams } from './postgres-track-messages.js';
 import { runStored, storedStatement } from './postgres-functions.js';
 import { isRetryable } from './server-errors.js';
 import { ident, TRACK_COLUMNS } from './statements.js';
@@ -19,7 +20,13 @@ const VISIT_COLUMNS =
  * on a later visit). The second writes the first visit under the transaction path's locks, in its
  * order (promo, visitor, binding lock, referral, counters, signals).
  */
-const visitSql = storedStatement('visit', VISIT_COLUMNS, (t: TableNames) => {
+const visitSql = {
+  plain: storedStatement('visit', VISIT_COLUMNS, (t) => visitText(t, false)),
+  messages: storedStatement('visit_m', VISIT_COLUMNS, (t) => visitText(t, true)),
+};
+
+/** The first statement; with `messages`, the later visit it writes writes its `track.recorded` messages too. */
+function visitText(t: TableNames, messages: boolean): string {
   const checks = bindingReads(t, { quote: ident, chainLock: '' }, (name) => OPERANDS[name]);
   return (
     // The promo is share-locked for a later visit's insert only: a first visit's reads lock nothing (no
@@ -32,6 +39,7 @@ const visitSql = storedStatement('visit', VISIT_COLUMNS, (t: TableNames) => {
     `from ${ident(t.visitor)} where user_id = $4::integer), ` +
     `i as (insert into ${ident(t.track)} ${TRACK_COLUMNS} select 2, $2::varchar, $3::varchar, $4::integer, $1::varchar, o.user_id, null, $5::bigint, v.outcome ` +
     `from o, v where v.outcome is not null returning id, referrer, outcome) ` +
+    (messages ? `, ${trackMessagesCte(t, 'i', '$4::integer', 15)} ` : '') +
     `select /* first-visit facts */ i.id, i.referrer, i.outcome, (select user_id from p) as owner, exists (select 1 from v) as seen, f.* ` +
     `from (select 1) as one left join i on true left join lateral (select ` +
     `exists (select 1 from ${ident(t.referral)} where referrer = $4::integer) as referring, ` +
@@ -41,7 +49,7 @@ const visitSql = storedStatement('visit', VISIT_COLUMNS, (t: TableNames) => {
     `(select n from ${ident(t.abuseCounter)} where name = $14::varchar) as device_count ` +
     `where not exists (select 1 from v)) as f on true`
   );
-});
+}
 
 const OPERANDS = {
   referrer: '(select user_id from p)',
@@ -77,7 +85,8 @@ function firstVisitText(t: TableNames, messages: boolean): string {
     `seen_at = greatest(${ident(t.signal)}.seen_at, excluded.seen_at), new_user = greatest(${ident(t.signal)}.new_user, excluded.new_user) returning 1) ` +
     (messages
       ? `, m as (insert into ${ident(t.webhookMessage)} (token, endpoint, type, payload, names, status, attempts, next_attempt_at, created_at) ` +
-        `select x.token, x.endpoint, x.type, replace(x.payload, $18::text, $19::text || t.id::text), x.names, 'pending', 0, $20::bigint, $20::bigint ` +
+        `select x.token, x.endpoint, x.type, replace(replace(x.payload, $18::text, $19::text || t.id::text), '${PENDING_ID_TEXT}', '"id":' || t.id), ` +
+        `x.names, 'pending', 0, $20::bigint, $20::bigint ` +
         `from t cross join unnest($21::varchar[], $22::varchar[], $23::varchar[], $24::text[], $25::varchar[]) as x(token, endpoint, type, payload, names) returning 1) `
       : '') +
     // The visitor row was inserted but the binding lock's version, or a guard row's count, is not the
@@ -94,6 +103,7 @@ export const postgresTwoStatements: NonNullable<Dialect['optimisticVisit']> = {
     const params = [
       ...[p.promocode, p.scene, p.detail, p.userId, p.at, p.returning, p.newBound, p.newUnbound, p.device, p.ip, p.since],
       ...[g.ownerPrefix, g.user, g.device],
+      ...(p.messages ? trackMessagesParams(p.messages) : []),
     ];
     type Row = {
       id: number | null;
@@ -113,7 +123,7 @@ export const postgresTwoStatements: NonNullable<Dialect['optimisticVisit']> = {
     };
     let row: Row;
     try {
-      row = (await runStored<Row>(db, t, visitSql(t), params)).rows[0]!;
+      row = (await runStored<Row>(db, t, (p.messages ? visitSql.messages : visitSql.plain)(t), params)).rows[0]!;
     } catch (error) {
       // A deadlock wrote nothing: as if the user had been seen, the transaction runs instead.
       if (isRetryable(error)) return NOTHING_READ;

@@ -10,19 +10,28 @@ import { isRetryable } from './server-errors.js';
 import { ident, TRACK_COLUMNS } from './statements.js';
 import { migrateUnderTransactionLock } from './transaction-migration-lock.js';
 import { postgresTwoStatements } from './postgres-two-statements.js';
+import { trackMessagesCte, trackMessagesParams } from './postgres-track-messages.js';
 import { findFunctions, installFunctions, runStored, storedStatement } from './postgres-functions.js';
 
-const laterVisitSql = storedStatement(
-  'later_visit',
-  'id integer, referrer integer, outcome varchar',
-  (t: TableNames) =>
+/** The later visit in one statement; with `messages`, its `track.recorded` messages too (postgres-track-messages.ts). */
+function laterVisitText(t: TableNames, messages: boolean): string {
+  return (
     `with o as (select user_id from ${ident(t.promo)} where promocode = $1::varchar for share), ` +
     `v as (select case when arrived_new = 0 then $6::varchar ` +
     `when exists (select 1 from ${ident(t.referral)} r where r.user_id = $4::integer) then $7::varchar else $8::varchar end as outcome ` +
-    `from ${ident(t.visitor)} where user_id = $4::integer) ` +
-    `insert into ${ident(t.track)} ${TRACK_COLUMNS} select 2, $2::varchar, $3::varchar, $4::integer, $1::varchar, o.user_id, null, $5::bigint, v.outcome ` +
-    `from o, v where v.outcome is not null returning id, referrer, outcome`,
-);
+    `from ${ident(t.visitor)} where user_id = $4::integer), ` +
+    `i as (insert into ${ident(t.track)} ${TRACK_COLUMNS} select 2, $2::varchar, $3::varchar, $4::integer, $1::varchar, o.user_id, null, $5::bigint, v.outcome ` +
+    `from o, v where v.outcome is not null returning id, referrer, outcome)` +
+    (messages ? `, ${trackMessagesCte(t, 'i', '$4::integer', 9)}` : '') +
+    ` select id, referrer, outcome from i`
+  );
+}
+
+const LATER_VISIT_COLUMNS = 'id integer, referrer integer, outcome varchar';
+const laterVisitSql = {
+  plain: storedStatement('later_visit', LATER_VISIT_COLUMNS, (t) => laterVisitText(t, false)),
+  messages: storedStatement('later_visit_m', LATER_VISIT_COLUMNS, (t) => laterVisitText(t, true)),
+};
 
 /** The later visit's statement for many visits (one row each of the parameter arrays), written in their order. */
 const laterVisitsSql = builtOnce(
@@ -109,10 +118,11 @@ export const postgres: Dialect = {
     return { owner, visitor: { firstVisit: false, arrivedNew: Number(row.arrived_new) === 1, firstSeenAt: Number(row.first_seen_at) } };
   },
   async laterVisit(db: Kysely<any>, t, p, inTransaction = false) {
-    const params = [p.promocode, p.scene, p.detail, p.userId, p.at, p.returning, p.newBound, p.newUnbound];
+    const params: unknown[] = [p.promocode, p.scene, p.detail, p.userId, p.at, p.returning, p.newBound, p.newUnbound];
+    if (p.messages) params.push(...trackMessagesParams(p.messages));
     try {
       // Alone, as its function; in a transaction, whose failure could not be sent again as text, as text.
-      const statement = laterVisitSql(t);
+      const statement = (p.messages ? laterVisitSql.messages : laterVisitSql.plain)(t);
       type Row = { id: number; referrer: number; outcome: string };
       const { rows } = inTransaction ? await runCompiled<Row>(db, statement.text, params) : await runStored<Row>(db, t, statement, params);
       return rows[0] ?? null;
@@ -140,6 +150,7 @@ export const postgres: Dialect = {
     const byUser = new Map(rows.map((r) => [Number(r.user_id), r]));
     return visits.map((p) => byUser.get(p.userId) ?? null);
   },
+  writesTrackMessages: true,
   optimisticVisit: postgresTwoStatements,
   async insertBoundTrack(trx, t, r) {
     const params = [r.track_type, r.scene, r.detail, r.user_id, r.promocode, r.referrer, r.created_at, r.outcome];

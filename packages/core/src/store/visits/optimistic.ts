@@ -3,13 +3,14 @@ import { HOUR_MS } from '../../model/abuse.js';
 import { laterVisitOutcomes, settle, type Settled, type VisitFacts, type VisitorFacts } from '../../model/attribution.js';
 import { UnknownPromocodeError } from '../../model/errors.js';
 import type { DecisionOutcome } from '../../model/types.js';
-import { referralBound } from '../../model/webhook-events.js';
+import { referralBound, trackRecorded } from '../../model/webhook-events.js';
 import type { StoreContext } from '../context.js';
 import { checkAhead, guardCounters, storeLater } from '../abuse/index.js';
 import { PENDING_TRACK_ID } from '../dialects/optimistic-visit.js';
 import { messagesOf, wants } from '../outbox/index.js';
 import { num } from '../rows.js';
 import { bindingOf, trackOf, trackTypeOf, type TrackWrite, type VisitInput } from './records.js';
+import { laterVisitMessages } from './track-messages.js';
 
 /** `settle` asked for a fact the first statement did not read: the transaction decides. */
 const UNREAD = Symbol('unread');
@@ -51,7 +52,12 @@ export async function writeVisitOptimistically(ctx: StoreContext, db: Kysely<any
   const signals = { device: v.device ?? '', ip: v.ip ?? '', since: v.at - HOUR_MS };
   const { promocode, scene, detail, userId, at } = v;
   const guards = guardCounters(ctx.abuse, userId, v.device);
-  const answer = await statements.visit(db, ctx.tables, { promocode, scene, detail, userId, at, ...outcomes, ...signals, guards });
+  // A later visit written by the first statement writes its track.recorded messages there.
+  const laterMessages = laterVisitMessages(ctx, v, outcomes);
+  const answer = await statements.visit(db, ctx.tables, {
+    ...{ promocode, scene, detail, userId, at, ...outcomes, ...signals, guards },
+    messages: laterMessages,
+  });
 
   if (answer.written) {
     const outcome = answer.written.outcome as DecisionOutcome;
@@ -74,13 +80,12 @@ export async function writeVisitOptimistically(ctx: StoreContext, db: Kysely<any
   const ahead = checkAhead(ctx, { ...checked, binding: verdict.bind ? { referrerId: owner, trackId: 0 } : null }, answer.checks);
   if (!ahead) return null;
 
-  // The binding's referral.bound messages, if wanted, built with a stand-in for the track's id that the write replaces.
-  const pending =
-    verdict.bind && wants(ctx, 'referral.bound')
-      ? bindingOf(trackOf(v, { id: PENDING_TRACK_ID, trackType, referrerId: owner, outcome: verdict.outcome }), verdict)
-      : null;
+  // The visit's messages, those wanted, built with a stand-in for the track's id that the write replaces.
+  const pendingTrack = trackOf(v, { id: PENDING_TRACK_ID, trackType, referrerId: owner, outcome: verdict.outcome });
+  const pending = verdict.bind && wants(ctx, 'referral.bound') ? bindingOf(pendingTrack, verdict) : null;
   const messagesAt = Date.now();
-  const messages = pending ? messagesOf(ctx, [referralBound(pending.referral, pending.previousReferrerId)], messagesAt) : [];
+  const events = [trackRecorded(pendingTrack), ...(pending ? [referralBound(pending.referral, pending.previousReferrerId)] : [])];
+  const messages = messagesOf(ctx, events, messagesAt);
   const id = await statements.firstVisit(db, ctx.tables, {
     promocode,
     owner,

@@ -13,6 +13,7 @@ import { trackOf, type TrackWrite, type VisitInput } from './records.js';
 import { writeVisitStepwise } from './stepwise.js';
 import { writeVisitUpfront } from './upfront.js';
 import { writeVisitOptimistically } from './optimistic.js';
+import { laterVisitMessages } from './track-messages.js';
 
 export type { TrackWrite, VisitInput } from './records.js';
 
@@ -45,9 +46,9 @@ function remember(ctx: StoreContext, visits: VisitInput[]): void {
 function writeOneVisit(ctx: StoreContext, v: VisitInput): Promise<TrackWrite> {
   const { laterVisit, optimisticVisit } = ctx.dialect;
   const oneStatement =
-    laterVisit && !v.eventId && !wants(ctx, 'track.recorded')
+    laterVisit && !v.eventId && (!wants(ctx, 'track.recorded') || ctx.dialect.writesTrackMessages)
       ? async (db: Kysely<any>) => {
-          const w = await writeLaterVisit(ctx, db, v, laterVisit.bind(ctx.dialect));
+          const w = await writeLaterVisit(ctx, db, v, laterVisit.bind(ctx.dialect), /* withMessages */ true);
           // A later visit binds no one: its signals are written with the others of the moment (store/abuse/).
           if (w && (v.ip || v.device)) storeLater(ctx, signalsOf(v, w));
           return w;
@@ -65,13 +66,13 @@ function writeOneVisit(ctx: StoreContext, v: VisitInput): Promise<TrackWrite> {
 }
 
 /**
- * Whether a visit's transaction writes more than the optimistic visit can: `track.recorded` (a
- * later visit's outcome is chosen by its statement, after any payload could be built), or the
- * rewards of a binding. The optimistic visit writes `referral.bound` itself, and a flagged binding
- * always goes to the transaction; events and rules of other facts leave visits alone.
+ * Whether a visit's transaction writes more than the optimistic visit can: the rewards of a
+ * binding, or `track.recorded` where the dialect's later visit cannot write it (its outcome is
+ * chosen by the statement). The optimistic visit writes `referral.bound` itself, and a flagged
+ * binding always goes to the transaction; events and rules of other facts leave visits alone.
  */
 const bindingWritesMore = (ctx: StoreContext): boolean =>
-  wants(ctx, 'track.recorded') || ctx.rewards.some((rule) => rule.on === 'referral.bound');
+  (wants(ctx, 'track.recorded') && !ctx.dialect.writesTrackMessages) || ctx.rewards.some((rule) => rule.on === 'referral.bound');
 
 /** Several visits, in order, in one transaction. */
 export async function recordVisits(ctx: StoreContext, visits: VisitInput[]): Promise<TrackWrite[]> {
@@ -156,8 +157,12 @@ async function writeLaterVisit(
   db: Kysely<any>,
   v: VisitInput,
   statement: LaterVisitStatement,
+  withMessages = false,
 ): Promise<TrackWrite | null> {
-  const row = await statement(db, ctx.tables, laterVisitParams(ctx, v));
+  const params = laterVisitParams(ctx, v);
+  // Alone, the statement writes the visit's track.recorded messages too (in a transaction, the transaction does).
+  if (withMessages) params.messages = laterVisitMessages(ctx, v, params);
+  const row = await statement(db, ctx.tables, params);
   return row && laterVisitWrite(v, row);
 }
 
