@@ -55,11 +55,13 @@ describe.each(POSTGRES)('stored statements on $label', (database) => {
   });
 
   it('migrate() keeps the visit statements as functions, once whatever the number of calls', async () => {
-    expect(await functions()).toHaveLength(6);
+    expect(await functions()).toHaveLength(7);
     const names = await functions();
     await Promise.all([1, 2, 3].map(() => createTracker({ db, salt: SALT, tablePrefix: prefix }).migrate()));
     expect(await functions()).toEqual(names);
-    expect(names.every((n) => /pt_(visit|visit_m|first_visit|first_visit_m|later_visit|later_visit_m)_[0-9a-f]{12}$/.test(n))).toBe(true);
+    expect(
+      names.every((n) => /pt_(visit|visit_m|first_visit|first_visit_m|first_visit_r|later_visit|later_visit_m)_[0-9a-f]{12}$/.test(n)),
+    ).toBe(true);
   });
 
   it('a first visit calls two of them, and a later visit one', async () => {
@@ -89,6 +91,26 @@ describe.each(POSTGRES)('stored statements on $label', (database) => {
     expect(Number(rows[0]!.n)).toBe(2);
   });
 
+  it('with reward rules on bindings, a first visit writes its reward rows with its binding, in the same two calls', async () => {
+    const tracker = createTracker({
+      db: watched,
+      salt: SALT,
+      tablePrefix: prefix,
+      rewards: [
+        { id: 'invite', on: 'referral.bound', to: 'referrer', amount: 100 },
+        { id: 'second', on: 'referral.bound', to: 'referrer', amount: 500, every: 2 },
+      ],
+    });
+    await tracker.getOrCreatePromo({ userId: 1 });
+    expect(await statementsOf(() => tracker.recordTrack({ userId: 50, promocode: code, scene: 1047 }))).toEqual(['visit', 'first_visit_r']);
+    const { rewards } = await tracker.explainReferral(50);
+    expect(rewards.entries.map((r) => [r.ruleId, r.userId, r.refereeId, r.amount])).toEqual([['invite', 1, 50, 100]]);
+    expect(rewards.decisions.map((d) => [d.ruleId, d.outcome]).sort()).toEqual([
+      ['invite', 'created'],
+      ['second', 'not_milestone'],
+    ]);
+  });
+
   it('without them (dropped after the tracker found them, or never made), the same visits, as text; migrate() makes them again', async () => {
     const found = watchedTracker();
     await found.getOrCreatePromo({ userId: 1 });
@@ -105,7 +127,7 @@ describe.each(POSTGRES)('stored statements on $label', (database) => {
     for (const user of [20, 21, 22]) expect((await fresh.getReferrer(user))?.referrerId).toBe(1);
 
     await fresh.migrate();
-    expect(await functions()).toHaveLength(6);
+    expect(await functions()).toHaveLength(7);
     expect(await statementsOf(() => fresh.recordTrack({ userId: 23, promocode: code, scene: 1047 }))).toEqual(['visit', 'first_visit']);
   });
 

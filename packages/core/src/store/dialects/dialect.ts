@@ -50,6 +50,28 @@ export interface VisitParams extends LaterVisitParams {
   since: number;
   /** The abuse counter rows whose counts to read (`guardCounters`); `null`: the binding lock's turns only. */
   guards: CounterGuards | null;
+  /** The reward counter rows to read, of the owner and the user: these rules' (`referral.bound`), in these periods. */
+  rewardCounters: { rules: string[]; periods: string[] };
+}
+
+/** A reward counter row (`reward_count`) as read, or as a first visit's write counts in it. */
+export interface RewardCounterRow {
+  rule_id: string;
+  user_id: number;
+  period: string;
+  facts: number;
+  entries: number;
+}
+
+/**
+ * The rows a binding's reward rules write with it (store/rewards/planned-books.ts): each counter
+ * counted once, only if it still has the `facts` read (the write adds one, and `entries`); the
+ * `reward` and `reward_decision` rows, each column by name, their `track_id` the binding's track.
+ */
+export interface RewardWrites {
+  counters: RewardCounterRow[];
+  entries: object[];
+  decisions: object[];
 }
 
 /** Abuse counter rows an optimistic first visit compares (store/abuse/check.ts, `guardCounters`). */
@@ -79,6 +101,8 @@ export type VisitAnswer =
       counts: Record<string, number>;
       /** The reads of a binding's checks (`bindingReads`), with the owner as referrer. */
       checks: { device_at: unknown; ip_at: unknown; recent: unknown; cluster: unknown };
+      /** The user's review status (`null`: none) and the reward counter rows asked for that exist. */
+      rewards: { review: string | null; counters: RewardCounterRow[] };
     };
 
 /** A first visit as `optimisticVisit.firstVisit` writes it: visitor row, track, and for a binding the referral, counters and signals. */
@@ -107,6 +131,8 @@ export interface FirstVisitRow {
    */
   messages: { token: string; endpoint: string; type: string; payload: string; names: string }[];
   messagesAt: number;
+  /** The binding's reward rows; `null`: none (no rule matched, or none configured). */
+  rewards: RewardWrites | null;
 }
 
 /** A track row as `insertBoundTrack` writes it (the columns of `track`, no eventId). */

@@ -2,8 +2,8 @@ import type { Kysely } from 'kysely';
 import type { TableNames } from '../../schema/table-names.js';
 import { builtOnce, runCompiled } from '../compiled.js';
 import { bindingReads } from './binding-reads.js';
-import type { Dialect, FirstVisitRow, LaterVisitParams, VisitAnswer, VisitParams } from './dialect.js';
-import { countsOf, isMoved, MOVED, NOTHING_READ, PENDING_TRACK_ID_TEXT, TRACK_ID_KEY } from './optimistic-visit.js';
+import type { Dialect, FirstVisitRow, LaterVisitParams, RewardWrites, VisitAnswer, VisitParams } from './dialect.js';
+import { countsOf, isMoved, MOVED, rewardCountersOf, NOTHING_READ, PENDING_TRACK_ID_TEXT, TRACK_ID_KEY } from './optimistic-visit.js';
 import { serverFeatures } from './mysql-features.js';
 import { isRetryable } from './server-errors.js';
 import { backtick as quote, TRACK_COLUMNS } from './statements.js';
@@ -71,21 +71,32 @@ export async function mariadbLaterVisits(trx: Kysely<any>, t: TableNames, visits
 
 /**
  * A first visit's facts, read without locks (each plain read of an autocommitted statement sees the
- * latest committed rows). The visit's values are a one-row table `a`, so each is one parameter.
+ * latest committed rows). The visit's values are a one-row table `a`, so each is one parameter;
+ * the reward counters' rules and periods follow, as many as there are (none: not read).
  */
 const factsSql = builtOnce((t: TableNames) => {
   const checks = bindingReads(t, { quote, chainLock: '' }, (name) => FACT_OPERANDS[name]);
-  return (
+  const head =
     `select /* first-visit facts */ p.user_id as owner, ` +
     `exists (select 1 from ${quote(t.visitor)} where user_id = a.uid) as seen, ` +
     `exists (select 1 from ${quote(t.referral)} where referrer = a.uid) as referring, ` +
     `(select version from ${quote(t.lock)} where name = 'binding') as version, ${checks}, ` +
     `(select n from ${quote(t.abuseCounter)} where name = concat(a.owner_prefix, p.user_id)) as owner_count, ` +
     `(select n from ${quote(t.abuseCounter)} where name = a.user_row) as user_count, ` +
-    `(select n from ${quote(t.abuseCounter)} where name = a.device_row) as device_count ` +
+    `(select n from ${quote(t.abuseCounter)} where name = a.device_row) as device_count, ` +
+    `(select status from ${quote(t.flagReview)} where referee = a.uid) as review, `;
+  const tail =
     `from (select ? as code, ? as uid, ? as device, ? as ip, ? as since, ? as owner_prefix, ? as user_row, ? as device_row) a ` +
-    `left join ${quote(t.promo)} p on p.promocode = a.code`
-  );
+    `left join ${quote(t.promo)} p on p.promocode = a.code`;
+  const marks = (n: number) => Array.from({ length: n }, () => '?').join(', ');
+  return (rules: number, periods: number) =>
+    head +
+    (rules === 0
+      ? 'null as reward_counters '
+      : `(select json_arrayagg(json_object('rule_id', rule_id, 'user_id', user_id, 'period', period, 'facts', facts, 'entries', entries)) ` +
+        `from ${quote(t.rewardCount)} where rule_id in (${marks(rules)}) and user_id in (p.user_id, a.uid) ` +
+        `and period in (${marks(periods)})) as reward_counters `) +
+    tail;
 });
 
 const FACT_OPERANDS = { referrer: 'p.user_id', referee: 'a.uid', device: 'a.device', ip: 'a.ip', since: 'a.since' } as const;
@@ -154,6 +165,7 @@ function firstVisitSql(t: TableNames, w: FirstVisitRow): { text: string; params:
     );
     for (const s of w.signals) params.push(w.userId, s.kind, s.hash, w.at, w.newUser ? 1 : 0);
   }
+  if (w.rewards) rewardParts(t, w.rewards, parts, params);
   if (w.messages.length > 0) {
     parts.push(
       `insert into ${quote(t.webhookMessage)} (token, endpoint, type, payload, names, status, attempts, next_attempt_at, created_at) values ` +
@@ -172,6 +184,35 @@ function firstVisitSql(t: TableNames, w: FirstVisitRow): { text: string; params:
 }
 
 /**
+ * A binding's reward rows (`RewardWrites`): each counter locked (created at 0 if absent), its
+ * facts compared with the ones read, then counted; the entries and decisions on the binding's track.
+ */
+function rewardParts(t: TableNames, r: RewardWrites, parts: string[], params: unknown[]): void {
+  const counters = quote(t.rewardCount);
+  const key = 'rule_id = ? and user_id = ? and period = ?';
+  for (const c of r.counters) {
+    parts.push(
+      `insert into ${counters} (rule_id, user_id, period, facts, entries) values (?, ?, ?, 0, 0) on duplicate key update facts = facts;`,
+      `select facts into v_count from ${counters} where ${key} for update;`,
+      `if v_count <> ? then ${fail}; end if;`,
+      `update ${counters} set facts = facts + 1, entries = entries + ? where ${key};`,
+    );
+    const k = [c.rule_id, c.user_id, c.period];
+    params.push(...k, ...k, c.facts, c.entries, ...k);
+  }
+  for (const [table, rows] of [
+    [t.reward, r.entries],
+    [t.rewardDecision, r.decisions],
+  ] as const) {
+    if (rows.length === 0) continue;
+    const columns = Object.keys(rows[0]!);
+    const values = columns.map((c) => (c === 'track_id' ? 'v_track' : '?')).join(', ');
+    parts.push(`insert into ${quote(table)} (${columns.map(quote).join(', ')}) values ${rows.map(() => `(${values})`).join(', ')};`);
+    for (const row of rows) for (const c of columns) if (c !== 'track_id') params.push((row as Record<string, unknown>)[c]);
+  }
+}
+
+/**
  * MariaDB's optimistic visit (docs/concurrency.md, "Round trips"): the one-statement later visit;
  * for a user it could not decide, a plain read of the first visit's facts; then the first visit in
  * one compound statement. At most three statements, none waiting on the network inside a transaction.
@@ -184,8 +225,21 @@ export const mariadbVisit: NonNullable<Dialect['optimisticVisit']> = {
     if (!(await serverFeatures(t, db)).returning) return NOTHING_READ;
     const g = p.guards ?? { ownerPrefix: '', user: '', device: '' };
     type Row = { owner: number | null; seen: number; referring: number; version: string | null } & Record<string, unknown>;
-    const params = [p.promocode, p.userId, p.device, p.ip, p.since, g.ownerPrefix, g.user, g.device];
-    const row = (await runCompiled<Row>(db, factsSql(t), params)).rows[0]!;
+    const { rules, periods } = p.rewardCounters;
+    const params = [
+      ...rules,
+      ...(rules.length > 0 ? periods : []),
+      p.promocode,
+      p.userId,
+      p.device,
+      p.ip,
+      p.since,
+      g.ownerPrefix,
+      g.user,
+      g.device,
+    ];
+    const text = factsSql(t)(rules.length, rules.length > 0 ? periods.length : 0);
+    const row = (await runCompiled<Row>(db, text, params)).rows[0]!;
     return {
       written: null,
       owner: row.owner === null ? null : Number(row.owner),
@@ -194,6 +248,7 @@ export const mariadbVisit: NonNullable<Dialect['optimisticVisit']> = {
       version: Number(row.version ?? 0),
       counts: p.guards && row.owner !== null ? countsOf(p.guards, row.owner, row) : {},
       checks: { device_at: row.device_at, ip_at: row.ip_at, recent: Number(row.recent ?? 0), cluster: Number(row.cluster ?? 0) },
+      rewards: { review: (row.review as string | null) ?? null, counters: rewardCountersOf(row.reward_counters) },
     };
   },
 

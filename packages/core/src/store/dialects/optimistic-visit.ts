@@ -1,4 +1,4 @@
-import type { CounterGuards, VisitAnswer } from './dialect.js';
+import type { CounterGuards, RewardCounterRow, VisitAnswer } from './dialect.js';
 
 /** What a first visit's write fails with when a fact it was decided on had moved: nothing of it stays. */
 export const MOVED = 'promo-track: the binding lock moved';
@@ -14,7 +14,20 @@ export const NOTHING_READ: VisitAnswer = {
   version: 0,
   counts: {},
   checks: { device_at: null, ip_at: null, recent: 0, cluster: 0 },
+  rewards: { review: null, counters: [] },
 };
+
+/** The reward counter rows a first statement read, as the driver answers them (JSON, or its text). */
+export function rewardCountersOf(read: unknown): RewardCounterRow[] {
+  const rows = (typeof read === 'string' ? JSON.parse(read) : (read ?? [])) as Record<string, unknown>[];
+  return rows.map((r) => ({
+    rule_id: String(r.rule_id),
+    user_id: Number(r.user_id),
+    period: String(r.period),
+    facts: Number(r.facts),
+    entries: Number(r.entries),
+  }));
+}
 
 /** The guard rows' counts by name (0: no row yet), from the facts' `owner_count`, `user_count` and `device_count`. */
 export function countsOf(g: CounterGuards, owner: number | string, row: Record<string, unknown>): Record<string, number> {

@@ -1,7 +1,8 @@
 import type { Kysely } from 'kysely';
 import type { Referral } from '../../model/types.js';
 import type { StoreContext } from '../context.js';
-import { earn, type Earned } from './earn.js';
+import { earn, type Earned, earnIn } from './earn.js';
+import { bindingPeriods, plannedBooks, type RewardPlan, type RewardReads, UNREAD_COUNTER } from './planned-books.js';
 import { reverseForRebinding } from './reverse.js';
 
 /**
@@ -29,4 +30,23 @@ export async function rewardsOfBinding(
     review,
   });
   return undone ? { entries: earned.entries, events: [...undone.events, ...earned.events] } : earned;
+}
+
+/**
+ * The rules of a first binding (an optimistic first visit's, store/visits/optimistic.ts) planned from
+ * what its first statement read, for its write to carry; `null` where they need more than was read.
+ */
+export async function planRewardsOfBinding(
+  ctx: StoreContext,
+  reads: RewardReads,
+  binding: { referrerId: number; refereeId: number; at: number },
+): Promise<RewardPlan | null> {
+  const { books, plan } = plannedBooks(reads, bindingPeriods(ctx, binding.at));
+  try {
+    await earnIn(ctx, books, { ...binding, trackId: null, conversion: null });
+    return plan;
+  } catch (error) {
+    if (error === UNREAD_COUNTER) return null;
+    throw error;
+  }
 }

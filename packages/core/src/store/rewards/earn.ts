@@ -3,12 +3,9 @@ import { periodKey, type Reward, type RewardOutcome, type RewardRule, ruleAmount
 import { type OutboxEvent, rewardEvent } from '../../model/webhook-events.js';
 import { DAY_MS } from '../../days/time-zone.js';
 import type { StoreContext } from '../context.js';
-import { countEntry, countFact } from './counters.js';
-import { insertRow } from '../insert.js';
 import { wants } from '../outbox/index.js';
-import { insertEntry } from './rows.js';
 import type { FlagStatus } from '../../model/abuse.js';
-import { reviewStatus } from '../abuse/index.js';
+import { type Books, transactionBooks } from './books.js';
 
 /** A committed-with-this-transaction binding or conversion, as the rules see it. */
 export interface RewardFact {
@@ -48,28 +45,33 @@ const matches = (rule: RewardRule, fact: RewardFact): boolean =>
  * the decision that says why not (docs/rewards.md). Milestones, caps and first conversions are
  * counted in per-user counter rows locked here (counters.ts), so they hold under concurrency.
  */
-export async function earn(ctx: StoreContext, trx: Kysely<any>, fact: RewardFact, now = Date.now()): Promise<Earned> {
+export function earn(ctx: StoreContext, trx: Kysely<any>, fact: RewardFact, now = Date.now()): Promise<Earned> {
+  return earnIn(ctx, transactionBooks(ctx, trx), fact, now);
+}
+
+/** `earn` with its reads and writes in `books` (books.ts). */
+export async function earnIn(ctx: StoreContext, books: Books, fact: RewardFact, now = Date.now()): Promise<Earned> {
   const earned: Earned = { entries: [], events: [] };
   let review: FlagStatus | null | undefined = fact.review ? 'open' : undefined;
   for (const rule of ctx.rewards) {
     if (!matches(rule, fact)) continue;
     // Asked once per fact, and only when a rule matches: the referee's standing in the review queue
     // (asked even with the checks off now: a flag raised while they were on still holds or voids).
-    if (review === undefined) review = await reviewStatus(ctx, trx, fact.refereeId);
+    if (review === undefined) review = await books.reviewStatus(fact.refereeId);
     if (review === 'voided') {
-      await writeDecision(ctx, trx, rule, fact, 'voided_by_review', null);
+      await writeDecision(books, rule, fact, 'voided_by_review', null);
       continue;
     }
     const held = review === 'open';
-    const { outcome, nth, capPeriod } = await judge(ctx, trx, rule, fact);
+    const { outcome, nth, capPeriod } = await judge(ctx, books, rule, fact);
     if (outcome !== 'created') {
-      await writeDecision(ctx, trx, rule, fact, outcome, nth);
+      await writeDecision(books, rule, fact, outcome, nth);
       continue;
     }
     const beneficiary = rule.to === 'referrer' ? fact.referrerId! : fact.refereeId;
     const amount = fact.conversion ? ruleAmount(rule, fact.conversion.amount, 0) : rule.amount!;
     const payableAt = fact.at + (rule.holdDays ?? 0) * DAY_MS;
-    const { reward } = await insertEntry(ctx, trx, {
+    const reward = await books.insertEntry({
       rule_id: rule.id,
       user_id: beneficiary,
       referrer: fact.referrerId,
@@ -89,7 +91,7 @@ export async function earn(ctx: StoreContext, trx: Kysely<any>, fact: RewardFact
       cap_period: capPeriod,
       note: null,
     });
-    if (held) await writeDecision(ctx, trx, rule, fact, 'held_for_review', null);
+    if (held) await writeDecision(books, rule, fact, 'held_for_review', null);
     earned.entries.push(reward);
     // Built only when an endpoint wants it (the wire shape costs more than the entry's insert).
     if (wants(ctx, 'reward.created')) earned.events.push(rewardEvent('reward.created', reward));
@@ -106,12 +108,12 @@ interface Judgement {
 }
 
 /** The rule's conditions in order: first conversion (counted for every conversion), referrer, window, milestone, cap. */
-async function judge(ctx: StoreContext, trx: Kysely<any>, rule: RewardRule, fact: RewardFact): Promise<Judgement> {
+async function judge(ctx: StoreContext, books: Books, rule: RewardRule, fact: RewardFact): Promise<Judgement> {
   const refused = (outcome: RewardOutcome, nth: number | null = null): Judgement => ({ outcome, nth, capPeriod: null });
   let first = true;
   if (rule.firstOnly) {
     // Every conversion of the type counts, bound or not, so that "first" means the user's first.
-    first = (await countFact(ctx, trx, { ruleId: rule.id, userId: fact.refereeId, period: '#first' })).facts === 1;
+    first = (await books.countFact({ ruleId: rule.id, userId: fact.refereeId, period: '#first' })).facts === 1;
   }
   if (fact.referrerId === null) return refused('no_referrer');
   const conv = fact.conversion;
@@ -120,27 +122,20 @@ async function judge(ctx: StoreContext, trx: Kysely<any>, rule: RewardRule, fact
   if (!first) return refused('not_first');
   const beneficiary = rule.to === 'referrer' ? fact.referrerId : fact.refereeId;
   if (rule.every !== undefined) {
-    const { facts } = await countFact(ctx, trx, { ruleId: rule.id, userId: beneficiary, period: '' });
+    const { facts } = await books.countFact({ ruleId: rule.id, userId: beneficiary, period: '' });
     if (facts % rule.every !== 0) return refused('not_milestone', facts);
   }
   if (!rule.cap) return { outcome: 'created', nth: null, capPeriod: null };
   const key = { ruleId: rule.id, userId: beneficiary, period: periodKey(rule.cap.per, ctx.zone.dayOf(fact.at)) };
-  const c = await countFact(ctx, trx, key);
+  const c = await books.countFact(key);
   const counted = c.entries < rule.cap.count;
-  if (counted) await countEntry(ctx, trx, key);
+  if (counted) await books.countEntry(key);
   // `facts`: the fact's number in its period ("the 11th referral this month, the rule pays 10").
   return counted ? { outcome: 'created', nth: null, capPeriod: key.period } : refused('capped', c.facts);
 }
 
-async function writeDecision(
-  ctx: StoreContext,
-  trx: Kysely<any>,
-  rule: RewardRule,
-  fact: RewardFact,
-  outcome: RewardOutcome,
-  nth: number | null,
-) {
-  await insertRow(trx, ctx.dialect, ctx.tables.rewardDecision, {
+async function writeDecision(books: Books, rule: RewardRule, fact: RewardFact, outcome: RewardOutcome, nth: number | null) {
+  await books.writeDecision({
     rule_id: rule.id,
     referrer: fact.referrerId,
     referee: fact.refereeId,

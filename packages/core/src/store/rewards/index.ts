@@ -9,5 +9,6 @@ export { RELEASE_BATCH, releaseDue, settle, voidEntry } from './lifecycle.js';
 export { explainRewards, exportRewardRows, selectBalance, selectRewards } from './reads.js';
 export { forgetRewards } from './forget.js';
 export { resolveHeld } from './review.js';
-export { rewardsOfBinding } from './binding.js';
+export { planRewardsOfBinding, rewardsOfBinding } from './binding.js';
+export { bindingPeriods, type RewardPlan, type RewardReads } from './planned-books.js';
 export { type ConvertedFact, rewardsOfConversion } from './conversion.js';

@@ -6,6 +6,7 @@ import type { DecisionOutcome } from '../../model/types.js';
 import { referralBound, trackRecorded } from '../../model/webhook-events.js';
 import type { StoreContext } from '../context.js';
 import { checkAhead, guardCounters, storeLater } from '../abuse/index.js';
+import { bindingPeriods, planRewardsOfBinding } from '../rewards/index.js';
 import { PENDING_TRACK_ID } from '../dialects/optimistic-visit.js';
 import { messagesOf, wants } from '../outbox/index.js';
 import { num } from '../rows.js';
@@ -54,8 +55,10 @@ export async function writeVisitOptimistically(ctx: StoreContext, db: Kysely<any
   const guards = guardCounters(ctx.abuse, userId, v.device);
   // A later visit written by the first statement writes its track.recorded messages there.
   const laterMessages = laterVisitMessages(ctx, v, outcomes);
+  const bindingRules = ctx.rewards.filter((rule) => rule.on === 'referral.bound').map((rule) => rule.id);
   const answer = await statements.visit(db, ctx.tables, {
     ...{ promocode, scene, detail, userId, at, ...outcomes, ...signals, guards },
+    rewardCounters: { rules: bindingRules, periods: bindingRules.length > 0 ? bindingPeriods(ctx, at) : [] },
     messages: laterMessages,
   });
 
@@ -80,6 +83,13 @@ export async function writeVisitOptimistically(ctx: StoreContext, db: Kysely<any
   const ahead = checkAhead(ctx, { ...checked, binding: verdict.bind ? { referrerId: owner, trackId: 0 } : null }, answer.checks);
   if (!ahead) return null;
 
+  // The binding's reward rows, decided by the same rules from the counters read (store/rewards/).
+  const rewards =
+    verdict.bind && bindingRules.length > 0
+      ? await planRewardsOfBinding(ctx, answer.rewards, { referrerId: owner, refereeId: userId, at })
+      : null;
+  if (rewards === null && verdict.bind && bindingRules.length > 0) return null;
+
   // The visit's messages, those wanted, built with a stand-in for the track's id that the write replaces.
   const pendingTrack = trackOf(v, { id: PENDING_TRACK_ID, trackType, referrerId: owner, outcome: verdict.outcome });
   const pending = verdict.bind && wants(ctx, 'referral.bound') ? bindingOf(pendingTrack, verdict) : null;
@@ -102,6 +112,7 @@ export async function writeVisitOptimistically(ctx: StoreContext, db: Kysely<any
     newUser,
     messages,
     messagesAt,
+    rewards: rewards && rewards.counters.length + rewards.entries.length + rewards.decisions.length > 0 ? rewards : null,
   });
   if (id === null) return null;
   if (ahead.later) storeLater(ctx, checked);
