@@ -2,8 +2,19 @@ import type { Kysely } from 'kysely';
 import type { TableNames } from '../../schema/table-names.js';
 import { builtOnce, runCompiled } from '../compiled.js';
 import { bindingReads } from './binding-reads.js';
-import type { Dialect, FirstVisitRow, LaterVisitParams, RewardWrites, VisitAnswer, VisitParams } from './dialect.js';
-import { countsOf, isMoved, MOVED, rewardCountersOf, NOTHING_READ, PENDING_TRACK_ID_TEXT, TRACK_ID_KEY } from './optimistic-visit.js';
+import type { Dialect, FirstVisitRow, LaterVisitParams, RewardWrites, TrackMessages, VisitAnswer, VisitParams } from './dialect.js';
+import {
+  countsOf,
+  isMoved,
+  MOVED,
+  NOTHING_READ,
+  PENDING_ID_TEXT,
+  PENDING_REFERRER_NAME,
+  PENDING_REFERRER_TEXT,
+  PENDING_TRACK_ID_TEXT,
+  rewardCountersOf,
+  TRACK_ID_KEY,
+} from './optimistic-visit.js';
 import { serverFeatures } from './mysql-features.js';
 import { isRetryable } from './server-errors.js';
 import { backtick as quote, TRACK_COLUMNS } from './statements.js';
@@ -34,6 +45,7 @@ export async function mariadbLaterVisit(
   if (!(await serverFeatures(t, db)).returning) return null;
   const params = [p.scene, p.detail, p.userId, p.at, p.returning, p.newBound, p.newUnbound, p.userId, p.promocode];
   try {
+    if (p.messages) return await laterVisitWithMessages(db, t, params, p.userId, p.messages);
     const { rows } = await runCompiled<LaterVisitRow>(db, laterVisitSql(t), params);
     return rows[0] ?? null;
   } catch (error) {
@@ -42,6 +54,45 @@ export async function mariadbLaterVisit(
     if (!inTransaction && isRetryable(error)) return null;
     throw error;
   }
+}
+
+/**
+ * The later visit and its `track.recorded` messages (`TrackMessages`: those of the outcome chosen,
+ * the stand-ins replaced by the track's id and referrer) as one compound statement, its own
+ * transaction: MariaDB's INSERT … RETURNING writes one table. Never inside a transaction (which
+ * writes its own messages): its START TRANSACTION would commit the caller's.
+ */
+async function laterVisitWithMessages(
+  db: Kysely<any>,
+  t: TableNames,
+  visit: unknown[],
+  userId: number,
+  m: TrackMessages,
+): Promise<LaterVisitRow | null> {
+  const rows = m.rows.map(() => 'select ? as token, ? as endpoint, ? as type, ? as payload, ? as names, ? as outcome').join(' union all ');
+  const text =
+    'begin not atomic declare v_track bigint default null; declare v_referrer bigint default null; ' +
+    'declare v_outcome varchar(32) default null; declare exit handler for sqlexception begin rollback; resignal; end; ' +
+    `start transaction; ${laterVisitSql(t).replace(/ returning id, referrer, outcome$/, '')}; ` +
+    `if row_count() > 0 then set v_track = last_insert_id(); ` +
+    `select referrer, outcome into v_referrer, v_outcome from ${quote(t.track)} where id = v_track; ` +
+    (m.rows.length > 0
+      ? `insert into ${quote(t.webhookMessage)} (token, endpoint, type, payload, names, status, attempts, next_attempt_at, created_at) ` +
+        `select x.token, x.endpoint, x.type, replace(replace(x.payload, '${PENDING_ID_TEXT}', concat('"id":', v_track)), ` +
+        `'${PENDING_REFERRER_TEXT}', concat('"referrer":', v_referrer)), ` +
+        `replace(x.names, '${PENDING_REFERRER_NAME}', if(v_referrer = ?, ',', concat(',', v_referrer, ','))), 'pending', 0, ?, ? ` +
+        `from (${rows}) x where x.outcome = v_outcome; `
+      : '') +
+    'end if; commit; select v_track as id, v_referrer as referrer, v_outcome as outcome; end';
+  const params = [...visit];
+  if (m.rows.length > 0) {
+    params.push(userId, m.at, m.at);
+    for (const r of m.rows) params.push(r.token, r.endpoint, r.type, r.payload, r.names, r.outcome);
+  }
+  // The compound statement answers two results: its final SELECT's rows, then the statement's status.
+  const { rows: results } = await runCompiled<unknown>(db, text, params);
+  const row = (results[0] as { id: unknown; referrer: unknown; outcome: string }[] | undefined)?.[0];
+  return row?.id == null ? null : { id: Number(row.id), referrer: Number(row.referrer), outcome: row.outcome };
 }
 
 /** The later visit's statement for many visits: each visit one row of the derived table `x`, written in their order. */
@@ -109,6 +160,9 @@ const fail = `signal sqlstate '45000' set message_text = '${MOVED}'`;
  * track and referral, counters, signals), and failing (rolled back, nothing kept) when a fact it was
  * decided on has moved. Built for each call: its parts depend on the write's shape.
  */
+/** A first visit's message payload with its track's id: `"track_id"` of its binding's, `"id"` of its `track.recorded`. */
+const withTrackId = `replace(replace(?, ?, concat(?, v_track)), '${PENDING_ID_TEXT}', concat('"id":', v_track))`;
+
 function firstVisitSql(t: TableNames, w: FirstVisitRow): { text: string; params: unknown[] } {
   const guards = w.binding?.guards ?? null;
   const params: unknown[] = [w.promocode, w.owner, w.userId, w.at, w.arrivedNew ? 1 : 0];
@@ -169,7 +223,7 @@ function firstVisitSql(t: TableNames, w: FirstVisitRow): { text: string; params:
   if (w.messages.length > 0) {
     parts.push(
       `insert into ${quote(t.webhookMessage)} (token, endpoint, type, payload, names, status, attempts, next_attempt_at, created_at) values ` +
-        w.messages.map(() => "(?, ?, ?, replace(?, ?, concat(?, v_track)), ?, 'pending', 0, ?, ?)").join(', ') +
+        w.messages.map(() => `(?, ?, ?, ${withTrackId}, ?, 'pending', 0, ?, ?)`).join(', ') +
         ';',
     );
     for (const m of w.messages)

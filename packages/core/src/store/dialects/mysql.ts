@@ -37,6 +37,8 @@ export const mysql: Dialect = {
   },
   takeBudgetSlot: takeSlotOrdered,
   laterVisit: mariadbLaterVisit,
+  // MariaDB's later visit writes them in a compound statement; MySQL records every visit in a transaction, which does.
+  writesTrackMessages: true,
   laterVisits: mariadbLaterVisits,
   optimisticVisit: mariadbVisit,
 };
