@@ -20,6 +20,9 @@ async function messages(f: TrackerFixture): Promise<Message[]> {
   return rows.map((r) => ({ type: r.type, status: r.status, names: r.names, body: JSON.parse(r.payload) }));
 }
 
+/** `,user,referrer,referee,` once each, as a reward's message names them. */
+const namesOf = (d: Record<string, unknown>) => `,${[...new Set([d.user_id, d.referrer, d.referee])].join(',')},`;
+
 const types = async (f: TrackerFixture) => (await messages(f)).map((m) => m.type);
 
 /** The outbox is written in the transaction of its fact, from every write path, for the types asked for. */
@@ -259,6 +262,53 @@ eachDatabase((database) => {
         previous_referrer: null,
       };
       expect(bound.map((m) => m.body.data)).toEqual([expected, expected]);
+    });
+
+    it("reward.created of a binding's entries, two endpoints: each message holds its entry as written, its id included", async () => {
+      // Written with the binding's own statements where the database can (docs/concurrency.md, "Round trips").
+      const tracker = f.make({
+        webhooks: [
+          endpoint(['reward.created', 'track.recorded']),
+          { url: 'http://127.0.0.1:9/b', secret: SECRET, events: ['reward.created'] },
+        ],
+        rewards: [
+          { id: 'invite', on: 'referral.bound', to: 'referrer', amount: 100, holdDays: 7 },
+          { id: 'welcome', on: 'referral.bound', to: 'referee', amount: 50 },
+          { id: 'second', on: 'referral.bound', to: 'referrer', amount: 500, every: 2 },
+        ],
+      });
+      const b = await tracker.getOrCreatePromo({ userId: 2 });
+      for (const userId of [1, 3]) await tracker.recordTrack({ userId, promocode: b.promocode, scene: 1047 });
+      const entries = [...(await tracker.explainReferral(1)).rewards.entries, ...(await tracker.explainReferral(3)).rewards.entries];
+      expect(entries.map((r) => [r.ruleId, r.userId, r.refereeId]).sort()).toEqual([
+        ['invite', 2, 1],
+        ['invite', 2, 3],
+        ['second', 2, 3],
+        ['welcome', 1, 1],
+        ['welcome', 3, 3],
+      ]);
+      const created = (await messages(f)).filter((m) => m.type === 'reward.created');
+      const wire = (r: (typeof entries)[number]) => ({
+        id: r.id,
+        rule_id: r.ruleId,
+        user_id: r.userId,
+        referrer: r.referrerId,
+        referee: r.refereeId,
+        conversion_id: null,
+        amount: r.amount,
+        currency: r.currency,
+        status: r.status,
+        payable_at: r.payableAt.toISOString(),
+        created_at: r.createdAt.toISOString(),
+        settled_at: null,
+        replaces: null,
+        reversal_of: null,
+        note: null,
+      });
+      const byId = (a: { id: unknown }, b: { id: unknown }) => Number(a.id) - Number(b.id);
+      const twice = entries.flatMap((r) => [wire(r), wire(r)]).sort(byId);
+      expect(created.map((m) => m.body.data).sort(byId)).toEqual(twice);
+      expect(created.every((m) => m.status === 'pending' && m.names === namesOf(m.body.data))).toBe(true);
     });
 
     it('the default events (referral.bound, user.forgotten), one message per endpoint that wants the type', async () => {

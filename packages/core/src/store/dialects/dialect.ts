@@ -66,12 +66,15 @@ export interface RewardCounterRow {
 /**
  * The rows a binding's reward rules write with it (store/rewards/planned-books.ts): each counter
  * counted once, only if it still has the `facts` read (the write adds one, and `entries`); the
- * `reward` and `reward_decision` rows, each column by name, their `track_id` the binding's track.
+ * `reward` and `reward_decision` rows, each column by name, their `track_id` the binding's track; the
+ * entries' messages, pending from the visit's `messagesAt`.
  */
 export interface RewardWrites {
   counters: RewardCounterRow[];
   entries: object[];
   decisions: object[];
+  /** `reward.created` messages, each of the entry of its rule (`rule_id`), the entry's id a stand-in (`PENDING_REWARD_ID`). */
+  messages: { rule_id: string; token: string; endpoint: string; type: string; payload: string; names: string }[];
 }
 
 /** Abuse counter rows an optimistic first visit compares (store/abuse/check.ts, `guardCounters`). */

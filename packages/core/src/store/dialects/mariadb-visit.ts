@@ -11,6 +11,7 @@ import {
   PENDING_ID_TEXT,
   PENDING_REFERRER_NAME,
   PENDING_REFERRER_TEXT,
+  PENDING_REWARD_ID_TEXT,
   PENDING_TRACK_ID_TEXT,
   rewardCountersOf,
   TRACK_ID_KEY,
@@ -219,7 +220,7 @@ function firstVisitSql(t: TableNames, w: FirstVisitRow): { text: string; params:
     );
     for (const s of w.signals) params.push(w.userId, s.kind, s.hash, w.at, w.newUser ? 1 : 0);
   }
-  if (w.rewards) rewardParts(t, w.rewards, parts, params);
+  if (w.rewards) rewardParts(t, w.rewards, w.messagesAt, parts, params);
   if (w.messages.length > 0) {
     parts.push(
       `insert into ${quote(t.webhookMessage)} (token, endpoint, type, payload, names, status, attempts, next_attempt_at, created_at) values ` +
@@ -231,6 +232,7 @@ function firstVisitSql(t: TableNames, w: FirstVisitRow): { text: string; params:
   }
   const text =
     'begin not atomic declare v_owner bigint default null; declare v_count bigint default null; declare v_track bigint; ' +
+    'declare v_reward bigint; ' +
     // Any failure, or a fact that moved: the transaction is rolled back, and the error goes to the caller.
     'declare exit handler for sqlexception begin rollback; resignal; end; ' +
     `start transaction; ${parts.join(' ')} commit; select v_track as id; end`;
@@ -239,9 +241,10 @@ function firstVisitSql(t: TableNames, w: FirstVisitRow): { text: string; params:
 
 /**
  * A binding's reward rows (`RewardWrites`): each counter locked (created at 0 if absent), its
- * facts compared with the ones read, then counted; the entries and decisions on the binding's track.
+ * facts compared with the ones read, then counted; the entries, each followed by its messages with
+ * its id, and the decisions, on the binding's track.
  */
-function rewardParts(t: TableNames, r: RewardWrites, parts: string[], params: unknown[]): void {
+function rewardParts(t: TableNames, r: RewardWrites, at: number, parts: string[], params: unknown[]): void {
   const counters = quote(t.rewardCount);
   const key = 'rule_id = ? and user_id = ? and period = ?';
   for (const c of r.counters) {
@@ -254,16 +257,27 @@ function rewardParts(t: TableNames, r: RewardWrites, parts: string[], params: un
     const k = [c.rule_id, c.user_id, c.period];
     params.push(...k, ...k, c.facts, c.entries, ...k);
   }
-  for (const [table, rows] of [
-    [t.reward, r.entries],
-    [t.rewardDecision, r.decisions],
-  ] as const) {
-    if (rows.length === 0) continue;
+  const insert = (table: string, rows: object[]) => {
     const columns = Object.keys(rows[0]!);
     const values = columns.map((c) => (c === 'track_id' ? 'v_track' : '?')).join(', ');
     parts.push(`insert into ${quote(table)} (${columns.map(quote).join(', ')}) values ${rows.map(() => `(${values})`).join(', ')};`);
     for (const row of rows) for (const c of columns) if (c !== 'track_id') params.push((row as Record<string, unknown>)[c]);
+  };
+  for (const entry of r.entries) {
+    insert(t.reward, [entry]);
+    const messages = r.messages.filter((m) => m.rule_id === (entry as { rule_id: string }).rule_id);
+    if (messages.length === 0) continue;
+    parts.push(
+      'set v_reward = last_insert_id();',
+      `insert into ${quote(t.webhookMessage)} (token, endpoint, type, payload, names, status, attempts, next_attempt_at, created_at) values ` +
+        messages
+          .map(() => `(?, ?, ?, replace(?, '${PENDING_REWARD_ID_TEXT}', concat('"id":', v_reward)), ?, 'pending', 0, ?, ?)`)
+          .join(', ') +
+        ';',
+    );
+    for (const m of messages) params.push(m.token, m.endpoint, m.type, m.payload, m.names, at, at);
   }
+  if (r.decisions.length > 0) insert(t.rewardDecision, r.decisions);
 }
 
 /**

@@ -50,3 +50,6 @@ export const PENDING_ID_TEXT = `"id":${PENDING_TRACK_ID}`;
 export const PENDING_REFERRER = Number.MAX_SAFE_INTEGER - 1;
 export const PENDING_REFERRER_TEXT = `"referrer":${PENDING_REFERRER}`;
 export const PENDING_REFERRER_NAME = `,${PENDING_REFERRER},`;
+/** A binding's reward entry's id in its `reward.created` message (its payload's first key), which the write replaces. */
+export const PENDING_REWARD_ID = Number.MAX_SAFE_INTEGER - 2;
+export const PENDING_REWARD_ID_TEXT = `"id":${PENDING_REWARD_ID}`;

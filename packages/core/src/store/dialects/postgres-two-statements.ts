@@ -9,6 +9,7 @@ import {
   MOVED,
   NOTHING_READ,
   PENDING_ID_TEXT,
+  PENDING_REWARD_ID_TEXT,
   PENDING_TRACK_ID_TEXT,
   TRACK_ID_KEY,
 } from './optimistic-visit.js';
@@ -122,7 +123,8 @@ function firstVisitText(t: TableNames, shape: WriteShape): string {
 /**
  * A binding's reward rows (`RewardWrites`, each set one JSON parameter read as the table's rows):
  * each counter counted only if it has the facts read ($26; a row read absent is created), then the
- * entries ($27) and decisions ($28), in their order, on the binding's track.
+ * entries ($27) and decisions ($28), in their order, on the binding's track, and the entries'
+ * messages ($29), each with its entry's id.
  */
 function rewardsCtes(t: TableNames): string {
   const counters = ident(t.rewardCount);
@@ -133,7 +135,12 @@ function rewardsCtes(t: TableNames): string {
     `where x.rule_id = k.rule_id and x.user_id = k.user_id and x.period = k.period) on conflict (rule_id, user_id, period) do update ` +
     `set facts = ${counters}.facts + 1, entries = ${counters}.entries + excluded.entries where ${counters}.facts = excluded.facts - 1 returning 1), ` +
     `re as (insert into ${ident(t.reward)} (${ENTRY_COLUMNS.join(', ')}) select ${entryColumns} ` +
-    `from t cross join json_populate_recordset(null::${ident(t.reward)}, $27::text::json) with ordinality as e order by e.ordinality returning 1), ` +
+    `from t cross join json_populate_recordset(null::${ident(t.reward)}, $27::text::json) with ordinality as e order by e.ordinality ` +
+    `returning id, rule_id), ` +
+    `rm as (insert into ${ident(t.webhookMessage)} (token, endpoint, type, payload, names, status, attempts, next_attempt_at, created_at) ` +
+    `select x.token, x.endpoint, x.type, replace(x.payload, '${PENDING_REWARD_ID_TEXT}', '"id":' || re.id), x.names, 'pending', 0, $20::bigint, ` +
+    `$20::bigint from re join json_to_recordset($29::text::json) as x(rule_id varchar, token varchar, endpoint varchar, type varchar, ` +
+    `payload text, names varchar) on x.rule_id = re.rule_id returning 1), ` +
     `rd as (insert into ${ident(t.rewardDecision)} (rule_id, referrer, referee, conversion_id, track_id, outcome, nth, "at") ` +
     `select d.rule_id, d.referrer, d.referee, d.conversion_id, t.id, d.outcome, d.nth, d."at" ` +
     `from t cross join json_populate_recordset(null::${ident(t.rewardDecision)}, $28::text::json) with ordinality as d order by d.ordinality returning 1)`
@@ -218,7 +225,10 @@ export const postgresTwoStatements: NonNullable<Dialect['optimisticVisit']> = {
       const columns = (['token', 'endpoint', 'type', 'payload', 'names'] as const).map((column) => w.messages.map((m) => m[column]));
       params.push(PENDING_TRACK_ID_TEXT, TRACK_ID_KEY, w.messagesAt, ...columns);
     }
-    if (w.rewards) params.push(...[w.rewards.counters, w.rewards.entries, w.rewards.decisions].map((rows) => JSON.stringify(rows)));
+    if (w.rewards) {
+      const { counters, entries, decisions, messages } = w.rewards;
+      params.push(...[counters, entries, decisions, messages].map((rows) => JSON.stringify(rows)));
+    }
     const statement = firstVisitSql[shape](t);
     try {
       const { rows } = await runStored<{ id: number | null }>(db, t, statement, params);

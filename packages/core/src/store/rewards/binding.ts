@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Referral } from '../../model/types.js';
 import type { StoreContext } from '../context.js';
+import { messagesOf } from '../outbox/index.js';
 import { earn, type Earned, earnIn } from './earn.js';
 import { bindingPeriods, plannedBooks, type RewardPlan, type RewardReads, UNREAD_COUNTER } from './planned-books.js';
 import { reverseForRebinding } from './reverse.js';
@@ -34,16 +35,22 @@ export async function rewardsOfBinding(
 
 /**
  * The rules of a first binding (an optimistic first visit's, store/visits/optimistic.ts) planned from
- * what its first statement read, for its write to carry; `null` where they need more than was read.
+ * what its first statement read, for its write to carry, with their `reward.created` messages
+ * pending from `messagesAt`; `null` where they need more than was read.
  */
 export async function planRewardsOfBinding(
   ctx: StoreContext,
   reads: RewardReads,
   binding: { referrerId: number; refereeId: number; at: number },
+  messagesAt: number,
 ): Promise<RewardPlan | null> {
   const { books, plan } = plannedBooks(reads, bindingPeriods(ctx, binding.at));
   try {
-    await earnIn(ctx, books, { ...binding, trackId: null, conversion: null });
+    const { events } = await earnIn(ctx, books, { ...binding, trackId: null, conversion: null });
+    for (const event of events) {
+      const rule = (event.data as { rule_id: string }).rule_id;
+      plan.messages.push(...messagesOf(ctx, [event], messagesAt).map((m) => ({ ...m, rule_id: rule })));
+    }
     return plan;
   } catch (error) {
     if (error === UNREAD_COUNTER) return null;

@@ -2,6 +2,7 @@ import { periodKey } from '../../model/rewards.js';
 import type { FlagStatus } from '../../model/abuse.js';
 import type { StoreContext } from '../context.js';
 import type { RewardCounterRow, RewardWrites } from '../dialects/dialect.js';
+import { PENDING_REWARD_ID } from '../dialects/optimistic-visit.js';
 import type { Books, DecisionRow } from './books.js';
 import type { CounterKey } from './counters.js';
 import { type NewEntry, toReward } from './rows.js';
@@ -43,7 +44,7 @@ export function bindingPeriods(ctx: StoreContext, at: number): string[] {
 
 /** Books (books.ts) that answer from the reads and write into a plan. */
 export function plannedBooks(reads: RewardReads, periods: string[]): { books: Books; plan: RewardPlan } {
-  const plan: RewardPlan = { counters: [], entries: [], decisions: [] };
+  const plan: RewardPlan = { counters: [], entries: [], decisions: [], messages: [] };
   const same = (a: CounterRow, key: CounterKey) => a.rule_id === key.ruleId && a.user_id === key.userId && a.period === key.period;
   const books: Books = {
     reviewStatus: async () => reads.review as FlagStatus | null,
@@ -59,8 +60,8 @@ export function plannedBooks(reads: RewardReads, periods: string[]): { books: Bo
     },
     async insertEntry(entry) {
       plan.entries.push(entry);
-      // Its id is the write's: a plan is made only where no `reward.created` message needs it.
-      return toReward({ ...entry, id: 0 });
+      // Its id is the write's: its `reward.created` message holds a stand-in the write replaces.
+      return toReward({ ...entry, id: PENDING_REWARD_ID });
     },
     async writeDecision(row) {
       plan.decisions.push(row);

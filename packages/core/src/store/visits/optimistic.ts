@@ -83,17 +83,15 @@ export async function writeVisitOptimistically(ctx: StoreContext, db: Kysely<any
   const ahead = checkAhead(ctx, { ...checked, binding: verdict.bind ? { referrerId: owner, trackId: 0 } : null }, answer.checks);
   if (!ahead) return null;
 
-  // The binding's reward rows, decided by the same rules from the counters read (store/rewards/).
-  const rewards =
-    verdict.bind && bindingRules.length > 0
-      ? await planRewardsOfBinding(ctx, answer.rewards, { referrerId: owner, refereeId: userId, at })
-      : null;
-  if (rewards === null && verdict.bind && bindingRules.length > 0) return null;
-
   // The visit's messages, those wanted, built with a stand-in for the track's id that the write replaces.
   const pendingTrack = trackOf(v, { id: PENDING_TRACK_ID, trackType, referrerId: owner, outcome: verdict.outcome });
   const pending = verdict.bind && wants(ctx, 'referral.bound') ? bindingOf(pendingTrack, verdict) : null;
   const messagesAt = Date.now();
+  // The binding's reward rows and messages, decided by the same rules from the counters read (store/rewards/).
+  const rewarded = verdict.bind && bindingRules.length > 0;
+  const binding = { referrerId: owner, refereeId: userId, at };
+  const rewards = rewarded ? await planRewardsOfBinding(ctx, answer.rewards, binding, messagesAt) : null;
+  if (rewarded && rewards === null) return null;
   const events = [trackRecorded(pendingTrack), ...(pending ? [referralBound(pending.referral, pending.previousReferrerId)] : [])];
   const messages = messagesOf(ctx, events, messagesAt);
   const id = await statements.firstVisit(db, ctx.tables, {

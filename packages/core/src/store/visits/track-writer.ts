@@ -66,15 +66,12 @@ function writeOneVisit(ctx: StoreContext, v: VisitInput): Promise<TrackWrite> {
 }
 
 /**
- * Whether a visit's transaction writes more than the optimistic visit can: `reward.created`
- * messages of a binding's rewards (their payload holds the entry's id, which only the write knows), or
- * `track.recorded` where the dialect's later visit cannot write it (its outcome is chosen by the
- * statement). The optimistic visit writes `referral.bound` and a binding's reward rows itself, and a
- * flagged binding always goes to the transaction; events and rules of other facts leave visits alone.
+ * Whether a visit's transaction writes more than the optimistic visit can: `track.recorded` where
+ * the dialect's later visit cannot write it (its outcome is chosen by the statement). The optimistic
+ * visit writes `referral.bound`, a binding's reward rows and their messages itself, and a flagged
+ * binding always goes to the transaction; events and rules of other facts leave visits alone.
  */
-const bindingWritesMore = (ctx: StoreContext): boolean =>
-  (wants(ctx, 'track.recorded') && !ctx.dialect.writesTrackMessages) ||
-  (wants(ctx, 'reward.created') && ctx.rewards.some((rule) => rule.on === 'referral.bound'));
+const bindingWritesMore = (ctx: StoreContext): boolean => wants(ctx, 'track.recorded') && !ctx.dialect.writesTrackMessages;
 
 /** Several visits, in order, in one transaction. */
 export async function recordVisits(ctx: StoreContext, visits: VisitInput[]): Promise<TrackWrite[]> {
