@@ -305,7 +305,7 @@ eachDatabase((database) => {
         reversal_of: null,
         note: null,
       });
-      const byId = (a: { id: unknown }, b: { id: unknown }) => Number(a.id) - Number(b.id);
+      const byId = (a: Record<string, unknown>, b: Record<string, unknown>) => Number(a.id) - Number(b.id);
       const twice = entries.flatMap((r) => [wire(r), wire(r)]).sort(byId);
       expect(created.map((m) => m.body.data).sort(byId)).toEqual(twice);
       expect(created.every((m) => m.status === 'pending' && m.names === namesOf(m.body.data))).toBe(true);
