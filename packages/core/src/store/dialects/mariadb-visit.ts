@@ -220,7 +220,6 @@ function firstVisitSql(t: TableNames, w: FirstVisitRow): { text: string; params:
     );
     for (const s of w.signals) params.push(w.userId, s.kind, s.hash, w.at, w.newUser ? 1 : 0);
   }
-  if (w.rewards) rewardParts(t, w.rewards, w.messagesAt, parts, params);
   if (w.messages.length > 0) {
     parts.push(
       `insert into ${quote(t.webhookMessage)} (token, endpoint, type, payload, names, status, attempts, next_attempt_at, created_at) values ` +
@@ -230,6 +229,8 @@ function firstVisitSql(t: TableNames, w: FirstVisitRow): { text: string; params:
     for (const m of w.messages)
       params.push(m.token, m.endpoint, m.type, m.payload, PENDING_TRACK_ID_TEXT, TRACK_ID_KEY, m.names, w.messagesAt, w.messagesAt);
   }
+  // Last, as the transaction writes them: its messages after the visit's.
+  if (w.rewards) rewardParts(t, w.rewards, w.messagesAt, parts, params);
   const text =
     'begin not atomic declare v_owner bigint default null; declare v_count bigint default null; declare v_track bigint; ' +
     'declare v_reward bigint; ' +
