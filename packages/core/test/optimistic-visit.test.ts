@@ -40,7 +40,7 @@ const MODES: { label: string; guarded: boolean; options: Partial<TrackerOptions>
 
 describe.each(SERVERS.flatMap((server) => MODES.map((mode) => ({ ...server, ...mode }))))(
   'an optimistic first visit on $name, $label',
-  ({ url, variable, statements, dialect: makeDialect, guarded, options }) => {
+  ({ name, url, variable, statements, dialect: makeDialect, guarded, options }) => {
     if (!url) {
       it.skip(`skipped: ${variable} is not set`, () => undefined);
       return;
@@ -97,6 +97,26 @@ describe.each(SERVERS.flatMap((server) => MODES.map((mode) => ({ ...server, ...m
       expect(await other.getReferrer(a)).toBeNull();
       expect((await other.getReferrer(b))?.referrerId).toBe(a);
     });
+
+    // PostgreSQL runs a batch's visits as these statements inside its transaction (MariaDB's write is its own transaction).
+    if (name === 'PostgreSQL')
+      it('in a batch, a binding made in between that would close a cycle: the batch runs again, and the visit binds no one', async () => {
+        const [a, b, c] = [111, 112, 113];
+        const [codeA, codeB] = [await code(a), await code(b)];
+        const hold = holdFirstStatement();
+        const batch = held.recordTracks([
+          { userId: a, promocode: codeB, scene: '1047' },
+          { userId: c, promocode: codeB, scene: '1001' },
+        ]);
+        await hold.reached;
+        expect((await other.recordTrack({ userId: b, promocode: codeA, scene: '1047' })).outcome).toBe('bound');
+        hold.release();
+        const [ta, tc] = await batch;
+        expect([ta!.outcome, tc!.outcome]).toEqual(['cycle', 'bound']);
+        expect(await other.getReferrer(a)).toBeNull();
+        expect((await other.getReferrer(c))?.referrerId).toBe(b);
+        expect((await other.explainReferral(a)).decisions.map((d) => d.outcome)).toEqual(['cycle']);
+      });
 
     it("the user's other first visit made in between: this one is their later visit, and they are bound once", async () => {
       const [owner, user] = [201, 202];

@@ -277,7 +277,12 @@ export interface Dialect {
    */
   writesTrackMessages?: boolean;
   optimisticVisit?: {
-    visit(db: Kysely<any>, t: TableNames, p: VisitParams): Promise<VisitAnswer>;
-    firstVisit(db: Kysely<any>, t: TableNames, row: FirstVisitRow): Promise<number | null>;
+    visit(db: Kysely<any>, t: TableNames, p: VisitParams, inTransaction?: boolean): Promise<VisitAnswer>;
+    firstVisit(db: Kysely<any>, t: TableNames, row: FirstVisitRow, inTransaction?: boolean): Promise<number | null>;
+    /**
+     * The two statements also run inside a caller's transaction (a batch's, each visit in turn):
+     * there a failure is thrown, `OptimisticAborted` when nothing was wrong but a fact that moved.
+     */
+    inTransaction?: boolean;
   };
 }

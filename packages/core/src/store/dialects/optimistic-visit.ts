@@ -5,6 +5,17 @@ export const MOVED = 'promo-track: the binding lock moved';
 
 export const isMoved = (error: unknown) => error instanceof Error && error.message.includes(MOVED);
 
+/**
+ * An optimistic visit run inside a caller's transaction (a batch's) found a fact moved, or its
+ * stored statement gone: the statement failed and aborted the transaction, which must run again
+ * without optimistic visits.
+ */
+export class OptimisticAborted extends Error {
+  constructor(cause: unknown) {
+    super('promo-track: an optimistic visit inside a transaction wrote nothing', { cause });
+  }
+}
+
 /** Nothing read (a deadlock, or a server without the statements): as if the user had been seen, the transaction runs instead. */
 export const NOTHING_READ: VisitAnswer = {
   written: null,

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { type Kysely, type QueryResult, sql } from 'kysely';
 import type { TableNames } from '../../schema/table-names.js';
 import { builtOnce, runCompiled } from '../compiled.js';
+import { OptimisticAborted } from './optimistic-visit.js';
 import { ident } from './statements.js';
 
 /**
@@ -105,6 +106,7 @@ export async function runStored<R>(
   t: TableNames,
   s: StoredStatement,
   parameters: readonly unknown[],
+  inTransaction = false,
 ): Promise<QueryResult<R>> {
   const have = present.get(t);
   if (!have?.has(s.name)) return runCompiled<R>(db, s.text, parameters);
@@ -113,6 +115,8 @@ export async function runStored<R>(
   } catch (error) {
     if ((error as { code?: unknown } | null)?.code !== '42883') throw error;
     have.delete(s.name);
+    // The failed call aborted the caller's transaction: it runs again, and then sends the text.
+    if (inTransaction) throw new OptimisticAborted(error);
     return runCompiled<R>(db, s.text, parameters);
   }
 }

@@ -5,6 +5,7 @@ import type { Dialect, FirstVisitRow, VisitAnswer, VisitParams } from './dialect
 import {
   countsOf,
   isMoved,
+  OptimisticAborted,
   rewardCountersOf,
   MOVED,
   NOTHING_READ,
@@ -153,7 +154,9 @@ const ENTRY_COLUMNS = [
 ];
 
 export const postgresTwoStatements: NonNullable<Dialect['optimisticVisit']> = {
-  async visit(db: Kysely<any>, t: TableNames, p: VisitParams): Promise<VisitAnswer> {
+  inTransaction: true,
+
+  async visit(db: Kysely<any>, t: TableNames, p: VisitParams, inTransaction = false): Promise<VisitAnswer> {
     const g = p.guards ?? { ownerPrefix: '', user: '', device: '' };
     const params = [
       ...[p.promocode, p.scene, p.detail, p.userId, p.at, p.returning, p.newBound, p.newUnbound, p.device, p.ip, p.since],
@@ -180,10 +183,11 @@ export const postgresTwoStatements: NonNullable<Dialect['optimisticVisit']> = {
     };
     let row: Row;
     try {
-      row = (await runStored<Row>(db, t, (p.messages ? visitSql.messages : visitSql.plain)(t), params)).rows[0]!;
+      row = (await runStored<Row>(db, t, (p.messages ? visitSql.messages : visitSql.plain)(t), params, inTransaction)).rows[0]!;
     } catch (error) {
-      // A deadlock wrote nothing: as if the user had been seen, the transaction runs instead.
-      if (isRetryable(error)) return NOTHING_READ;
+      // A deadlock wrote nothing: as if the user had been seen, the transaction runs instead (or,
+      // inside one, runs again).
+      if (!inTransaction && isRetryable(error)) return NOTHING_READ;
       throw error;
     }
     if (row.id !== null) return { written: { id: Number(row.id), referrer: Number(row.referrer), outcome: row.outcome } };
@@ -199,7 +203,7 @@ export const postgresTwoStatements: NonNullable<Dialect['optimisticVisit']> = {
     };
   },
 
-  async firstVisit(db: Kysely<any>, t: TableNames, w: FirstVisitRow): Promise<number | null> {
+  async firstVisit(db: Kysely<any>, t: TableNames, w: FirstVisitRow, inTransaction = false): Promise<number | null> {
     const guards = w.binding?.guards ?? null;
     const params = [
       w.promocode,
@@ -231,9 +235,11 @@ export const postgresTwoStatements: NonNullable<Dialect['optimisticVisit']> = {
     }
     const statement = firstVisitSql[shape](t);
     try {
-      const { rows } = await runStored<{ id: number | null }>(db, t, statement, params);
+      const { rows } = await runStored<{ id: number | null }>(db, t, statement, params, inTransaction);
       return rows[0]?.id == null ? null : Number(rows[0].id);
     } catch (error) {
+      // Inside a transaction, the failure aborted it: it runs again (without optimistic visits when a fact moved).
+      if (inTransaction) throw isMoved(error) ? new OptimisticAborted(error) : error;
       // Nothing was written: the transaction decides again under its locks.
       if (isMoved(error) || isRetryable(error)) return null;
       throw error;

@@ -45,9 +45,16 @@ function guardRows(counts: Record<string, number>, counted: string[]): { name: s
  * written by the first statement, as `laterVisit` does. A first visit is decided by the same
  * `settle` on the facts read without locks, checked by the same abuse checks, and written by one
  * last statement, which writes nothing if a fact changed meanwhile. `null`: nothing was written,
- * and the transaction runs instead.
+ * and the transaction runs instead. `inTransaction`: run in a batch's transaction (where the
+ * dialect can, `optimisticVisit.inTransaction`), each visit seeing the batch's earlier writes; a
+ * fact that moved there aborts it (`OptimisticAborted`).
  */
-export async function writeVisitOptimistically(ctx: StoreContext, db: Kysely<any>, v: VisitInput): Promise<TrackWrite | null> {
+export async function writeVisitOptimistically(
+  ctx: StoreContext,
+  db: Kysely<any>,
+  v: VisitInput,
+  inTransaction = false,
+): Promise<TrackWrite | null> {
   const statements = ctx.dialect.optimisticVisit!;
   const outcomes = laterVisitOutcomes(ctx.rules, v);
   const signals = { device: v.device ?? '', ip: v.ip ?? '', since: v.at - HOUR_MS };
@@ -56,11 +63,16 @@ export async function writeVisitOptimistically(ctx: StoreContext, db: Kysely<any
   // A later visit written by the first statement writes its track.recorded messages there.
   const laterMessages = laterVisitMessages(ctx, v, outcomes);
   const bindingRules = ctx.rewards.filter((rule) => rule.on === 'referral.bound').map((rule) => rule.id);
-  const answer = await statements.visit(db, ctx.tables, {
-    ...{ promocode, scene, detail, userId, at, ...outcomes, ...signals, guards },
-    rewardCounters: { rules: bindingRules, periods: bindingRules.length > 0 ? bindingPeriods(ctx, at) : [] },
-    messages: laterMessages,
-  });
+  const answer = await statements.visit(
+    db,
+    ctx.tables,
+    {
+      ...{ promocode, scene, detail, userId, at, ...outcomes, ...signals, guards },
+      rewardCounters: { rules: bindingRules, periods: bindingRules.length > 0 ? bindingPeriods(ctx, at) : [] },
+      messages: laterMessages,
+    },
+    inTransaction,
+  );
 
   if (answer.written) {
     const outcome = answer.written.outcome as DecisionOutcome;
@@ -94,24 +106,29 @@ export async function writeVisitOptimistically(ctx: StoreContext, db: Kysely<any
   if (rewarded && rewards === null) return null;
   const events = [trackRecorded(pendingTrack), ...(pending ? [referralBound(pending.referral, pending.previousReferrerId)] : [])];
   const messages = messagesOf(ctx, events, messagesAt);
-  const id = await statements.firstVisit(db, ctx.tables, {
-    promocode,
-    owner,
-    userId,
-    at,
-    arrivedNew: visitor.arrivedNew,
-    trackType,
-    scene,
-    detail: v.detail,
-    outcome: verdict.outcome,
-    binding: verdict.bind ? { version: answer.version, guards: guards && guardRows(answer.counts, ahead.counters) } : null,
-    counters: ahead.counters,
-    signals: ahead.signals,
-    newUser,
-    messages,
-    messagesAt,
-    rewards: rewards && rewards.counters.length + rewards.entries.length + rewards.decisions.length > 0 ? rewards : null,
-  });
+  const id = await statements.firstVisit(
+    db,
+    ctx.tables,
+    {
+      promocode,
+      owner,
+      userId,
+      at,
+      arrivedNew: visitor.arrivedNew,
+      trackType,
+      scene,
+      detail: v.detail,
+      outcome: verdict.outcome,
+      binding: verdict.bind ? { version: answer.version, guards: guards && guardRows(answer.counts, ahead.counters) } : null,
+      counters: ahead.counters,
+      signals: ahead.signals,
+      newUser,
+      messages,
+      messagesAt,
+      rewards: rewards && rewards.counters.length + rewards.entries.length + rewards.decisions.length > 0 ? rewards : null,
+    },
+    inTransaction,
+  );
   if (id === null) return null;
   if (ahead.later) storeLater(ctx, checked);
   const track = trackOf(v, { id, trackType, referrerId: owner, outcome: verdict.outcome });

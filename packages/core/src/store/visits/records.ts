@@ -32,6 +32,8 @@ export interface TrackWrite {
   binding: { referral: Referral; previousReferrerId: number | null } | null;
   /** Set when the abuse checks flagged this visit's binding (store/abuse/). */
   flagged?: FlaggedReferee | null;
+  /** Its checks, signals, rewards and messages were written with it (an optimistic visit's statements). */
+  whole?: boolean;
 }
 
 /** Only a user's first visit, when the client did not say otherwise, is a new user's. */

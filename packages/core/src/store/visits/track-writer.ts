@@ -10,6 +10,7 @@ import { wants, writeEvents } from '../outbox/index.js';
 import { num } from '../rows.js';
 import { rewardsOfBinding } from '../rewards/index.js';
 import { trackOf, type TrackWrite, type VisitInput } from './records.js';
+import { OptimisticAborted } from '../dialects/optimistic-visit.js';
 import { writeVisitStepwise } from './stepwise.js';
 import { writeVisitUpfront } from './upfront.js';
 import { writeVisitOptimistically } from './optimistic.js';
@@ -73,9 +74,19 @@ function writeOneVisit(ctx: StoreContext, v: VisitInput): Promise<TrackWrite> {
  */
 const bindingWritesMore = (ctx: StoreContext): boolean => wants(ctx, 'track.recorded') && !ctx.dialect.writesTrackMessages;
 
-/** Several visits, in order, in one transaction. */
+/**
+ * Several visits, in order, in one transaction; where the dialect can, each visit the optimistic
+ * visit's statements inside it (`optimisticVisit.inTransaction`). A fact that moved under one of
+ * them aborted the transaction: it runs again, the visits then each the transaction's way.
+ */
 export async function recordVisits(ctx: StoreContext, visits: VisitInput[]): Promise<TrackWrite[]> {
-  const writes = await ctx.dialect.write(ctx.db, (trx) => writeVisits(ctx, trx, visits, /* tryLaterVisit */ true));
+  const run = (optimistic: boolean) =>
+    ctx.dialect.write(ctx.db, (trx) => writeVisits(ctx, trx, visits, /* tryLaterVisit */ true, optimistic));
+  const optimistic = !!ctx.dialect.optimisticVisit?.inTransaction && !bindingWritesMore(ctx);
+  const writes = await run(optimistic).catch((error) => {
+    if (optimistic && error instanceof OptimisticAborted) return run(false);
+    throw error;
+  });
   remember(ctx, visits);
   return writes;
 }
@@ -85,23 +96,52 @@ export async function recordVisits(ctx: StoreContext, visits: VisitInput[]): Pro
  * in the caller's transaction. `tryLaterVisit`: each visit may first try the one-statement later
  * visit (a batch's, all at once where the dialect can).
  */
-async function writeVisits(ctx: StoreContext, trx: Kysely<any>, visits: VisitInput[], tryLaterVisit: boolean): Promise<TrackWrite[]> {
-  const writes: TrackWrite[] = [];
+async function writeVisits(
+  ctx: StoreContext,
+  trx: Kysely<any>,
+  visits: VisitInput[],
+  tryLaterVisit: boolean,
+  optimistic = false,
+): Promise<TrackWrite[]> {
+  const visitEvents: OutboxEvent[] = [];
   const rewardEvents: OutboxEvent[] = [];
-  const early = tryLaterVisit ? await writeLaterVisitsAtOnce(ctx, trx, visits) : new Map<number, TrackWrite | null>();
-  for (const [i, v] of visits.entries()) {
-    const w = early.get(i) ?? (await writeVisit(ctx, trx, v, tryLaterVisit && !early.has(i)));
-    writes.push(w);
-    if (!w.created) continue;
-    // The abuse checks of its binding, and its signals (store/abuse/), then the rewards a binding earns
-    // (store/rewards/: held for review when flagged), all in the visit's transaction.
+  // A visit written the transaction's way: the abuse checks of its binding and its signals
+  // (store/abuse/), then the rewards a binding earns (store/rewards/: held for review when flagged);
+  // its events wait, to be written in the batch's order.
+  const follow = async (v: VisitInput, w: TrackWrite) => {
+    if (!w.created || w.whole) return;
     w.flagged = await checkVisit(ctx, trx, {
       ...signalsOf(v, w),
       binding: w.binding && { referrerId: w.binding.referral.referrerId, trackId: w.track.id },
     });
     if (w.binding && ctx.rewards.length > 0) rewardEvents.push(...(await rewardsOfBinding(ctx, trx, w.binding, !!w.flagged)).events);
+    visitEvents.push(...eventsOf(w));
+  };
+  const flush = async () => {
+    const events = [...visitEvents.splice(0), ...rewardEvents.splice(0)];
+    if (events.length > 0 && ctx.outbox.wants.size > 0) await writeEvents(ctx, trx, events);
+  };
+  const early = tryLaterVisit ? await writeLaterVisitsAtOnce(ctx, trx, visits) : new Map<number, TrackWrite | null>();
+  // Optimistic visits write their messages as they go: those of the visits written at once first
+  // (their tracks took the first ids), then, before each, those of the visits before it.
+  if (optimistic) {
+    for (const [i, w] of early) if (w) await follow(visits[i]!, w);
+    await flush();
   }
-  if (ctx.outbox.wants.size > 0) await writeEvents(ctx, trx, [...writes.flatMap(eventsOf), ...rewardEvents]);
+  const writes: TrackWrite[] = [];
+  for (const [i, v] of visits.entries()) {
+    const done = early.get(i);
+    if (done) {
+      writes.push(done);
+      if (!optimistic) await follow(v, done);
+      continue;
+    }
+    if (optimistic && !v.eventId) await flush();
+    const w = await writeVisit(ctx, trx, v, tryLaterVisit && !early.has(i), optimistic);
+    writes.push(w);
+    await follow(v, w);
+  }
+  await flush();
   return writes;
 }
 
@@ -111,10 +151,21 @@ async function writeVisits(ctx: StoreContext, trx: Kysely<any>, visits: VisitInp
  * cannot decide goes the way of a first visit: facts up front where writes are serialized, else
  * each fact read under its lock.
  */
-async function writeVisit(ctx: StoreContext, trx: Kysely<any>, v: VisitInput, tryLaterVisit: boolean): Promise<TrackWrite> {
+async function writeVisit(
+  ctx: StoreContext,
+  trx: Kysely<any>,
+  v: VisitInput,
+  tryLaterVisit: boolean,
+  optimistic: boolean,
+): Promise<TrackWrite> {
+  // Its first statement is the later visit's too: when it wrote nothing, the statement is not tried again.
+  if (optimistic && !v.eventId) {
+    const whole = await writeVisitOptimistically(ctx, trx, v, /* inTransaction */ true);
+    if (whole) return { ...whole, whole: true };
+  }
   const { laterVisit, serializedWrites } = ctx.dialect;
   const later =
-    tryLaterVisit && laterVisit && !v.eventId
+    tryLaterVisit && !optimistic && laterVisit && !v.eventId
       ? await writeLaterVisit(ctx, trx, v, (db, t, p) => laterVisit.call(ctx.dialect, db, t, p, /* inTransaction */ true))
       : null;
   if (later) return later;
@@ -122,7 +173,7 @@ async function writeVisit(ctx: StoreContext, trx: Kysely<any>, v: VisitInput, tr
 }
 
 const eventsOf = (w: TrackWrite): OutboxEvent[] => {
-  if (!w.created) return [];
+  if (!w.created || w.whole) return [];
   const track = trackRecorded(w.track);
   const events = w.binding ? [track, referralBound(w.binding.referral, w.binding.previousReferrerId)] : [track];
   return w.flagged ? [...events, referralFlagged(w.flagged)] : events;
