@@ -8,6 +8,7 @@ import {
   isMoved,
   MOVED,
   NOTHING_READ,
+  OptimisticAborted,
   PENDING_ID_TEXT,
   PENDING_REFERRER_NAME,
   PENDING_REFERRER_TEXT,
@@ -46,7 +47,7 @@ export async function mariadbLaterVisit(
   if (!(await serverFeatures(t, db)).returning) return null;
   const params = [p.scene, p.detail, p.userId, p.at, p.returning, p.newBound, p.newUnbound, p.userId, p.promocode];
   try {
-    if (p.messages) return await laterVisitWithMessages(db, t, params, p.userId, p.messages);
+    if (p.messages) return await laterVisitWithMessages(db, t, params, p.userId, p.messages, inTransaction);
     const { rows } = await runCompiled<LaterVisitRow>(db, laterVisitSql(t), params);
     return rows[0] ?? null;
   } catch (error) {
@@ -58,10 +59,16 @@ export async function mariadbLaterVisit(
 }
 
 /**
+ * A compound statement's own transaction; inside a caller's (a batch's), none: a START TRANSACTION
+ * would commit the caller's. Its exit handler's ROLLBACK then rolls back the caller's, which runs again.
+ */
+const ownTransaction = (inTransaction: boolean) =>
+  inTransaction ? { begin: '', commit: '' } : { begin: 'start transaction; ', commit: 'commit; ' };
+
+/**
  * The later visit and its `track.recorded` messages (`TrackMessages`: those of the outcome chosen,
  * the stand-ins replaced by the track's id and referrer) as one compound statement, its own
- * transaction: MariaDB's INSERT … RETURNING writes one table. Never inside a transaction (which
- * writes its own messages): its START TRANSACTION would commit the caller's.
+ * transaction (`ownTransaction`): MariaDB's INSERT … RETURNING writes one table.
  */
 async function laterVisitWithMessages(
   db: Kysely<any>,
@@ -69,12 +76,14 @@ async function laterVisitWithMessages(
   visit: unknown[],
   userId: number,
   m: TrackMessages,
+  inTransaction: boolean,
 ): Promise<LaterVisitRow | null> {
+  const own = ownTransaction(inTransaction);
   const rows = m.rows.map(() => 'select ? as token, ? as endpoint, ? as type, ? as payload, ? as names, ? as outcome').join(' union all ');
   const text =
     'begin not atomic declare v_track bigint default null; declare v_referrer bigint default null; ' +
     'declare v_outcome varchar(32) default null; declare exit handler for sqlexception begin rollback; resignal; end; ' +
-    `start transaction; ${laterVisitSql(t).replace(/ returning id, referrer, outcome$/, '')}; ` +
+    `${own.begin}${laterVisitSql(t).replace(/ returning id, referrer, outcome$/, '')}; ` +
     `if row_count() > 0 then set v_track = last_insert_id(); ` +
     `select referrer, outcome into v_referrer, v_outcome from ${quote(t.track)} where id = v_track; ` +
     (m.rows.length > 0
@@ -84,7 +93,7 @@ async function laterVisitWithMessages(
         `replace(x.names, '${PENDING_REFERRER_NAME}', if(v_referrer = ?, ',', concat(',', v_referrer, ','))), 'pending', 0, ?, ? ` +
         `from (${rows}) x where x.outcome = v_outcome; `
       : '') +
-    'end if; commit; select v_track as id, v_referrer as referrer, v_outcome as outcome; end';
+    `end if; ${own.commit}select v_track as id, v_referrer as referrer, v_outcome as outcome; end`;
   const params = [...visit];
   if (m.rows.length > 0) {
     params.push(userId, m.at, m.at);
@@ -164,7 +173,7 @@ const fail = `signal sqlstate '45000' set message_text = '${MOVED}'`;
 /** A first visit's message payload with its track's id: `"track_id"` of its binding's, `"id"` of its `track.recorded`. */
 const withTrackId = `replace(replace(?, ?, concat(?, v_track)), '${PENDING_ID_TEXT}', concat('"id":', v_track))`;
 
-function firstVisitSql(t: TableNames, w: FirstVisitRow): { text: string; params: unknown[] } {
+function firstVisitSql(t: TableNames, w: FirstVisitRow, inTransaction: boolean): { text: string; params: unknown[] } {
   const guards = w.binding?.guards ?? null;
   const params: unknown[] = [w.promocode, w.owner, w.userId, w.at, w.arrivedNew ? 1 : 0];
   const parts = [
@@ -236,7 +245,7 @@ function firstVisitSql(t: TableNames, w: FirstVisitRow): { text: string; params:
     'declare v_reward bigint; ' +
     // Any failure, or a fact that moved: the transaction is rolled back, and the error goes to the caller.
     'declare exit handler for sqlexception begin rollback; resignal; end; ' +
-    `start transaction; ${parts.join(' ')} commit; select v_track as id; end`;
+    `${ownTransaction(inTransaction).begin}${parts.join(' ')} ${ownTransaction(inTransaction).commit}select v_track as id; end`;
   return { text, params };
 }
 
@@ -287,8 +296,10 @@ function rewardParts(t: TableNames, r: RewardWrites, at: number, parts: string[]
  * one compound statement. At most three statements, none waiting on the network inside a transaction.
  */
 export const mariadbVisit: NonNullable<Dialect['optimisticVisit']> = {
-  async visit(db: Kysely<any>, t: TableNames, p: VisitParams): Promise<VisitAnswer> {
-    const written = await mariadbLaterVisit(db, t, p);
+  inTransaction: true,
+
+  async visit(db: Kysely<any>, t: TableNames, p: VisitParams, inTransaction = false): Promise<VisitAnswer> {
+    const written = await mariadbLaterVisit(db, t, p, inTransaction);
     if (written) return { written };
     // MySQL has neither the later visit's statement nor compound statements: the transaction.
     if (!(await serverFeatures(t, db)).returning) return NOTHING_READ;
@@ -321,14 +332,16 @@ export const mariadbVisit: NonNullable<Dialect['optimisticVisit']> = {
     };
   },
 
-  async firstVisit(db: Kysely<any>, t: TableNames, w: FirstVisitRow): Promise<number | null> {
-    const { text, params } = firstVisitSql(t, w);
+  async firstVisit(db: Kysely<any>, t: TableNames, w: FirstVisitRow, inTransaction = false): Promise<number | null> {
+    const { text, params } = firstVisitSql(t, w, inTransaction);
     try {
       // The compound statement answers two results: its final SELECT's rows, then the statement's status.
       const { rows } = await runCompiled<unknown>(db, text, params);
       const id = (rows[0] as { id: number | string | null }[] | undefined)?.[0]?.id;
       return id == null ? null : Number(id);
     } catch (error) {
+      // Inside a transaction, the failure rolled it back: it runs again (without optimistic visits when a fact moved).
+      if (inTransaction) throw isMoved(error) ? new OptimisticAborted(error) : error;
       // Nothing was written: the transaction decides again under its locks.
       if (isMoved(error) || isRetryable(error)) return null;
       throw error;
