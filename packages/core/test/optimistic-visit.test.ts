@@ -120,6 +120,21 @@ describe.each(SERVERS.flatMap((server) => MODES.map((mode) => ({ ...server, ...m
         expect((await other.explainReferral(a)).decisions.map((d) => d.outcome)).toEqual(['cycle']);
       });
 
+    it('a deadlock answered to the facts statement: nothing read, and the transaction records the visit', async () => {
+      const [owner, user] = [121, 122];
+      const ownerCode = await code(owner);
+      // As the server answers a statement it chose as a deadlock's victim (PostgreSQL 40P01, MariaDB 1213).
+      const deadlock = Object.assign(new Error('deadlock detected'), { code: '40P01', errno: 1213 });
+      dialect.after = (sql) => {
+        if (!sql.includes('/* first-visit facts */')) return;
+        dialect.after = () => undefined;
+        throw deadlock;
+      };
+      const track = await held.recordTrack({ userId: user, promocode: ownerCode, scene: '1047' });
+      expect([track.trackType, track.outcome, track.referrerId]).toEqual([1, 'bound', owner]);
+      expect((await other.getReferrer(user))?.referrerId).toBe(owner);
+    });
+
     it("the user's other first visit made in between: this one is their later visit, and they are bound once", async () => {
       const [owner, user] = [201, 202];
       const ownerCode = await code(owner);

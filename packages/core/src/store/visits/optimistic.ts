@@ -81,8 +81,10 @@ export async function writeVisitOptimistically(
     if (v.ip || v.device) storeLater(ctx, { userId, at, ip: v.ip, device: v.device, newUser: false });
     return { track, created: true, outcome, binding: null };
   }
-  if (answer.owner === null) throw new UnknownPromocodeError(promocode);
+  // Seen, or nothing read (`NOTHING_READ`: a deadlock, or MySQL without the statements): the
+  // transaction decides, an unknown code included.
   if (answer.seen) return null;
+  if (answer.owner === null) throw new UnknownPromocodeError(promocode);
 
   const owner = answer.owner;
   const visitor: VisitorFacts = { firstVisit: true, arrivedNew: v.trackType !== 2, firstSeenAt: at };
