@@ -174,6 +174,7 @@ const fail = `signal sqlstate '45000' set message_text = '${MOVED}'`;
 const withTrackId = `replace(replace(?, ?, concat(?, v_track)), '${PENDING_ID_TEXT}', concat('"id":', v_track))`;
 
 function firstVisitSql(t: TableNames, w: FirstVisitRow, inTransaction: boolean): { text: string; params: unknown[] } {
+  const own = ownTransaction(inTransaction);
   const guards = w.binding?.guards ?? null;
   const params: unknown[] = [w.promocode, w.owner, w.userId, w.at, w.arrivedNew ? 1 : 0];
   const parts = [
@@ -245,7 +246,7 @@ function firstVisitSql(t: TableNames, w: FirstVisitRow, inTransaction: boolean):
     'declare v_reward bigint; ' +
     // Any failure, or a fact that moved: the transaction is rolled back, and the error goes to the caller.
     'declare exit handler for sqlexception begin rollback; resignal; end; ' +
-    `${ownTransaction(inTransaction).begin}${parts.join(' ')} ${ownTransaction(inTransaction).commit}select v_track as id; end`;
+    `${own.begin}${parts.join(' ')} ${own.commit}select v_track as id; end`;
   return { text, params };
 }
 

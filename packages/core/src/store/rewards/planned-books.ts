@@ -7,14 +7,12 @@ import type { Books, DecisionRow } from './books.js';
 import type { CounterKey } from './counters.js';
 import { type NewEntry, toReward } from './rows.js';
 
-type CounterRow = RewardCounterRow;
-
 /** What an optimistic first visit's first statement read for its binding's rules (docs/concurrency.md, "Round trips"). */
 export interface RewardReads {
   /** The referee's review status (store/abuse/review.ts), `null`: none. */
   review: string | null;
   /** The rules' counter rows of the owner and the user, in the periods `bindingPeriods` named. */
-  counters: CounterRow[];
+  counters: RewardCounterRow[];
 }
 
 /**
@@ -24,7 +22,7 @@ export interface RewardReads {
  * binding's track, which the write knows).
  */
 export interface RewardPlan extends RewardWrites {
-  counters: CounterRow[];
+  counters: RewardCounterRow[];
   entries: NewEntry[];
   decisions: DecisionRow[];
 }
@@ -45,7 +43,7 @@ export function bindingPeriods(ctx: StoreContext, at: number): string[] {
 /** Books (books.ts) that answer from the reads and write into a plan. */
 export function plannedBooks(reads: RewardReads, periods: string[]): { books: Books; plan: RewardPlan } {
   const plan: RewardPlan = { counters: [], entries: [], decisions: [], messages: [] };
-  const same = (a: CounterRow, key: CounterKey) => a.rule_id === key.ruleId && a.user_id === key.userId && a.period === key.period;
+  const same = (a: RewardCounterRow, key: CounterKey) => a.rule_id === key.ruleId && a.user_id === key.userId && a.period === key.period;
   const books: Books = {
     reviewStatus: async () => reads.review as FlagStatus | null,
     async countFact(key) {
